@@ -1,0 +1,38 @@
+/**
+ * Typed errors. Every error scap-ts throws on bad input is a ScapError with a
+ * stable `code` (for programs) and a message saying where and why (for people).
+ */
+export class ScapError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The native addon could not be loaded (not built, wrong platform, missing library). */
+export class NativeLoadError extends ScapError {}
+
+/** A `.scap` file is malformed: `offset` is the byte offset in the (decompressed) stream. */
+export class ScapFileError extends ScapError {
+  readonly offset: number;
+  readonly blockType: number | undefined;
+  constructor(code: string, message: string, offset: number, blockType?: number, options?: ErrorOptions) {
+    const where = blockType === undefined ? `at byte ${offset}` : `in block 0x${blockType.toString(16)} at byte ${offset}`;
+    super(code, `${message} (${where})`, options);
+    this.offset = offset;
+    this.blockType = blockType;
+  }
+}
+
+/** An event's bytes disagree with its own lengths or with the event table. */
+export class EventDecodeError extends ScapError {
+  readonly eventType: number;
+  readonly paramIndex: number | undefined;
+  constructor(code: string, message: string, eventType: number, paramIndex?: number) {
+    super(code, message);
+    this.eventType = eventType;
+    this.paramIndex = paramIndex;
+  }
+}
