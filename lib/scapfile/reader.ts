@@ -1,0 +1,500 @@
+/**
+ * `ScapReader`: streams a `.scap` file (plain or gzip) as batches of events.
+ * The file is never loaded whole: blocks are parsed out of a rolling buffer
+ * of about `batchBytes`, and each batch is a view over one such buffer.
+ */
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { ScapFileError } from '../errors.js';
+import { EventBatch } from '../events/batch.js';
+import { Event, EVENT_HEADER_SIZE, recoverNparams } from '../events/event.js';
+import { EF, EVENT_ROWS, PPM_EVENT_MAX } from '../events/schema.generated.js';
+import {
+  BLOCK,
+  BLOCK_OVERHEAD,
+  CURRENT_MAJOR_VERSION,
+  SHB_BODY_SIZE,
+  SHB_MAGIC,
+  eventBlockKind,
+  processListVersion,
+} from './blocks.js';
+import {
+  BodyCursor,
+  parseFdList,
+  parseInterfaceList,
+  parseMachineInfo,
+  parseProcessList,
+  parseUserList,
+  type FdRecord,
+  type GroupRecord,
+  type InterfaceRecord,
+  type MachineInfo,
+  type ThreadRecord,
+  type UserRecord,
+} from './metadata.js';
+
+/** A pcapng option of the section header (code 1 is a comment). */
+export interface SectionOption {
+  code: number;
+  value: Uint8Array;
+  /** UTF-8 text of comment options. */
+  text?: string;
+}
+
+/** One section of a file: its header and the metadata blocks that precede (or follow) its events. */
+export interface ScapSection {
+  index: number;
+  /** File offset of the section header block. */
+  offset: number;
+  majorVersion: number;
+  minorVersion: number;
+  options: SectionOption[];
+  machineInfo: MachineInfo | undefined;
+  processes: ThreadRecord[];
+  fds: Map<number, FdRecord[]>;
+  interfaces: InterfaceRecord[];
+  users: UserRecord[];
+  groups: GroupRecord[];
+  /** Version of the process list block (1..9), 0 when the section has none. */
+  processListVersion: number;
+}
+
+/** What generation of the format the file is, as far as it has been read. */
+export interface FileGeneration {
+  /** `major.minor` of the first section header. */
+  sectionVersion: string;
+  /** 26 for current event blocks, 22 for old ones (no nparams), undefined before the first event. */
+  eventHeaderSize: 22 | 26 | undefined;
+  processListVersion: number;
+  /**
+   * True when the file carries old-version enter events (captures before libs
+   * 0.22 recorded enter + exit pairs for every syscall).
+   */
+  enterExitPairs: boolean;
+}
+
+export interface ReaderStats {
+  bytes: number;
+  blocks: number;
+  events: number;
+  /** Blocks of unknown type, skipped by their length. */
+  skippedBlocks: number;
+  /** Events whose type is beyond this schema (kept raw). */
+  unknownEventTypes: number;
+}
+
+export interface ScapReaderOptions {
+  /** Target size of the buffer each batch views (default 1 MiB). */
+  batchBytes?: number;
+  /** Largest block accepted before the file is called corrupt (default 256 MiB). */
+  maxBlockBytes?: number;
+  signal?: AbortSignal;
+}
+
+/** A batch of file events, with the section they belong to. */
+export class FileBatch extends EventBatch {
+  section!: ScapSection;
+}
+
+export type ScapSource = string | URL | Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Array>;
+
+const OLD_ENTER = new Uint8Array(PPM_EVENT_MAX);
+EVENT_ROWS.forEach(([, , flags], code) => {
+  if ((code & 1) === 0 && (flags & EF.OLD_VERSION) !== 0) OLD_ENTER[code] = 1;
+});
+const LARGE = new Uint8Array(PPM_EVENT_MAX);
+EVENT_ROWS.forEach(([, , flags], code) => {
+  if ((flags & EF.LARGE_PAYLOAD) !== 0) LARGE[code] = 1;
+});
+
+const GZIP_1 = 0x1f;
+const GZIP_2 = 0x8b;
+const MAX_NON_LARGE_EVENT_BLOCK = 65536 + 64;
+
+function rawChunks(source: ScapSource): AsyncIterable<Uint8Array> {
+  if (typeof source === 'string' || source instanceof URL) return createReadStream(source, { highWaterMark: 1 << 20 });
+  if (source instanceof Uint8Array) return Readable.from([source]);
+  return source as AsyncIterable<Uint8Array>;
+}
+
+/** Decompresses gzip input transparently (as gzread does); plain input passes through. */
+async function* decompressed(raw: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const it = raw[Symbol.asyncIterator]();
+  let head: Uint8Array = new Uint8Array(0);
+  while (head.length < 2) {
+    const r = await it.next();
+    if (r.done) break;
+    head = head.length ? concat([head, r.value]) : r.value;
+  }
+  const rest = async function* () {
+    if (head.length) yield head;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  };
+  if (head.length >= 2 && head[0] === GZIP_1 && head[1] === GZIP_2) {
+    const gunzip = createGunzip({ chunkSize: 1 << 18 });
+    const input = Readable.from(rest());
+    input.on('error', (e) => gunzip.destroy(e));
+    input.pipe(gunzip);
+    let produced = 0;
+    try {
+      for await (const c of gunzip) {
+        produced += (c as Uint8Array).length;
+        yield c as Uint8Array;
+      }
+    } catch (e) {
+      if (e instanceof ScapFileError) throw e;
+      throw new ScapFileError('GZIP', `gzip stream is corrupt or truncated: ${(e as Error).message}`, produced, undefined, { cause: e });
+    } finally {
+      input.destroy();
+    }
+  } else {
+    yield* rest();
+  }
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function newSection(index: number, offset: number): ScapSection {
+  return {
+    index, offset, majorVersion: 0, minorVersion: 0, options: [], machineInfo: undefined, processes: [],
+    fds: new Map(), interfaces: [], users: [], groups: [], processListVersion: 0,
+  };
+}
+
+export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
+  readonly sections: ScapSection[] = [];
+  readonly stats: ReaderStats = { bytes: 0, blocks: 0, events: 0, skippedBlocks: 0, unknownEventTypes: 0 };
+  readonly #chunks: AsyncIterator<Uint8Array>;
+  readonly #batchBytes: number;
+  readonly #maxBlock: number;
+  readonly #signal: AbortSignal | undefined;
+  #buf: Uint8Array = new Uint8Array(0);
+  #view = new DataView(this.#buf.buffer);
+  /** File offset of #buf[0]. */
+  #base = 0;
+  #pos = 0;
+  #eof = false;
+  #closed = false;
+  #eventHeaderSize: 22 | 26 | undefined;
+  #enterExitPairs = false;
+  // Events found in #buf and not yet handed out.
+  #offsets = new Uint32Array(4096);
+  #cpus = new Uint16Array(4096);
+  #flags = new Uint32Array(4096);
+  #hsizes: Uint8Array | undefined;
+  #count = 0;
+  #pendingSection: ScapSection | undefined;
+
+  private constructor(source: ScapSource, options: ScapReaderOptions) {
+    this.#chunks = decompressed(rawChunks(source))[Symbol.asyncIterator]();
+    this.#batchBytes = options.batchBytes ?? 1 << 20;
+    this.#maxBlock = options.maxBlockBytes ?? 256 << 20;
+    this.#signal = options.signal;
+  }
+
+  /**
+   * Opens a file (path, URL, bytes or stream) and reads its section header and
+   * the metadata blocks before the first event, so `section` is ready.
+   */
+  static async open(source: ScapSource, options: ScapReaderOptions = {}): Promise<ScapReader> {
+    const r = new ScapReader(source, options);
+    try {
+      await r.#pump(true);
+    } catch (e) {
+      await r.close();
+      throw e;
+    }
+    return r;
+  }
+
+  /** The current section (the first one right after open). */
+  get section(): ScapSection {
+    return this.sections[this.sections.length - 1];
+  }
+
+  get generation(): FileGeneration {
+    const s = this.sections[0];
+    return {
+      sectionVersion: `${s.majorVersion}.${s.minorVersion}`,
+      eventHeaderSize: this.#eventHeaderSize,
+      processListVersion: s.processListVersion,
+      enterExitPairs: this.#enterExitPairs,
+    };
+  }
+
+  /** Batches of events in file order. */
+  async *batches(): AsyncGenerator<FileBatch> {
+    try {
+      for (;;) {
+        const b = await this.#pump(false);
+        if (!b) return;
+        yield b;
+      }
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** Events one by one (each a lazy view into its batch). */
+  async *[Symbol.asyncIterator](): AsyncGenerator<Event> {
+    for await (const b of this.batches()) {
+      for (let i = 0; i < b.length; i++) yield b.at(i);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#chunks.return?.();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #fail(code: string, why: string, at: number, blockType?: number): never {
+    throw new ScapFileError(code, why, this.#base + at, blockType);
+  }
+
+  /** Makes at least `n` bytes available at #pos; false at end of input. Replaces #buf. */
+  async #ensure(n: number): Promise<boolean> {
+    if (this.#buf.length - this.#pos >= n) return true;
+    const parts: Uint8Array[] = [this.#buf.subarray(this.#pos)];
+    let have = parts[0].length;
+    const want = Math.max(n, this.#batchBytes);
+    while (have < want && !this.#eof) {
+      if (this.#signal?.aborted) throw this.#signal.reason;
+      const r = await this.#chunks.next();
+      if (r.done) {
+        this.#eof = true;
+        break;
+      }
+      parts.push(r.value);
+      have += r.value.length;
+      this.stats.bytes += r.value.length;
+    }
+    this.#base += this.#pos;
+    this.#buf = parts.length === 1 ? parts[0] : concat(parts);
+    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
+    this.#pos = 0;
+    return this.#buf.length >= n;
+  }
+
+  #takeBatch(): FileBatch | undefined {
+    if (this.#count === 0) return undefined;
+    const n = this.#count;
+    const b = new FileBatch(this.#buf, this.#offsets.slice(0, n), n, this.#cpus.slice(0, n), this.#flags.slice(0, n), this.#hsizes?.slice(0, n));
+    b.section = this.section;
+    this.#count = 0;
+    this.#hsizes = undefined;
+    return b;
+  }
+
+  /**
+   * Parses blocks. In header mode, stops before the first event block. Otherwise
+   * returns a batch when the buffer runs out, a new section starts, or input ends.
+   */
+  async #pump(headerMode: boolean): Promise<FileBatch | undefined> {
+    if (this.#pendingSection) {
+      this.sections.push(this.#pendingSection);
+      this.#pendingSection = undefined;
+    }
+    for (;;) {
+      if (this.#buf.length - this.#pos < 8) {
+        if (this.#count > 0) return this.#takeBatch();
+        if (!(await this.#ensure(8))) {
+          const left = this.#buf.length - this.#pos;
+          if (left !== 0) this.#fail('TRUNCATED', `file ends ${left} bytes into a block header`, this.#pos);
+          if (this.sections.length === 0) this.#fail('EMPTY', 'not a .scap file: it is empty', 0);
+          return undefined;
+        }
+      }
+      const p = this.#pos;
+      const type = this.#view.getUint32(p, true);
+      const total = this.#view.getUint32(p + 4, true);
+      if (this.sections.length === 0 && type !== BLOCK.SHB) {
+        this.#fail('NOT_SCAP', `not a .scap file: first block type is 0x${type.toString(16)}, expected a section header`, p, type);
+      }
+      if (total < BLOCK_OVERHEAD) this.#fail('BLOCK_LENGTH', `block length ${total} is shorter than a block's ${BLOCK_OVERHEAD}-byte frame`, p + 4, type);
+      const kind = eventBlockKind(type);
+      if (kind && headerMode) return undefined;
+      const limit = kind && !kind.large ? MAX_NON_LARGE_EVENT_BLOCK : this.#maxBlock;
+      if (total > limit) this.#fail('BLOCK_TOO_LARGE', `block length ${total} exceeds the limit of ${limit}`, p + 4, type);
+      if (this.#buf.length - p < total) {
+        if (this.#count > 0) return this.#takeBatch();
+        if (!(await this.#ensure(total))) {
+          this.#fail('TRUNCATED', `block of ${total} bytes is cut short: the file ends ${this.#buf.length - this.#pos} bytes into it`, this.#pos, type);
+        }
+        continue;
+      }
+      const trailer = this.#view.getUint32(p + total - 4, true);
+      if (trailer !== total) this.#fail('BLOCK_TRAILER', `block length ${total} disagrees with its trailer ${trailer}`, p + total - 4, type);
+      this.stats.blocks++;
+      if (kind) {
+        this.#addEvent(p, total, type, kind.headerSize, kind.hasFlags);
+        this.#pos = p + total;
+        continue;
+      }
+      if (type === BLOCK.SHB) {
+        const sec = this.#parseSectionHeader(p, total);
+        this.#pos = p + total;
+        if (this.sections.length === 0) {
+          this.sections.push(sec);
+        } else if (this.#count > 0) {
+          // Events before this header belong to the previous section: hand them out first.
+          this.#pendingSection = sec;
+          return this.#takeBatch();
+        } else {
+          this.sections.push(sec);
+        }
+        continue;
+      }
+      this.#parseMetadata(p, total, type);
+      this.#pos = p + total;
+    }
+  }
+
+  #parseSectionHeader(p: number, total: number): ScapSection {
+    if (total < BLOCK_OVERHEAD + SHB_BODY_SIZE) this.#fail('BLOCK_LENGTH', `section header of ${total} bytes is shorter than ${BLOCK_OVERHEAD + SHB_BODY_SIZE}`, p + 4, BLOCK.SHB);
+    const v = this.#view;
+    const magic = v.getUint32(p + 8, true);
+    if (magic !== SHB_MAGIC) {
+      const swapped = magic === 0x4d3c2b1a;
+      this.#fail('BAD_MAGIC', swapped ? 'section header is big-endian, which no scap writer produces' : `bad byte-order magic 0x${magic.toString(16)}`, p + 8, BLOCK.SHB);
+    }
+    const sec = newSection(this.sections.length + (this.#pendingSection ? 1 : 0), this.#base + p);
+    sec.majorVersion = v.getUint16(p + 12, true);
+    sec.minorVersion = v.getUint16(p + 14, true);
+    if (sec.majorVersion > CURRENT_MAJOR_VERSION) {
+      this.#fail('VERSION', `section version ${sec.majorVersion}.${sec.minorVersion} is newer than this reader (${CURRENT_MAJOR_VERSION}.x)`, p + 12, BLOCK.SHB);
+    }
+    // pcapng options: u16 code, u16 length, value padded to 4; code 0 ends the list.
+    let o = p + 8 + SHB_BODY_SIZE;
+    const end = p + total - 4;
+    while (o + 4 <= end) {
+      const code = v.getUint16(o, true);
+      const len = v.getUint16(o + 2, true);
+      if (code === 0) break;
+      if (o + 4 + len > end) this.#fail('OPTION_LENGTH', `section option ${code} of ${len} bytes runs past the header`, o, BLOCK.SHB);
+      const value = this.#buf.slice(o + 4, o + 4 + len);
+      const opt: SectionOption = { code, value };
+      if (code === 1) opt.text = new TextDecoder().decode(value).replace(/\0+$/, '');
+      sec.options.push(opt);
+      o += 4 + ((len + 3) & ~3);
+    }
+    return sec;
+  }
+
+  #parseMetadata(p: number, total: number, type: number): void {
+    const sec = this.#pendingSection ?? this.section;
+    const c = new BodyCursor(this.#buf, this.#view, p + 8, p + total - 4, this.#base, type);
+    switch (type) {
+      case BLOCK.MI:
+      case BLOCK.MI_INT:
+        sec.machineInfo = parseMachineInfo(c);
+        return;
+      case BLOCK.FDL:
+      case BLOCK.FDL_INT:
+      case BLOCK.FDL_V2: {
+        const { tid, fds } = parseFdList(c, type);
+        const list = sec.fds.get(tid);
+        if (list) list.push(...fds);
+        else sec.fds.set(tid, fds);
+        return;
+      }
+      case BLOCK.IL:
+      case BLOCK.IL_INT:
+      case BLOCK.IL_V2:
+        sec.interfaces.push(...parseInterfaceList(c, type));
+        return;
+      case BLOCK.UL:
+      case BLOCK.UL_INT:
+      case BLOCK.UL_V2: {
+        const { users, groups } = parseUserList(c, type);
+        sec.users.push(...users);
+        sec.groups.push(...groups);
+        return;
+      }
+      default: {
+        const plv = processListVersion(type);
+        if (plv) {
+          sec.processListVersion = plv;
+          sec.processes.push(...parseProcessList(c, type));
+          return;
+        }
+        this.stats.skippedBlocks++;
+      }
+    }
+  }
+
+  /** Validates the event in an event block and records it in the pending batch. */
+  #addEvent(p: number, total: number, blockType: number, headerSize: 22 | 26, hasFlags: boolean): void {
+    const v = this.#view;
+    const prefix = hasFlags ? 6 : 2;
+    const e = p + 8 + prefix;
+    const avail = total - BLOCK_OVERHEAD - prefix;
+    if (avail < headerSize) this.#fail('EVENT_TRUNCATED', `event block has ${avail} bytes, less than a ${headerSize}-byte event header`, e, blockType);
+    const len = v.getUint32(e + 16, true);
+    if (len < headerSize || len > avail) this.#fail('EVENT_LENGTH', `event length ${len} does not fit its block (${avail} bytes available)`, e + 16, blockType);
+    const type = v.getUint16(e + 20, true);
+    if (type >= PPM_EVENT_MAX) this.stats.unknownEventTypes++;
+    else if (OLD_ENTER[type] === 1) this.#enterExitPairs = true;
+    if (headerSize === EVENT_HEADER_SIZE) {
+      const n = v.getUint32(e + 22, true);
+      const lenSize = type < PPM_EVENT_MAX && LARGE[type] === 1 ? 4 : 2;
+      if (n * lenSize > len - EVENT_HEADER_SIZE) this.#fail('EVENT_NPARAMS', `event type ${type} claims ${n} params, more than its ${len} bytes can list`, e + 22, blockType);
+      let sum = EVENT_HEADER_SIZE + n * lenSize;
+      const lens = e + EVENT_HEADER_SIZE;
+      if (lenSize === 2) for (let i = 0; i < n; i++) sum += v.getUint16(lens + 2 * i, true);
+      else for (let i = 0; i < n; i++) sum += v.getUint32(lens + 4 * i, true);
+      if (sum > len) this.#fail('PARAM_LENGTHS', `event type ${type}: parameter lengths add up to ${sum} bytes, past its length ${len}`, lens, blockType);
+    } else if (recoverNparams(v, e, len, type) < 0) {
+      this.#fail('EVENT_NPARAMS', `old-format event type ${type}: no parameter count matches its length ${len}`, e, blockType);
+    }
+    if (this.#eventHeaderSize === undefined) this.#eventHeaderSize = headerSize;
+    const i = this.#count;
+    if (i === this.#offsets.length) this.#grow();
+    this.#offsets[i] = e;
+    this.#cpus[i] = v.getUint16(p + 8, true);
+    this.#flags[i] = hasFlags ? v.getUint32(p + 10, true) : 0;
+    if (headerSize !== EVENT_HEADER_SIZE || this.#hsizes) {
+      if (!this.#hsizes) this.#hsizes = new Uint8Array(this.#offsets.length).fill(EVENT_HEADER_SIZE);
+      this.#hsizes[i] = headerSize;
+    }
+    this.#count = i + 1;
+    this.stats.events++;
+  }
+
+  #grow(): void {
+    const n = this.#offsets.length * 2;
+    const o = new Uint32Array(n);
+    o.set(this.#offsets);
+    this.#offsets = o;
+    const c = new Uint16Array(n);
+    c.set(this.#cpus);
+    this.#cpus = c;
+    const f = new Uint32Array(n);
+    f.set(this.#flags);
+    this.#flags = f;
+    if (this.#hsizes) {
+      const h = new Uint8Array(n).fill(EVENT_HEADER_SIZE);
+      h.set(this.#hsizes);
+      this.#hsizes = h;
+    }
+  }
+}
