@@ -1,0 +1,9 @@
+/**
+ * scap-ts: syscall capture for Node.js in Falco's scap event format.
+ * Each layer also has its own entry: `scap-ts/events`, `scap-ts/scapfile`,
+ * `scap-ts/format`, `scap-ts/native`.
+ */
+export * from './errors.js';
+export { Event, EventBatch, encodeEvent, eventInfo, PPME, PT, type EventCode, type TypedEvent, type EventInfo, type ParamInfo } from './events/index.js';
+export { ScapReader, ScapWriter, type ScapSection, type FileGeneration, type ScapReaderOptions, type SectionMetadata } from './scapfile/index.js';
+export { EventSummary } from './format/index.js';
