@@ -177,7 +177,8 @@ export class Event {
   /** `evt.args` as sysdig prints it without state: `name=value(resolved) ...`. */
   args(): string {
     const info = this.info;
-    if (!info) return '';
+    // Generic events carry only the syscall id, which sysdig shows as the event name instead.
+    if (!info || this.type <= PPME.GENERIC_X) return '';
     const n = Math.min(this.nparams, info.params.length);
     const parts: string[] = [];
     for (let i = 0; i < n; i++) {
