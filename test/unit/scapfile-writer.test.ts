@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BLOCK, DUMP_FLAG_STATE_ONLY, FD_TYPE, ScapReader, ScapWriter, type SectionMetadata } from '../../lib/scapfile/index.js';
+import { PPME, encodeEvent } from '../../lib/events/index.js';
+import { emptyThread } from '../../lib/scapfile/metadata.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'scap-writer-'));
+
+/** Block types in file order, walking the container by block_total_length. */
+function blockTypes(path: string): number[] {
+  const b = readFileSync(path);
+  const out: number[] = [];
+  for (let p = 0; p < b.length; p += b.readUInt32LE(p + 4)) out.push(b.readUInt32LE(p));
+  return out;
+}
+
+describe('ScapWriter', () => {
+  it('picks EV, EVF and the large-payload variants per event, and reads them back', async () => {
+    const path = join(dir, 'kinds.scap');
+    const plain = encodeEvent({ type: PPME.SYSCALL_CLOSE_X, ts: 1n, tid: 10, params: [0, 3] });
+    const big = encodeEvent({ type: PPME.PLUGINEVENT_E, ts: 2n, tid: 0, params: [7, new Uint8Array(100_000).fill(7)] });
+    const w = await ScapWriter.create(path, {}, { compress: false });
+    w.writeEvent(plain, 1);
+    w.writeEvent(plain, 1, DUMP_FLAG_STATE_ONLY);
+    w.writeEvent(big, 0);
+    w.writeEvent(big, 0, DUMP_FLAG_STATE_ONLY);
+    expect(w.eventsWritten).toBe(4);
+    await w.close();
+    expect(blockTypes(path)).toEqual([BLOCK.SHB, BLOCK.EV_V2, BLOCK.EVF_V2, BLOCK.EV_V2_LARGE, BLOCK.EVF_V2_LARGE]);
+    const r = await ScapReader.open(path);
+    const got = [];
+    for await (const e of r) got.push({ cpu: e.cpu, flags: e.dumpFlags, bytes: Buffer.from(e.toBytes()) });
+    expect(got.map((g) => [g.cpu, g.flags])).toEqual([[1, 0], [1, 1], [0, 0], [0, 1]]);
+    expect(got[0].bytes.equals(Buffer.from(plain))).toBe(true);
+    expect(got[3].bytes.equals(Buffer.from(big))).toBe(true);
+  });
+
+  it('writes the section metadata it is given in current block versions', async () => {
+    const path = join(dir, 'meta.scap.gz');
+    const t = { ...emptyThread(4242), pid: 4242, ptid: 1, comm: 'node', exe: '/usr/bin/node', exepath: '/usr/bin/node', args: ['a.js', '--x'], cwd: '/srv', env: ['A=1'], cgroups: ['cpu=/x'], loginuid: 1000, pgid: 4242, exeIno: 99n };
+    const meta: SectionMetadata = {
+      machineInfo: { numCpus: 2, memorySizeBytes: 24n << 30n, maxPid: 0n, hostname: 'box', bootTsEpoch: 1n, flags: 0n },
+      interfaces: [
+        { family: 'ipv4', name: 'lo', addr: '127.0.0.1', netmask: '255.0.0.0', bcast: '127.255.255.255', linkspeed: 0n },
+        { family: 'ipv6', name: 'eth0', addr: 'fe80::1', netmask: 'ffff:ffff:ffff:ffff::', bcast: '::', linkspeed: 1000n },
+      ],
+      users: [{ uid: 0, gid: 0, name: 'root', homedir: '/root', shell: '/bin/bash' }],
+      groups: [{ gid: 0, name: 'root' }],
+      processes: [t],
+      fds: new Map([[4242, [
+        { fd: 0, ino: 5n, type: FD_TYPE.FILE_V2, name: '/dev/null', openFlags: 1, dev: 6 },
+        { fd: 3, ino: 0n, type: FD_TYPE.IPV4_SOCK, sip: '10.0.0.1', dip: '1.1.1.1', sport: 40000, dport: 443, l4proto: 2 },
+        { fd: 4, ino: 0n, type: FD_TYPE.UNIX_SOCK, source: 1n, dest: 2n, name: '/run/s' },
+      ]]]),
+    };
+    const w = await ScapWriter.create(path, meta);
+    w.writeEvent(encodeEvent({ type: PPME.SYSCALL_CLOSE_X, ts: 1n, tid: 4242, params: [0, 3] }));
+    await w.close();
+    expect(readFileSync(path).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+    const r = await ScapReader.open(path);
+    const s = r.section;
+    expect([s.majorVersion, s.minorVersion, s.processListVersion]).toEqual([1, 2, 9]);
+    expect(s.machineInfo).toEqual(meta.machineInfo);
+    expect(s.interfaces).toEqual(meta.interfaces);
+    expect(s.users).toEqual(meta.users);
+    expect(s.groups).toEqual(meta.groups);
+    expect(s.processes).toEqual([t]);
+    expect(s.fds.get(4242)).toEqual(meta.fds!.get(4242));
+    let n = 0;
+    for await (const e of r) n += e.tid === 4242 ? 1 : 0;
+    expect(n).toBe(1);
+  });
+
+  it('refuses to write after close', async () => {
+    const w = await ScapWriter.create(join(dir, 'closed.scap'));
+    await w.close();
+    expect(() => w.writeEvent(new Uint8Array(26))).toThrow(/closed/);
+  });
+});
