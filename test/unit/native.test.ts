@@ -1,7 +1,7 @@
 // Loads the real addon (built by `npm run build:native`) and checks its answers
 // against what the machine says through other channels.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,10 +126,17 @@ describe('native addon', () => {
   // Needs root to switch users; SCAP_TS_REQUIRE_LIVE=1 turns a missing root into a failure.
   const notRoot = prerequisite(process.getuid?.() === 0, 'dropping privileges needs root');
   it.skipIf(notRoot)('works without privilege (SCAP_TS_REQUIRE_LIVE requires root)', () => {
+    // The checkout may sit in a directory `nobody` cannot enter (mktemp -d is 0700):
+    // give the unprivileged child its own readable copy of the addon.
+    const dir = mkdtempSync(join(os.tmpdir(), 'scap-nobody-'));
+    chmodSync(dir, 0o755);
+    const addon = join(dir, 'scap_ts.node');
+    copyFileSync(join(root, 'build', 'Release', 'scap_ts.node'), addon);
+    chmodSync(addon, 0o755);
     const r = spawnSync(
       process.execPath,
-      ['-e', "console.log(JSON.stringify(require('node-gyp-build')(process.argv[1]).kernelFeatures()))", root],
-      { cwd: root, uid: 65534, gid: 65534, encoding: 'utf8' },
+      ['-e', 'console.log(JSON.stringify(require(process.argv[1]).kernelFeatures()))', addon],
+      { cwd: dir, uid: 65534, gid: 65534, encoding: 'utf8' },
     );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
