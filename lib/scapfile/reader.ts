@@ -136,24 +136,75 @@ async function* decompressed(raw: AsyncIterable<Uint8Array>): AsyncGenerator<Uin
     }
   };
   if (head.length >= 2 && head[0] === GZIP_1 && head[1] === GZIP_2) {
-    const gunzip = createGunzip({ chunkSize: 1 << 18 });
-    const input = Readable.from(rest());
-    input.on('error', (e) => gunzip.destroy(e));
-    input.pipe(gunzip);
-    let produced = 0;
-    try {
-      for await (const c of gunzip) {
-        produced += (c as Uint8Array).length;
-        yield c as Uint8Array;
-      }
-    } catch (e) {
-      if (e instanceof ScapFileError) throw e;
-      throw new ScapFileError('GZIP', `gzip stream is corrupt or truncated: ${(e as Error).message}`, produced, undefined, { cause: e });
-    } finally {
-      input.destroy();
-    }
+    yield* gunzipped(rest());
   } else {
     yield* rest();
+  }
+}
+
+/** Compressed bytes handed to zlib at a time: bounds the decompressed output held in memory. */
+const GZIP_SLICE = 64 << 10;
+
+/**
+ * Gunzips `input`. Each slice of input is fully decompressed and its output handed on
+ * before the next is written, so everything decodable before a corrupt or truncated
+ * spot comes out, and the GZIP error's offset is exactly where decoding stopped.
+ * (Iterating the zlib stream itself drops output still buffered when it errors, and
+ * piping the last chunk in lets zlib decode it with Z_FINISH, losing its output.)
+ */
+async function* gunzipped(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const gunzip = createGunzip({ chunkSize: 1 << 18 });
+  const out: Uint8Array[] = [];
+  let failure: Error | undefined;
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const notify = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  // Flowing mode: zlib's output is emitted as it is produced, never left in the stream's buffer.
+  gunzip.on('data', (c: Uint8Array) => {
+    out.push(c);
+    notify();
+  });
+  gunzip.on('error', (e: Error) => {
+    failure = e;
+    notify();
+  });
+  gunzip.on('end', () => {
+    ended = true;
+    notify();
+  });
+  let produced = 0;
+  async function* drainUntil(done: () => boolean): AsyncGenerator<Uint8Array> {
+    for (;;) {
+      while (out.length > 0) {
+        const c = out.shift()!;
+        produced += c.length;
+        yield c;
+      }
+      if (failure) throw new ScapFileError('GZIP', `gzip stream is corrupt or truncated: ${failure.message}`, produced, undefined, { cause: failure });
+      if (done()) return;
+      await new Promise<void>((r) => (wake = r));
+    }
+  }
+  try {
+    for await (const chunk of input) {
+      for (let p = 0; p < chunk.length; p += GZIP_SLICE) {
+        let written = false;
+        gunzip.write(chunk.subarray(p, p + GZIP_SLICE), (err) => {
+          if (err) failure ??= gunzip.errored ?? err;
+          written = true;
+          notify();
+        });
+        yield* drainUntil(() => written);
+      }
+    }
+    gunzip.end();
+    yield* drainUntil(() => ended);
+  } finally {
+    gunzip.destroy();
   }
 }
 
@@ -199,6 +250,10 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
   #hsizes: Uint8Array | undefined;
   #count = 0;
   #pendingSection: ScapSection | undefined;
+  /** A defect met after events were collected: thrown once those events are handed out. */
+  #pendingError: ScapFileError | undefined;
+  /** The decompressor's error, thrown once the bytes decoded before it are used up. */
+  #inputError: ScapFileError | undefined;
 
   private constructor(source: ScapSource, options: ScapReaderOptions) {
     this.#chunks = decompressed(rawChunks(source))[Symbol.asyncIterator]();
@@ -279,7 +334,16 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
     const want = Math.max(n, this.#batchBytes);
     while (have < want && !this.#eof) {
       if (this.#signal?.aborted) throw this.#signal.reason;
-      const r = await this.#chunks.next();
+      let r: IteratorResult<Uint8Array>;
+      try {
+        r = await this.#chunks.next();
+      } catch (e) {
+        // Corrupt or truncated gzip: what was decoded before it is still parsed, then this is thrown.
+        if (!(e instanceof ScapFileError)) throw e;
+        this.#inputError = e;
+        this.#eof = true;
+        break;
+      }
       if (r.done) {
         this.#eof = true;
         break;
@@ -292,6 +356,7 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
     this.#buf = parts.length === 1 ? parts[0] : concat(parts);
     this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
     this.#pos = 0;
+    if (this.#buf.length < n && this.#inputError) throw this.#inputError;
     return this.#buf.length >= n;
   }
 
@@ -308,8 +373,21 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
   /**
    * Parses blocks. In header mode, stops before the first event block. Otherwise
    * returns a batch when the buffer runs out, a new section starts, or input ends.
+   * A defect after valid events first hands those events out, then throws.
    */
   async #pump(headerMode: boolean): Promise<FileBatch | undefined> {
+    const failed = this.#pendingError;
+    if (failed) throw failed;
+    try {
+      return await this.#scan(headerMode);
+    } catch (e) {
+      if (!(e instanceof ScapFileError) || this.#count === 0) throw e;
+      this.#pendingError = e;
+      return this.#takeBatch();
+    }
+  }
+
+  async #scan(headerMode: boolean): Promise<FileBatch | undefined> {
     if (this.#pendingSection) {
       this.sections.push(this.#pendingSection);
       this.#pendingSection = undefined;
