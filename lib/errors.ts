@@ -36,3 +36,30 @@ export class EventDecodeError extends ScapError {
     this.paramIndex = paramIndex;
   }
 }
+
+/** The process lacks a privilege live capture needs; `missing` names each one. */
+export class PermissionError extends ScapError {
+  readonly missing: readonly string[];
+  constructor(missing: readonly string[], message?: string, options?: ErrorOptions) {
+    super('PERMISSION', message ?? `live capture needs ${missing.join(' and ')} (run as root or grant the capabilities)`, options);
+    this.missing = missing;
+  }
+}
+
+/** The kernel lacks a feature the driver needs; `requirement` names it. */
+export class UnsupportedFeatureError extends ScapError {
+  readonly requirement: string;
+  constructor(requirement: string, message?: string, options?: ErrorOptions) {
+    super('UNSUPPORTED', message ?? `this kernel cannot run the eBPF driver: ${requirement}`, options);
+    this.requirement = requirement;
+  }
+}
+
+/** The kernel's verifier rejected a program of the probe; `log` is the verifier's output. */
+export class VerifierError extends ScapError {
+  readonly log: string;
+  constructor(message: string, log: string, options?: ErrorOptions) {
+    super('VERIFIER', message, options);
+    this.log = log;
+  }
+}

@@ -7,3 +7,6 @@ export * from './errors.js';
 export { Event, EventBatch, encodeEvent, eventInfo, PPME, PT, type EventCode, type TypedEvent, type EventInfo, type ParamInfo } from './events/index.js';
 export { ScapReader, ScapWriter, type ScapSection, type FileGeneration, type ScapReaderOptions, type SectionMetadata } from './scapfile/index.js';
 export { EventSummary } from './format/index.js';
+export { openCapture, Capture, type CaptureOptions, type CaptureStats } from './capture.js';
+export type { BpfOptions, BpfStats, CpuStats } from './sources/bpf.js';
+export { scanSystem } from './sources/procfs.js';

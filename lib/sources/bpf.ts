@@ -1,0 +1,145 @@
+/**
+ * The live source: the CO-RE eBPF probe, loaded and drained by the native
+ * addon. Batches cross the native boundary whole (one call per batch, never
+ * per event); at most a few wait on the JS side, so when JS falls behind the
+ * kernel rings fill and the probe counts the drops instead of memory growing.
+ */
+import { PermissionError, ScapError, UnsupportedFeatureError, VerifierError } from '../errors.js';
+import { EventBatch } from '../events/batch.js';
+import { SYSCALLS_X86_64 } from '../events/schema.generated.js';
+import { kernelFeatures, loadNative } from '../native/index.js';
+
+/** Options of the eBPF engine. */
+export interface BpfOptions {
+  /** Syscall names to capture (default: all). State-critical ones should stay on. */
+  syscalls?: readonly string[];
+  /** Bytes of I/O data kept per read/write-like event (default 80, as Falco). */
+  snaplen?: number;
+  /** Ring buffer size per CPU, a power of two multiple of the page size (default 8 MiB). */
+  bufferBytesPerCpu?: number;
+  /** Drop syscalls that failed, in the kernel. */
+  dropFailed?: boolean;
+  /** Capture only these thread-group ids. */
+  tgids?: readonly number[];
+  /** Capture this process's own syscalls too (off by default: the consumer would see itself). */
+  includeSelf?: boolean;
+  /** Size of a batch buffer (default 1 MiB). */
+  batchBytes?: number;
+  /** Batches the native side may hold ready for JS (default 4). */
+  maxQueuedBatches?: number;
+}
+
+/** Per-CPU counters the probe keeps in the kernel. */
+export interface CpuStats {
+  cpu: number;
+  /** Events the probe produced on this CPU (written or dropped). */
+  events: number;
+  dropsRingFull: number;
+  dropsTooLarge: number;
+  /** Parameters left empty because user memory could not be read. */
+  readFaults: number;
+}
+
+export interface BpfStats {
+  cpus: CpuStats[];
+  /** Events handed to JS. */
+  delivered: number;
+  batches: number;
+}
+
+interface NativeBatch {
+  data: ArrayBuffer;
+  offsets: Uint32Array;
+  cpus: Uint16Array;
+  count: number;
+}
+
+/** The addon's `BpfCapture` class (binding/src/bpf_engine.cc). */
+export interface NativeBpfCapture {
+  nextBatch(): Promise<NativeBatch | null>;
+  stats(): BpfStats;
+  close(): void;
+}
+
+interface NativeBpfCtor {
+  new (options: Record<string, unknown>): NativeBpfCapture;
+}
+
+const syscallNumbers = new Map<string, number>(SYSCALLS_X86_64.map(([nr, name]) => [name, nr]));
+
+/** Native syscall numbers for names; unknown names are an error, not silently ignored. */
+export function syscallsByName(names: readonly string[]): number[] {
+  return names.map((n) => {
+    const nr = syscallNumbers.get(n);
+    if (nr === undefined) throw new ScapError('UNKNOWN_SYSCALL', `unknown syscall "${n}" (x86_64)`);
+    return nr;
+  });
+}
+
+/** Fails early, with a typed error, when this process or kernel cannot run the probe. */
+export function checkLiveSupport(): void {
+  const f = kernelFeatures();
+  if (!f.capSysAdmin && !(f.capBpf && f.capPerfmon)) {
+    const missing = [!f.capBpf && 'CAP_BPF', !f.capPerfmon && 'CAP_PERFMON'].filter((x): x is string => Boolean(x));
+    throw new PermissionError(missing.length ? missing : ['CAP_SYS_ADMIN']);
+  }
+  if (!f.btf) throw new UnsupportedFeatureError('kernel BTF (/sys/kernel/btf/vmlinux); a kernel built with CONFIG_DEBUG_INFO_BTF, 5.8 or newer');
+  if (!f.ringbufSupported) throw new UnsupportedFeatureError('BPF ring buffers (kernel 5.8 or newer)');
+}
+
+function translateNativeError(e: unknown): Error {
+  const err = e as Error & { code?: string; verifierLog?: string; missing?: string[] };
+  switch (err.code) {
+    case 'PERMISSION':
+      return new PermissionError(err.missing ?? ['CAP_BPF', 'CAP_PERFMON'], err.message, { cause: e });
+    case 'UNSUPPORTED':
+      return new UnsupportedFeatureError(err.message, err.message, { cause: e });
+    case 'VERIFIER':
+      return new VerifierError(err.message, err.verifierLog ?? '', { cause: e });
+    default:
+      return new ScapError(err.code ?? 'BPF', err.message ?? String(e), { cause: e });
+  }
+}
+
+/** A loaded and attached probe. */
+export class BpfSource {
+  readonly #native: NativeBpfCapture;
+  #closed = false;
+
+  constructor(options: BpfOptions = {}) {
+    checkLiveSupport();
+    const Ctor = (loadNative() as unknown as { BpfCapture: NativeBpfCtor }).BpfCapture;
+    try {
+      this.#native = new Ctor({
+        snaplen: options.snaplen,
+        bufferBytesPerCpu: options.bufferBytesPerCpu,
+        dropFailed: options.dropFailed,
+        syscalls: options.syscalls ? syscallsByName(options.syscalls) : undefined,
+        tgids: options.tgids,
+        includeSelf: options.includeSelf,
+        batchBytes: options.batchBytes,
+        maxQueuedBatches: options.maxQueuedBatches,
+      });
+    } catch (e) {
+      throw translateNativeError(e);
+    }
+  }
+
+  /** The next batch, or null once closed. */
+  async next(): Promise<EventBatch | null> {
+    if (this.#closed) return null;
+    const b = await this.#native.nextBatch();
+    if (!b) return null;
+    return new EventBatch(new Uint8Array(b.data), b.offsets, b.count, b.cpus, new Uint32Array(b.count));
+  }
+
+  stats(): BpfStats {
+    return this.#native.stats();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#native.close();
+  }
+}
