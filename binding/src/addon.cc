@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "bpf_capture.h"
 #include "probe_env.h"
 
 #ifndef SCAP_TS_VERSION
@@ -79,6 +80,7 @@ static Napi::Object InitScapTs(Napi::Env env, Napi::Object exports) {
   exports.Set("version", Napi::Function::New(env, scap_ts::Version, "version"));
   exports.Set("kernelFeatures", Napi::Function::New(env, scap_ts::KernelFeaturesJs,
                                                     "kernelFeatures"));
+  scap_ts::BpfCapture::Init(env, exports);
   return exports;
 }
 

@@ -1,0 +1,301 @@
+#include "bpf_capture.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include <linux/types.h>
+
+#include "shared.h"
+
+namespace scap_ts {
+
+namespace {
+
+constexpr size_t kMinBatchBytes = 64 * 1024;
+constexpr size_t kMaxBatchBytes = 1ull << 30;
+
+[[noreturn]] void ThrowCode(Napi::Env env, const std::string& code, const std::string& message,
+                            const std::string& verifier_log = {}) {
+  Napi::Error err = Napi::Error::New(env, message);
+  err.Set("code", Napi::String::New(env, code));
+  if (!verifier_log.empty()) err.Set("verifierLog", Napi::String::New(env, verifier_log));
+  throw err;
+}
+
+[[noreturn]] void ThrowRange(Napi::Env env, const std::string& message) {
+  Napi::RangeError err = Napi::RangeError::New(env, message);
+  err.Set("code", Napi::String::New(env, "ERR_OUT_OF_RANGE"));
+  throw err;
+}
+
+[[noreturn]] void ThrowType(Napi::Env env, const std::string& message) {
+  Napi::TypeError err = Napi::TypeError::New(env, message);
+  err.Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));
+  throw err;
+}
+
+// Reads options.<key> as an integer in [lo, hi]; `def` when absent.
+double IntOption(Napi::Env env, const Napi::Object& o, const char* key, double def, double lo, double hi) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return def;
+  if (!v.IsNumber()) ThrowType(env, std::string("options.") + key + " must be a number");
+  const double d = v.As<Napi::Number>().DoubleValue();
+  if (!std::isfinite(d) || std::floor(d) != d || d < lo || d > hi) {
+    ThrowRange(env, std::string("options.") + key + " must be an integer in [" +
+                        std::to_string(static_cast<uint64_t>(lo)) + ", " +
+                        std::to_string(static_cast<uint64_t>(hi)) + "]");
+  }
+  return d;
+}
+
+bool BoolOption(Napi::Env env, const Napi::Object& o, const char* key, bool def) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return def;
+  if (!v.IsBoolean()) ThrowType(env, std::string("options.") + key + " must be a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+std::vector<uint32_t> IntArrayOption(Napi::Env env, const Napi::Object& o, const char* key, double lo,
+                                     double hi) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsArray()) ThrowType(env, std::string("options.") + key + " must be an array of integers");
+  Napi::Array a = v.As<Napi::Array>();
+  std::vector<uint32_t> out;
+  out.reserve(a.Length());
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value e = a.Get(i);
+    const double d = e.IsNumber() ? e.As<Napi::Number>().DoubleValue() : NAN;
+    if (!std::isfinite(d) || std::floor(d) != d || d < lo || d > hi) {
+      ThrowRange(env, std::string("options.") + key + "[" + std::to_string(i) +
+                          "] must be an integer in [" + std::to_string(static_cast<uint64_t>(lo)) +
+                          ", " + std::to_string(static_cast<uint64_t>(hi)) + "]");
+    }
+    out.push_back(static_cast<uint32_t>(d));
+  }
+  return out;
+}
+
+void FreeBatchData(Napi::Env env, void* data, size_t* capacity) {
+  std::free(data);
+  Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(*capacity));
+  delete capacity;
+}
+
+}  // namespace
+
+void BpfCapture::Init(Napi::Env env, Napi::Object exports) {
+  Napi::Function ctor = DefineClass(env, "BpfCapture",
+                                    {
+                                        InstanceMethod<&BpfCapture::NextBatch>("nextBatch"),
+                                        InstanceMethod<&BpfCapture::Stats>("stats"),
+                                        InstanceMethod<&BpfCapture::Close>("close"),
+                                    });
+  exports.Set("BpfCapture", ctor);
+}
+
+BpfCapture::BpfCapture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfCapture>(info) {
+  Napi::Env env = info.Env();
+  env_ = env;
+  Napi::Object o = Napi::Object::New(env);
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    if (!info[0].IsObject()) ThrowType(env, "options must be an object");
+    o = info[0].As<Napi::Object>();
+  }
+  BpfOptions opts;
+  opts.buffer_bytes_per_cpu =
+      static_cast<uint64_t>(IntOption(env, o, "bufferBytesPerCpu", 8 << 20, 1, 1ull << 30));
+  opts.snaplen = static_cast<uint32_t>(IntOption(env, o, "snaplen", 80, 0, SCAP_MAX_SNAPLEN));
+  opts.drop_failed = BoolOption(env, o, "dropFailed", false);
+  if (!o.Get("syscalls").IsUndefined()) opts.syscalls = IntArrayOption(env, o, "syscalls", 0, 511);
+  if (!o.Get("tgids").IsUndefined()) opts.tgids = IntArrayOption(env, o, "tgids", 1, 4294967295.0);
+  opts.include_self = BoolOption(env, o, "includeSelf", false);
+  DrainConfig dc;
+  dc.batch_bytes = static_cast<size_t>(
+      IntOption(env, o, "batchBytes", 1 << 20, kMinBatchBytes, kMaxBatchBytes));
+  dc.max_queued = static_cast<size_t>(IntOption(env, o, "maxQueuedBatches", 4, 1, 1024));
+
+  try {
+    engine_ = std::make_unique<BpfEngine>(opts);
+  } catch (const BpfError& e) {
+    ThrowCode(env, e.code(), e.what(), e.verifier_log());
+  } catch (const std::invalid_argument& e) {
+    ThrowRange(env, e.what());
+  } catch (const std::exception& e) {
+    ThrowCode(env, "BPF", e.what());
+  }
+
+  dc.boot_time_ns = engine_->boot_time_ns();
+  try {
+    RingReader reader;
+    const auto& fds = engine_->ring_fds();
+    for (int fd : fds) reader.Add(fd, engine_->ring_bytes());
+    // Delivery to JS: the drain thread pokes the JS thread through a
+    // thread-safe function. Our wrapper stays alive (Ref) until the function
+    // is finalized, so the callback's `this` is always valid.
+    tsfn_ = Napi::ThreadSafeFunction::New(
+        env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "scap-ts-bpf-drain", 0, 1,
+        this, [](Napi::Env, BpfCapture* self) { self->Unref(); });
+    tsfn_live_ = true;
+    Ref();
+    tsfn_.Unref(env);
+    drain_ = std::make_unique<DrainThread>(std::move(reader), dc, [this] {
+      tsfn_.NonBlockingCall([this](Napi::Env cb_env, Napi::Function) { Deliver(cb_env); });
+    });
+    drain_->Start();
+  } catch (const std::exception& e) {
+    Shutdown(false);
+    ThrowCode(env, "BPF", std::string("starting the drain thread: ") + e.what());
+  }
+  if (napi_add_env_cleanup_hook(env, EnvCleanup, this) == napi_ok) cleanup_hook_ = true;
+}
+
+BpfCapture::~BpfCapture() {
+  Shutdown(false);
+}
+
+void BpfCapture::EnvCleanup(void* arg) {
+  auto* self = static_cast<BpfCapture*>(arg);
+  self->cleanup_hook_ = false;  // being run: nothing to remove
+  self->Shutdown(true);
+}
+
+void BpfCapture::Shutdown(bool env_teardown) {
+  if (closed_) return;
+  closed_ = true;
+  if (drain_) drain_->Stop();
+  drain_.reset();  // frees queued batches and unmaps the rings
+  if (engine_) {
+    last_counters_ = engine_->ReadCounters();
+    engine_->Close();
+  }
+  engine_.reset();
+  if (cleanup_hook_) {
+    napi_remove_env_cleanup_hook(env_, EnvCleanup, this);
+    cleanup_hook_ = false;
+  }
+  if (!env_teardown) {
+    // Nobody will get a batch any more.
+    Napi::Env env(env_);
+    while (!pending_.empty()) {
+      pending_.front().Resolve(env.Null());
+      pending_.pop_front();
+    }
+  } else {
+    pending_.clear();
+  }
+  if (tsfn_live_) {
+    tsfn_live_ = false;
+    tsfn_.Release();  // its finalizer drops our self-reference
+  }
+}
+
+Napi::Object BpfCapture::ToJs(Napi::Env env, std::unique_ptr<Batch> b) {
+  const size_t count = b->offsets.size();
+  const size_t size = b->size;
+  size_t capacity = b->capacity;
+  uint8_t* data = b->ReleaseData();
+  // A mostly empty batch gives its tail back before JS holds on to it.
+  if (size > 0 && size < capacity / 2) {
+    if (void* shrunk = std::realloc(data, size)) {
+      data = static_cast<uint8_t*>(shrunk);
+      capacity = size;
+    }
+  }
+  Napi::ArrayBuffer ab;
+  try {
+    ab = Napi::ArrayBuffer::New(env, data, size, FreeBatchData, new size_t(capacity));
+    Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(capacity));
+  } catch (const Napi::Error&) {
+    // Runtimes without external buffers: copy.
+    ab = Napi::ArrayBuffer::New(env, size);
+    std::memcpy(ab.Data(), data, size);
+    std::free(data);
+  }
+  Napi::Uint32Array offsets = Napi::Uint32Array::New(env, count);
+  if (count) std::memcpy(offsets.Data(), b->offsets.data(), count * sizeof(uint32_t));
+  Napi::Uint16Array cpus = Napi::Uint16Array::New(env, count);
+  if (count) std::memcpy(cpus.Data(), b->cpus.data(), count * sizeof(uint16_t));
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("data", ab);
+  out.Set("offsets", offsets);
+  out.Set("cpus", cpus);
+  out.Set("count", Napi::Number::New(env, static_cast<double>(count)));
+  delivered_ += count;
+  batches_ += 1;
+  return out;
+}
+
+void BpfCapture::UpdateLoopRef(Napi::Env env) {
+  if (!tsfn_live_) return;
+  const bool want = !pending_.empty();
+  if (want && !tsfn_refed_) {
+    tsfn_.Ref(env);
+    tsfn_refed_ = true;
+  } else if (!want && tsfn_refed_) {
+    tsfn_.Unref(env);
+    tsfn_refed_ = false;
+  }
+}
+
+void BpfCapture::Deliver(Napi::Env env) {
+  while (!pending_.empty() && drain_) {
+    std::unique_ptr<Batch> b = drain_->Pop();
+    if (!b) break;
+    Napi::Promise::Deferred d = std::move(pending_.front());
+    pending_.pop_front();
+    d.Resolve(ToJs(env, std::move(b)));
+  }
+  UpdateLoopRef(env);
+}
+
+Napi::Value BpfCapture::NextBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
+  if (closed_ || !drain_) {
+    d.Resolve(env.Null());
+    return d.Promise();
+  }
+  if (pending_.empty()) {
+    if (std::unique_ptr<Batch> b = drain_->Pop()) {
+      d.Resolve(ToJs(env, std::move(b)));
+      return d.Promise();
+    }
+  }
+  Napi::Promise p = d.Promise();
+  pending_.push_back(std::move(d));
+  UpdateLoopRef(env);
+  return p;
+}
+
+Napi::Value BpfCapture::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const std::vector<CpuCounters> counters = engine_ ? engine_->ReadCounters() : last_counters_;
+  Napi::Array cpus = Napi::Array::New(env, counters.size());
+  for (size_t i = 0; i < counters.size(); i++) {
+    const CpuCounters& c = counters[i];
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("cpu", Napi::Number::New(env, c.cpu));
+    o.Set("events", Napi::Number::New(env, static_cast<double>(c.events)));
+    o.Set("dropsRingFull", Napi::Number::New(env, static_cast<double>(c.drops_ring_full)));
+    o.Set("dropsTooLarge", Napi::Number::New(env, static_cast<double>(c.drops_too_large)));
+    o.Set("readFaults", Napi::Number::New(env, static_cast<double>(c.read_faults)));
+    cpus.Set(static_cast<uint32_t>(i), o);
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("cpus", cpus);
+  out.Set("delivered", Napi::Number::New(env, static_cast<double>(delivered_)));
+  out.Set("batches", Napi::Number::New(env, static_cast<double>(batches_)));
+  return out;
+}
+
+Napi::Value BpfCapture::Close(const Napi::CallbackInfo& info) {
+  Shutdown(false);
+  return info.Env().Undefined();
+}
+
+}  // namespace scap_ts

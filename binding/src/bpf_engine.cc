@@ -1,0 +1,401 @@
+#include "bpf_engine.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/types.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "probe_env.h"
+#include "scap_probe.skel.h"
+#include "scap_schema.h"
+#include "shared.h"
+#include "syscall_table.h"
+
+namespace scap_ts {
+
+namespace {
+
+constexpr const char* kVmlinuxBtf = "/sys/kernel/btf/vmlinux";
+constexpr size_t kMaxVerifierLog = 1 << 20;
+
+// --- libbpf log capture --------------------------------------------------------
+// libbpf_set_print is process-wide: loads are serialized and the log of the
+// current one is collected here. Messages are not printed unless
+// SCAP_TS_LIBBPF_DEBUG is set (a library should not write to stderr).
+
+std::mutex g_load_mu;
+std::string* g_log = nullptr;  // guarded by g_load_mu while loading
+
+int LibbpfPrint(enum libbpf_print_level level, const char* fmt, va_list args) {
+  static const bool debug = std::getenv("SCAP_TS_LIBBPF_DEBUG") != nullptr;
+  if (debug) {
+    va_list copy;
+    va_copy(copy, args);
+    std::vfprintf(stderr, fmt, copy);
+    va_end(copy);
+  }
+  if (level == LIBBPF_DEBUG || g_log == nullptr) return 0;
+  va_list copy;
+  va_copy(copy, args);
+  const int n = std::vsnprintf(nullptr, 0, fmt, copy);
+  va_end(copy);
+  if (n <= 0) return 0;
+  std::string msg(static_cast<size_t>(n) + 1, '\0');
+  std::vsnprintf(msg.data(), msg.size(), fmt, args);
+  msg.resize(static_cast<size_t>(n));
+  g_log->append(msg);
+  if (g_log->size() > 2 * kMaxVerifierLog) g_log->erase(0, g_log->size() - kMaxVerifierLog);
+  return 0;
+}
+
+class LogCapture {
+ public:
+  explicit LogCapture(std::string* out) : lock_(g_load_mu) {
+    g_log = out;
+    previous_ = libbpf_set_print(LibbpfPrint);
+  }
+  ~LogCapture() {
+    libbpf_set_print(previous_);
+    g_log = nullptr;
+  }
+
+ private:
+  std::lock_guard<std::mutex> lock_;
+  libbpf_print_fn_t previous_ = nullptr;
+};
+
+// The verifier's own words out of libbpf's log ("-- BEGIN PROG LOAD LOG --").
+std::string ExtractVerifierLog(const std::string& log) {
+  const std::string begin = "-- BEGIN PROG LOAD LOG --";
+  const std::string end = "-- END PROG LOAD LOG --";
+  const size_t b = log.find(begin);
+  if (b == std::string::npos) return {};
+  size_t start = log.rfind('\n', b);
+  start = start == std::string::npos ? 0 : start + 1;  // keep the "prog 'x':" prefix line
+  size_t e = log.find(end, b);
+  e = e == std::string::npos ? log.size() : e + end.size();
+  std::string out = log.substr(start, e - start);
+  if (out.size() > kMaxVerifierLog) out = "...\n" + out.substr(out.size() - kMaxVerifierLog);
+  return out;
+}
+
+std::string Errno(int err) { return std::strerror(err < 0 ? -err : err); }
+
+bool HasCap(uint64_t caps, unsigned cap) { return (caps >> cap) & 1u; }
+
+// Names the capabilities missing for loading tracing programs.
+std::string MissingCaps() {
+  uint64_t caps = 0;
+  try {
+    caps = EffectiveCapabilities();
+  } catch (const std::exception&) {
+    return "CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)";
+  }
+  if (HasCap(caps, 21)) return {};  // CAP_SYS_ADMIN covers both
+  std::string missing;
+  if (!HasCap(caps, 39)) missing = "CAP_BPF";
+  if (!HasCap(caps, 38)) missing += missing.empty() ? "CAP_PERFMON" : " and CAP_PERFMON";
+  return missing.empty() ? std::string() : missing + " (or CAP_SYS_ADMIN)";
+}
+
+[[noreturn]] void ThrowFor(int err, const std::string& what, const std::string& log = {}) {
+  const int e = err < 0 ? -err : err;
+  if (e == EPERM) {
+    std::string missing = MissingCaps();
+    throw BpfError("PERMISSION",
+                   what + ": " + Errno(e) + "; loading the eBPF probe needs " +
+                       (missing.empty() ? std::string("CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)")
+                                        : "the missing " + missing));
+  }
+  std::string verifier = ExtractVerifierLog(log);
+  if (!verifier.empty()) {
+    throw BpfError("VERIFIER", what + ": the kernel verifier rejected a program (" + Errno(e) + ")",
+                   verifier);
+  }
+  std::string detail;
+  if (!log.empty()) {
+    // Last libbpf line is usually the useful one.
+    std::string trimmed = log;
+    while (!trimmed.empty() && trimmed.back() == '\n') trimmed.pop_back();
+    const size_t nl = trimmed.rfind('\n');
+    detail = " (libbpf: " + (nl == std::string::npos ? trimmed : trimmed.substr(nl + 1)) + ")";
+  }
+  throw BpfError("BPF", what + ": " + Errno(e) + detail);
+}
+
+uint64_t ClockNs(clockid_t c) {
+  timespec ts{};
+  clock_gettime(c, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+std::string RaiseMemlock() {
+  rlimit inf{RLIM_INFINITY, RLIM_INFINITY};
+  if (setrlimit(RLIMIT_MEMLOCK, &inf) == 0) return {};
+  const int err = errno;
+  rlimit cur{};
+  if (getrlimit(RLIMIT_MEMLOCK, &cur) == 0 && cur.rlim_cur < cur.rlim_max) {
+    cur.rlim_cur = cur.rlim_max;
+    setrlimit(RLIMIT_MEMLOCK, &cur);
+  }
+  return "setrlimit(RLIMIT_MEMLOCK, infinity) failed (" + Errno(err) +
+         "); relying on memcg accounting of BPF memory (Linux >= 5.11)";
+}
+
+// Exit/enter event code -> program name, from the filler registry.
+struct FillerTables {
+  std::unordered_map<int, const char*> exit;
+  std::unordered_map<int, const char*> enter;
+};
+
+const FillerTables& Fillers() {
+  static const FillerTables tables = [] {
+    FillerTables t;
+#define SCAP_EXIT_FILLER(event, prog) t.exit[event] = #prog;
+#define SCAP_ENTER_FILLER(event, prog) t.enter[event] = #prog;
+#include "fillers.def"
+#undef SCAP_EXIT_FILLER
+#undef SCAP_ENTER_FILLER
+    return t;
+  }();
+  return tables;
+}
+
+}  // namespace
+
+uint64_t BootTimeNs() {
+  uint64_t best_gap = UINT64_MAX;
+  uint64_t boot = 0;
+  for (int i = 0; i < 5; i++) {
+    const uint64_t r1 = ClockNs(CLOCK_REALTIME);
+    const uint64_t b = ClockNs(CLOCK_BOOTTIME);
+    const uint64_t r2 = ClockNs(CLOCK_REALTIME);
+    if (r2 >= r1 && r2 - r1 < best_gap) {
+      best_gap = r2 - r1;
+      boot = r1 + (r2 - r1) / 2 - b;
+    }
+  }
+  return boot;
+}
+
+BpfEngine::BpfEngine(const BpfOptions& options) {
+  const uint64_t size = options.buffer_bytes_per_cpu;
+  const uint64_t page = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  if (size < 2 * page || (size & (size - 1)) != 0 || size > (1ull << 30)) {
+    throw std::invalid_argument(
+        "bufferBytesPerCpu must be a power of two between two pages and 1 GiB");
+  }
+  if (options.snaplen > SCAP_MAX_SNAPLEN) {
+    throw std::invalid_argument("snaplen must be at most " + std::to_string(SCAP_MAX_SNAPLEN));
+  }
+  if (options.syscalls) {
+    for (uint32_t id : *options.syscalls) {
+      if (id >= SCAP_SYSCALL_IDS) {
+        throw std::invalid_argument("syscall number " + std::to_string(id) + " is out of range (0..511)");
+      }
+    }
+  }
+  if (options.tgids.size() > 4096) throw std::invalid_argument("at most 4096 tgids");
+  ring_bytes_ = size;
+  try {
+    Load(options);
+    Configure(options);
+    FillTailCalls();
+    CreateRings();
+    Attach(options);
+  } catch (...) {
+    Close();
+    throw;
+  }
+}
+
+BpfEngine::~BpfEngine() { Close(); }
+
+void BpfEngine::Close() {
+  for (bpf_link* l : links_) bpf_link__destroy(l);
+  links_.clear();
+  if (skel_ != nullptr) {
+    scap_probe__destroy(skel_);
+    skel_ = nullptr;
+  }
+  for (int fd : ring_fds_) close(fd);
+  ring_fds_.clear();
+  if (template_ring_fd_ >= 0) close(template_ring_fd_);
+  template_ring_fd_ = -1;
+}
+
+void BpfEngine::Load(const BpfOptions& options) {
+  (void)options;
+  if (access(kVmlinuxBtf, R_OK) != 0) {
+    throw BpfError("UNSUPPORTED", std::string("the kernel exposes no BTF (") + kVmlinuxBtf +
+                                      "), which the CO-RE probe needs");
+  }
+  memlock_warning_ = RaiseMemlock();
+  ncpus_ = libbpf_num_possible_cpus();
+  if (ncpus_ <= 0) ThrowFor(ncpus_, "counting possible CPUs");
+
+  std::string log;
+  LogCapture capture(&log);
+
+  // Template of the inner ring maps: the verifier needs the shape (and
+  // max_entries) of the rings the array will hold.
+  template_ring_fd_ = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "scap_ring_tmpl", 0, 0,
+                                     static_cast<__u32>(ring_bytes_), nullptr);
+  if (template_ring_fd_ < 0) {
+    const int err = errno;
+    if (err == EINVAL || err == ENOTSUP || err == EOPNOTSUPP) {
+      throw BpfError("UNSUPPORTED", "the kernel cannot create BPF ring buffers (" + Errno(err) +
+                                        "; needs Linux >= 5.8)");
+    }
+    ThrowFor(err, "creating a BPF ring buffer", log);
+  }
+
+  skel_ = scap_probe__open();
+  if (skel_ == nullptr) ThrowFor(errno, "opening the eBPF probe", log);
+
+  int err = bpf_map__set_max_entries(skel_->maps.scratch_map,
+                                     static_cast<__u32>(ncpus_ * SCAP_NSLOTS));
+  if (!err) err = bpf_map__set_max_entries(skel_->maps.ringbuf_maps, static_cast<__u32>(ncpus_));
+  if (!err) err = bpf_map__set_inner_map_fd(skel_->maps.ringbuf_maps, template_ring_fd_);
+  if (err) ThrowFor(err, "sizing the probe's maps", log);
+
+  err = scap_probe__load(skel_);
+  if (err) ThrowFor(err, "loading the eBPF probe", log);
+}
+
+void BpfEngine::Configure(const BpfOptions& options) {
+  boot_time_ns_ = BootTimeNs();
+  scap_settings s{};
+  s.boot_time = boot_time_ns_;
+  s.snaplen = options.snaplen;
+  s.self_tgid = options.include_self ? 0 : static_cast<__u32>(getpid());
+  s.drop_failed = options.drop_failed ? 1 : 0;
+  s.tgid_filter = options.tgids.empty() ? 0 : 1;
+  const __u32 zero = 0;
+  int err = bpf_map__update_elem(skel_->maps.settings, &zero, sizeof zero, &s, sizeof s, BPF_ANY);
+  if (err) ThrowFor(err, "writing the probe settings");
+
+  std::vector<__u8> on(SCAP_SYSCALL_IDS, options.syscalls ? 0 : 1);
+  if (options.syscalls) {
+    for (uint32_t id : *options.syscalls) on[id] = 1;
+  }
+  for (__u32 id = 0; id < SCAP_SYSCALL_IDS; id++) {
+    err = bpf_map__update_elem(skel_->maps.interesting_syscalls, &id, sizeof id, &on[id], 1, BPF_ANY);
+    if (err) ThrowFor(err, "writing the interesting-syscalls table");
+  }
+  for (uint32_t tgid : options.tgids) {
+    const __u32 key = tgid;
+    const __u8 one = 1;
+    err = bpf_map__update_elem(skel_->maps.tgids, &key, sizeof key, &one, 1, BPF_ANY);
+    if (err) ThrowFor(err, "writing the tgid filter");
+  }
+}
+
+void BpfEngine::FillTailCalls() {
+  const FillerTables& fillers = Fillers();
+  const scap_syscall_entry* table = scap_x86_64_syscall_table;
+  bpf_object* obj = skel_->obj;
+  auto prog_fd = [&](const char* name) {
+    bpf_program* p = bpf_object__find_program_by_name(obj, name);
+    if (p == nullptr) {
+      throw BpfError("BPF", std::string("the probe has no program '") + name +
+                                "' (driver/bpf/fillers.def and the probe disagree)");
+    }
+    return bpf_program__fd(p);
+  };
+  const int generic = prog_fd("generic_x");
+  const int exit_map = bpf_map__fd(skel_->maps.exit_progs);
+  const int enter_map = bpf_map__fd(skel_->maps.enter_progs);
+  for (__u32 id = 0; id < SCAP_SYSCALL_IDS; id++) {
+    const scap_syscall_entry& e = table[id];
+    int fd = generic;
+    auto x = fillers.exit.find(e.exit_event);
+    if (e.exit_event != 0 && x != fillers.exit.end()) fd = prog_fd(x->second);
+    if (bpf_map_update_elem(exit_map, &id, &fd, BPF_ANY) != 0) {
+      ThrowFor(errno, "filling the sys_exit tail-call table");
+    }
+    auto n = fillers.enter.find(e.enter_event);
+    if (e.enter_event != 0 && n != fillers.enter.end()) {
+      const int efd = prog_fd(n->second);
+      if (bpf_map_update_elem(enter_map, &id, &efd, BPF_ANY) != 0) {
+        ThrowFor(errno, "filling the sys_enter tail-call table");
+      }
+    }
+  }
+}
+
+void BpfEngine::CreateRings() {
+  const int outer = bpf_map__fd(skel_->maps.ringbuf_maps);
+  for (int cpu = 0; cpu < ncpus_; cpu++) {
+    const int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "scap_ring", 0, 0,
+                                  static_cast<__u32>(ring_bytes_), nullptr);
+    if (fd < 0) ThrowFor(errno, "creating the ring buffer of CPU " + std::to_string(cpu));
+    ring_fds_.push_back(fd);
+    const __u32 key = static_cast<__u32>(cpu);
+    if (bpf_map_update_elem(outer, &key, &fd, BPF_ANY) != 0) {
+      ThrowFor(errno, "registering the ring buffer of CPU " + std::to_string(cpu));
+    }
+  }
+}
+
+void BpfEngine::Attach(const BpfOptions& options) {
+  auto wanted = [&](uint32_t id) {
+    if (!options.syscalls) return true;
+    for (uint32_t s : *options.syscalls) {
+      if (s == id) return true;
+    }
+    return false;
+  };
+  std::string log;
+  LogCapture capture(&log);
+  auto attach = [&](bpf_program* p, const char* what) {
+    bpf_link* l = bpf_program__attach(p);
+    if (l == nullptr) ThrowFor(errno, std::string("attaching ") + what, log);
+    links_.push_back(l);
+  };
+  attach(skel_->progs.sched_proc_exit, "sched_process_exit");
+  if (wanted(59) || wanted(322)) attach(skel_->progs.sched_proc_exec, "sched_process_exec");
+  // open, creat, connect, openat, openat2: the TOCTOU enter events.
+  if (wanted(2) || wanted(85) || wanted(42) || wanted(257) || wanted(437)) {
+    attach(skel_->progs.sys_enter_dispatch, "sys_enter");
+  }
+  attach(skel_->progs.sys_exit_dispatch, "sys_exit");
+}
+
+std::vector<CpuCounters> BpfEngine::ReadCounters() const {
+  std::vector<CpuCounters> out;
+  if (skel_ == nullptr) return out;
+  const size_t stride = (sizeof(scap_counters) + 7) & ~size_t{7};
+  std::vector<uint8_t> values(stride * static_cast<size_t>(ncpus_));
+  const __u32 zero = 0;
+  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.counters), &zero, values.data()) != 0) {
+    return out;
+  }
+  for (int cpu = 0; cpu < ncpus_; cpu++) {
+    scap_counters c{};
+    std::memcpy(&c, values.data() + stride * static_cast<size_t>(cpu), sizeof c);
+    CpuCounters cc;
+    cc.cpu = static_cast<uint32_t>(cpu);
+    cc.events = c.n_evts;
+    cc.drops_ring_full = c.drops_ring_full;
+    cc.drops_too_large = c.drops_too_large;
+    cc.read_faults = c.read_faults;
+    cc.drops_no_ring = c.drops_no_ring;
+    out.push_back(cc);
+  }
+  return out;
+}
+
+}  // namespace scap_ts

@@ -1,0 +1,108 @@
+// The eBPF capture engine: opens, configures, loads and attaches the CO-RE
+// probe (driver/bpf, embedded as a bpftool skeleton) and owns its maps and
+// links. Plain C++ (no Node-API); bpf_capture.cc exposes it to JS.
+//
+// Load sequence:
+//   1. preflight: kernel BTF present, capabilities (CAP_BPF + CAP_PERFMON or
+//      CAP_SYS_ADMIN), RLIMIT_MEMLOCK raised if allowed (BPF memory is
+//      memcg-accounted since 5.11, so failing to raise it is only a warning);
+//   2. open the skeleton; size the per-CPU maps to the possible CPUs; give the
+//      ring array an inner-map template of the requested size;
+//   3. load (verifier); libbpf's log is captured for errors;
+//   4. write settings, the interesting-syscalls table and the tgid filter;
+//      fill the tail-call tables from the x86_64 syscall table and the filler
+//      registry (driver/bpf/fillers.def), generic_x for the rest; create one
+//      ring per possible CPU and put them in the ring array;
+//   5. attach sys_exit, sched_process_exit, and (only when one of their
+//      syscalls is captured) sched_process_exec and sys_enter.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+struct scap_probe;
+struct bpf_link;
+
+namespace scap_ts {
+
+struct BpfOptions {
+  uint64_t buffer_bytes_per_cpu = 8ull << 20;  // power of two, page multiple
+  uint32_t snaplen = 80;
+  bool drop_failed = false;
+  std::optional<std::vector<uint32_t>> syscalls;  // native ids; nullopt = all
+  std::vector<uint32_t> tgids;                    // empty = all processes
+  bool include_self = false;
+};
+
+// A load/attach failure. code(): "PERMISSION", "UNSUPPORTED", "VERIFIER" or "BPF".
+class BpfError : public std::runtime_error {
+ public:
+  BpfError(std::string code, const std::string& message, std::string verifier_log = {})
+      : std::runtime_error(message), code_(std::move(code)), verifier_log_(std::move(verifier_log)) {}
+  const std::string& code() const { return code_; }
+  const std::string& verifier_log() const { return verifier_log_; }
+
+ private:
+  std::string code_;
+  std::string verifier_log_;
+};
+
+struct CpuCounters {
+  uint32_t cpu = 0;
+  uint64_t events = 0;
+  uint64_t drops_ring_full = 0;
+  uint64_t drops_too_large = 0;
+  uint64_t read_faults = 0;
+  uint64_t drops_no_ring = 0;
+};
+
+class BpfEngine {
+ public:
+  // Opens, loads and attaches. Throws BpfError (or std::invalid_argument for
+  // bad options).
+  explicit BpfEngine(const BpfOptions& options);
+  ~BpfEngine();
+  BpfEngine(const BpfEngine&) = delete;
+  BpfEngine& operator=(const BpfEngine&) = delete;
+
+  // Detaches and frees everything (idempotent). Ring fds become invalid:
+  // stop any reader first.
+  void Close();
+  bool closed() const { return skel_ == nullptr; }
+
+  // One ring per possible CPU, index = CPU.
+  const std::vector<int>& ring_fds() const { return ring_fds_; }
+  uint64_t ring_bytes() const { return ring_bytes_; }
+  // ns since the epoch at boot; event ts = boot_time_ns() + CLOCK_BOOTTIME.
+  uint64_t boot_time_ns() const { return boot_time_ns_; }
+  // Set when raising RLIMIT_MEMLOCK failed (not fatal).
+  const std::string& memlock_warning() const { return memlock_warning_; }
+
+  // Per-CPU counters read from the probe's counters map.
+  std::vector<CpuCounters> ReadCounters() const;
+
+ private:
+  void Load(const BpfOptions& options);
+  void Configure(const BpfOptions& options);
+  void FillTailCalls();
+  void CreateRings();
+  void Attach(const BpfOptions& options);
+
+  scap_probe* skel_ = nullptr;
+  std::vector<bpf_link*> links_;
+  std::vector<int> ring_fds_;
+  int template_ring_fd_ = -1;
+  uint64_t ring_bytes_ = 0;
+  int ncpus_ = 0;
+  uint64_t boot_time_ns_ = 0;
+  std::string memlock_warning_;
+};
+
+// ns since the epoch at boot (CLOCK_REALTIME - CLOCK_BOOTTIME, best of a few samples).
+uint64_t BootTimeNs();
+
+}  // namespace scap_ts

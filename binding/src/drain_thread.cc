@@ -1,0 +1,240 @@
+#include "drain_thread.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <system_error>
+#include <utility>
+
+namespace scap_ts {
+
+namespace {
+
+constexpr uint32_t kEventHeaderSize = 26;
+// Longest sleep with nothing to do; a safety net only (wake-ups are epoll's).
+constexpr int kIdleWaitMs = 500;
+
+uint64_t ClockNs(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return static_cast<uint64_t>(ts.tv_sec) * 1'000'000'000ull + static_cast<uint64_t>(ts.tv_nsec);
+}
+
+inline uint64_t ReadU64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+inline uint32_t ReadU32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+int CeilMs(uint64_t ns) { return static_cast<int>((ns + 999'999) / 1'000'000); }
+
+}  // namespace
+
+Batch::Batch(size_t cap) : capacity(cap) {
+  data = static_cast<uint8_t*>(std::malloc(cap));
+  if (data == nullptr) throw std::bad_alloc();
+}
+
+Batch::~Batch() { std::free(data); }
+
+uint8_t* Batch::ReleaseData() {
+  uint8_t* d = data;
+  data = nullptr;
+  return d;
+}
+
+DrainThread::DrainThread(RingReader reader, DrainConfig config, std::function<void()> on_ready)
+    : reader_(std::move(reader)), config_(config), on_ready_(std::move(on_ready)) {
+  heads_.resize(reader_.size());
+}
+
+DrainThread::~DrainThread() {
+  Stop();
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+  if (stop_fd_ >= 0) close(stop_fd_);
+}
+
+void DrainThread::Start() {
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  if (epoll_fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
+  stop_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (stop_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u32 = UINT32_MAX;
+  if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, stop_fd_, &ev) != 0) {
+    throw std::system_error(errno, std::generic_category(), "epoll_ctl(eventfd)");
+  }
+  for (size_t i = 0; i < reader_.size(); i++) {
+    epoll_event rev{};
+    rev.events = EPOLLIN | EPOLLET;
+    rev.data.u32 = static_cast<uint32_t>(i);
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, reader_.fd(i), &rev) != 0) {
+      throw std::system_error(errno, std::generic_category(), "epoll_ctl(ring buffer)");
+    }
+  }
+  cur_ = std::make_unique<Batch>(config_.batch_bytes);
+  thread_ = std::thread([this] { Run(); });
+}
+
+void DrainThread::Stop() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    stop_ = true;
+  }
+  room_cv_.notify_all();
+  if (stop_fd_ >= 0) {
+    const uint64_t one = 1;
+    ssize_t w = write(stop_fd_, &one, sizeof one);
+    (void)w;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+std::unique_ptr<Batch> DrainThread::Pop() {
+  std::unique_ptr<Batch> b;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (ready_.empty()) return nullptr;
+    b = std::move(ready_.front());
+    ready_.pop_front();
+  }
+  room_cv_.notify_one();
+  return b;
+}
+
+uint64_t DrainThread::corrupt_events() const {
+  return corrupt_.load(std::memory_order_relaxed);
+}
+
+bool DrainThread::WaitForRoom() {
+  std::unique_lock<std::mutex> lk(mu_);
+  room_cv_.wait(lk, [this] { return stop_ || ready_.size() < config_.max_queued; });
+  return !stop_;
+}
+
+void DrainThread::Queue() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    ready_.push_back(std::move(cur_));
+  }
+  cur_ = std::make_unique<Batch>(config_.batch_bytes);
+  if (on_ready_) on_ready_();
+}
+
+DrainThread::MergeStop DrainThread::Merge(uint64_t now_ts, uint64_t* held_ts, bool* took_any) {
+  const size_t n = reader_.size();
+  for (;;) {
+    size_t best = n;
+    uint64_t best_ts = UINT64_MAX;
+    bool any_empty = false;
+    for (size_t i = 0; i < n; i++) {
+      HeadCache& h = heads_[i];
+      while (h.ptr == nullptr) {
+        h.ptr = reader_.Head(i, &h.len);
+        if (h.ptr == nullptr) break;
+        // Validate: a scap event whose header len is the record's length.
+        if (h.len < kEventHeaderSize || ReadU32(h.ptr + 16) != h.len || h.len > config_.batch_bytes) {
+          reader_.Consume(i);
+          h.ptr = nullptr;
+          corrupt_.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        h.ts = ReadU64(h.ptr);
+      }
+      if (h.ptr == nullptr) {
+        any_empty = true;
+        continue;
+      }
+      if (h.ts < best_ts) {
+        best_ts = h.ts;
+        best = i;
+      }
+    }
+    if (best == n) return MergeStop::kNothing;
+    if (any_empty && best_ts + config_.reorder_window_ns > now_ts) {
+      *held_ts = best_ts;
+      return MergeStop::kHeld;
+    }
+    HeadCache& h = heads_[best];
+    if (!cur_->Fits(h.len)) return MergeStop::kFull;
+    if (cur_->offsets.empty()) cur_->opened_ns = ClockNs(CLOCK_MONOTONIC);
+    std::memcpy(cur_->data + cur_->size, h.ptr, h.len);
+    cur_->offsets.push_back(static_cast<uint32_t>(cur_->size));
+    cur_->cpus.push_back(static_cast<uint16_t>(best));
+    cur_->size += h.len;
+    reader_.Consume(best);
+    h.ptr = nullptr;
+    *took_any = true;
+  }
+}
+
+void DrainThread::Sleep(int timeout_ms) {
+  epoll_event evs[16];
+  int r = epoll_wait(epoll_fd_, evs, 16, timeout_ms);
+  (void)r;  // EINTR or events: the caller looks at the rings again either way
+}
+
+void DrainThread::Run() {
+  const size_t n = reader_.size();
+  while (WaitForRoom()) {
+    // The clock is read before the rings: an event not visible now, with a ts
+    // older than now - window, has been in flight longer than the window.
+    const uint64_t now_ts = config_.boot_time_ns + ClockNs(CLOCK_BOOTTIME);
+    for (size_t i = 0; i < n; i++) {
+      if (heads_[i].ptr == nullptr) reader_.Refresh(i);
+    }
+    uint64_t held_ts = 0;
+    bool took_any = false;
+    const MergeStop stop = Merge(now_ts, &held_ts, &took_any);
+    const bool have = !cur_->offsets.empty();
+    const uint64_t age_ns = have ? ClockNs(CLOCK_MONOTONIC) - cur_->opened_ns : 0;
+    const uint64_t flush_ns = static_cast<uint64_t>(config_.flush_ms) * 1'000'000ull;
+    if (stop == MergeStop::kFull || (have && age_ns >= flush_ns)) {
+      Queue();
+      continue;
+    }
+    if (took_any) continue;
+
+    // Nothing to take now: hand consumed space back (so the kernel's
+    // "reader caught up" wake-ups fire), then sleep until a ring gets a
+    // record, a held event is old enough, or the open batch is due.
+    reader_.PublishAll();
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    int timeout = kIdleWaitMs;
+    if (stop == MergeStop::kHeld) {
+      const uint64_t now2 = config_.boot_time_ns + ClockNs(CLOCK_BOOTTIME);
+      const uint64_t due = held_ts + config_.reorder_window_ns;
+      timeout = due > now2 ? CeilMs(due - now2) : 0;
+    } else {
+      // A record may have landed between the look and the publish: then the
+      // kernel saw a lagging consumer and did not wake anyone.
+      bool all_empty = true;
+      for (size_t i = 0; i < n && all_empty; i++) {
+        if (heads_[i].ptr == nullptr && !reader_.Empty(i)) all_empty = false;
+      }
+      if (!all_empty) continue;
+    }
+    if (have) {
+      const int batch_due = CeilMs(flush_ns - age_ns);
+      if (batch_due < timeout) timeout = batch_due;
+    }
+    if (timeout > 0) Sleep(timeout);
+  }
+  reader_.PublishAll();
+}
+
+}  // namespace scap_ts

@@ -1,0 +1,116 @@
+// The drain thread: moves events from the per-CPU rings into batches, in
+// timestamp order, and queues full batches for JS.
+//
+// - Merge: of the head events of all rings, the one with the smallest ts is
+//   taken. An event can still be in flight on a CPU whose ring looks empty
+//   (its ts was taken before ours, it is published after), so while any ring
+//   is empty only events older than `reorder_window_ns` (measured against a
+//   clock read before the rings were looked at) are taken. Rings are then
+//   merged exactly, unless an event stays in flight longer than the window.
+// - Batches: events are copied back to back into a buffer of `batch_bytes`
+//   with an offsets array and a cpus array. A batch is queued when the next
+//   event does not fit, or when it has been open `flush_ms` (so a trickle of
+//   events still reaches JS quickly).
+// - Back-pressure: at most `max_queued` batches wait for JS. When the queue
+//   is full the thread stops draining: the kernel rings fill up and the probe
+//   counts the drops; memory here stays bounded.
+// - Sleeping: when nothing is eligible the thread waits in epoll on the ring
+//   fds (edge-triggered: the kernel wakes it when a record lands in a ring it
+//   had caught up with) plus an eventfd used to stop it; no busy polling.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "ring_reader.h"
+
+namespace scap_ts {
+
+// A batch of events: `size` bytes of back-to-back scap events in `data`.
+struct Batch {
+  explicit Batch(size_t capacity);
+  ~Batch();
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+
+  bool Fits(size_t len) const { return size + len <= capacity; }
+  // Hands the data buffer over (to be freed with free()).
+  uint8_t* ReleaseData();
+
+  uint8_t* data = nullptr;
+  size_t capacity = 0;
+  size_t size = 0;
+  std::vector<uint32_t> offsets;
+  std::vector<uint16_t> cpus;
+  uint64_t opened_ns = 0;  // CLOCK_MONOTONIC when the first event was added
+};
+
+struct DrainConfig {
+  size_t batch_bytes = 1 << 20;
+  size_t max_queued = 4;
+  uint32_t flush_ms = 20;
+  uint64_t reorder_window_ns = 1'000'000;
+  uint64_t boot_time_ns = 0;  // event ts = boot_time_ns + CLOCK_BOOTTIME
+};
+
+class DrainThread {
+ public:
+  // `on_ready` is called from the drain thread after a batch was queued.
+  DrainThread(RingReader reader, DrainConfig config, std::function<void()> on_ready);
+  ~DrainThread();
+  DrainThread(const DrainThread&) = delete;
+  DrainThread& operator=(const DrainThread&) = delete;
+
+  // Starts the thread. Throws std::system_error (epoll/eventfd/thread).
+  void Start();
+  // Stops and joins the thread (idempotent). Queued batches stay poppable.
+  void Stop();
+
+  // The oldest queued batch, or nullptr. Makes room for the thread.
+  std::unique_ptr<Batch> Pop();
+
+  // Events that failed validation and were skipped (should stay 0).
+  uint64_t corrupt_events() const;
+
+ private:
+  void Run();
+  // Copies eligible events into `cur_`; returns what stopped it.
+  enum class MergeStop { kNothing, kHeld, kFull };
+  MergeStop Merge(uint64_t now_ts, uint64_t* held_ts, bool* took_any);
+  void Queue();
+  bool WaitForRoom();
+  void Sleep(int timeout_ms);
+
+  RingReader reader_;
+  DrainConfig config_;
+  std::function<void()> on_ready_;
+
+  int epoll_fd_ = -1;
+  int stop_fd_ = -1;
+  std::thread thread_;
+
+  mutable std::mutex mu_;
+  std::condition_variable room_cv_;
+  std::deque<std::unique_ptr<Batch>> ready_;
+  bool stop_ = false;
+
+  // Drain-thread state.
+  std::unique_ptr<Batch> cur_;
+  struct HeadCache {
+    const uint8_t* ptr = nullptr;
+    uint32_t len = 0;
+    uint64_t ts = 0;
+  };
+  std::vector<HeadCache> heads_;
+  std::atomic<uint64_t> corrupt_{0};
+};
+
+}  // namespace scap_ts

@@ -1,0 +1,88 @@
+/*
+ * Scheduler tracepoints:
+ *   sched_process_exit -> PPME_PROCEXIT_1_E (status, ret, sig, core, reaper_tid)
+ *   sched_process_exec -> the successful execve/execveat exit event, built
+ *                         once the new image is in place
+ *
+ * SPDX-License-Identifier: MIT OR GPL-2.0-only
+ */
+#include "proc_info.h"
+
+#define MAX_THREAD_WALK 16
+
+/* A live thread of the group of `t` other than exiting ones, or 0 if none
+ * was found (-1: too many threads to look at all). */
+static __always_inline __s64 alive_thread_in_group(struct task_struct *t) {
+	struct signal_struct *sig = BPF_CORE_READ(t, signal);
+	if (!sig) return 0;
+	struct list_head *head = &sig->thread_head;
+	struct list_head *node = BPF_CORE_READ(head, next);
+	for (int i = 0; i < MAX_THREAD_WALK; i++) {
+		if (!node || node == head) return 0;
+		struct task_struct *th = container_of(node, struct task_struct, thread_node);
+		unsigned int flags = BPF_CORE_READ(th, flags);
+		if (!(flags & 0x00000004 /* PF_EXITING */)) return BPF_CORE_READ(th, pid);
+		node = BPF_CORE_READ(th, thread_node.next);
+	}
+	return -1;
+}
+
+/* Who will adopt the children of exiting `t`: a live thread of its group,
+ * else the pid namespace's init when no subreaper is involved; -1 when that
+ * takes more than the probe can walk (userspace then works it out); 0 when
+ * there are no children. */
+static __always_inline __s64 reaper_tid(struct task_struct *t) {
+	struct list_head *children = &t->children;
+	if (BPF_CORE_READ(children, next) == children) return 0;
+	__s64 alive = alive_thread_in_group(t);
+	if (alive != 0) return alive;
+	struct signal_struct *sig = BPF_CORE_READ(t, signal);
+	struct pid *p = BPF_CORE_READ(t, thread_pid);
+	unsigned int level = BPF_CORE_READ(p, level);
+	struct upid up = {};
+	bpf_core_read(&up, sizeof(up), &p->numbers[level & 0x1F]);
+	struct task_struct *init = BPF_CORE_READ(up.ns, child_reaper);
+	if (init == t) return 0;
+	if (BPF_CORE_READ_BITFIELD_PROBED(sig, has_child_subreaper)) return -1;
+	return BPF_CORE_READ(init, pid);
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(sched_proc_exit, struct task_struct *t) {
+	struct scap_settings *s = get_settings();
+	if (!s || !tgid_wanted(s, (__u32)BPF_CORE_READ(t, tgid))) return 0;
+	struct evt e;
+	if (!evt_begin(&e, SCAP_SLOT_SCHED, PPME_PROCEXIT_1_E)) return 0;
+	int code = BPF_CORE_READ(t, exit_code);
+	__u8 sig = code & 0x7f;
+	evt_s64(&e, code);                                /* status */
+	evt_s64(&e, (code >> 8) & 0xff);                  /* ret */
+	evt_u8(&e, (sig != 0 && sig != 0x7f) ? sig : 0);  /* sig (killed by a signal) */
+	evt_u8(&e, (code & 0x80) ? 1 : 0);                /* core */
+	evt_s64(&e, reaper_tid(t));                       /* reaper_tid */
+	evt_submit(&e);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm) {
+	struct task_struct *t = cur_task();
+	/* Which syscall: execveat (322) or execve (anything else, e.g. a kernel exec). */
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
+	long id = regs ? (long)BPF_CORE_READ(regs, orig_ax) : NR_execve;
+	bool at = id == NR_execveat;
+	if (!syscall_interesting(at ? NR_execveat : NR_execve)) return 0;
+	struct scap_settings *s = get_settings();
+	if (!s || !tgid_wanted(s, (__u32)(bpf_get_current_pid_tgid() >> 32))) return 0;
+	struct evt e;
+	if (!evt_begin(&e, SCAP_SLOT_SCHED, at ? PPME_SYSCALL_EXECVEAT_X : PPME_SYSCALL_EXECVE_19_X))
+		return 0;
+	evt_s64(&e, 0);                                   /* res */
+	evt_exe_args_mm(&e, t);                           /* exe, args */
+	evt_proc_ids_mem(&e, t);                          /* tid .. cgroups */
+	evt_env_mm(&e, t);                                /* env */
+	evt_exec_tail(&e, t);                             /* tty .. gid */
+	if (!at) evt_str_kernel(&e, BPF_CORE_READ(bprm, filename), PATH_MAX_LEN); /* filename */
+	evt_submit(&e);
+	return 0;
+}

@@ -1,0 +1,17 @@
+/*
+ * close(fd) -> PPME_SYSCALL_CLOSE_X: res, fd.
+ *
+ * SPDX-License-Identifier: MIT OR GPL-2.0-only
+ */
+#include "../event_builder.h"
+#include "../extract.h"
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(close_x, struct pt_regs *regs, long ret) {
+	struct evt e;
+	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_CLOSE_X)) return 0;
+	evt_s64(&e, ret);                     /* res */
+	evt_s64(&e, (__s32)sc_arg(regs, 0));  /* fd */
+	evt_submit(&e);
+	return 0;
+}

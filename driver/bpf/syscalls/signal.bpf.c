@@ -1,0 +1,44 @@
+/*
+ * kill, tkill, tgkill exit events.
+ *
+ * SPDX-License-Identifier: MIT OR GPL-2.0-only
+ */
+#include "../event_builder.h"
+#include "../extract.h"
+
+/* kill(pid, sig) -> res, pid, sig */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(kill_x, struct pt_regs *regs, long ret) {
+	struct evt e;
+	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_KILL_X)) return 0;
+	evt_s64(&e, ret);                        /* res */
+	evt_s64(&e, (__s32)sc_arg(regs, 0));     /* pid */
+	evt_u8(&e, (__u8)sc_arg(regs, 1));       /* sig */
+	evt_submit(&e);
+	return 0;
+}
+
+/* tkill(tid, sig) -> res, tid, sig */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(tkill_x, struct pt_regs *regs, long ret) {
+	struct evt e;
+	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_TKILL_X)) return 0;
+	evt_s64(&e, ret);                        /* res */
+	evt_s64(&e, (__s32)sc_arg(regs, 0));     /* tid */
+	evt_u8(&e, (__u8)sc_arg(regs, 1));       /* sig */
+	evt_submit(&e);
+	return 0;
+}
+
+/* tgkill(tgid, tid, sig) -> res, pid, tid, sig */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(tgkill_x, struct pt_regs *regs, long ret) {
+	struct evt e;
+	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_TGKILL_X)) return 0;
+	evt_s64(&e, ret);                        /* res */
+	evt_s64(&e, (__s32)sc_arg(regs, 0));     /* pid */
+	evt_s64(&e, (__s32)sc_arg(regs, 1));     /* tid */
+	evt_u8(&e, (__u8)sc_arg(regs, 2));       /* sig */
+	evt_submit(&e);
+	return 0;
+}

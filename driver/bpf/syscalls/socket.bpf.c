@@ -1,0 +1,109 @@
+/*
+ * Socket calls: socket, bind, connect, listen, accept, accept4 exit events.
+ *
+ * SPDX-License-Identifier: MIT OR GPL-2.0-only
+ */
+#include "../event_builder.h"
+#include "../extract.h"
+#include "../net.h"
+
+/* socket(domain, type, proto) -> fd, domain, type, proto, flags */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(socket_x, struct pt_regs *regs, long ret) {
+	struct evt e;
+	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_SOCKET_X)) return 0;
+	__u32 type = (__u32)sc_arg(regs, 1);
+	evt_s64(&e, ret);                                            /* fd */
+	evt_u32(&e, socket_family_to_scap((__u32)sc_arg(regs, 0)));  /* domain */
+	evt_u32(&e, type);                                           /* type */
+	evt_u32(&e, (__u32)sc_arg(regs, 2));                         /* proto */
+	evt_u32(&e, socket_flags_to_scap(type));                     /* flags */
+	evt_submit(&e);
+	return 0;
+}
+
+/* bind(fd, addr, addrlen) -> res, addr, fd */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(bind_x, struct pt_regs *regs, long ret) {
+	struct evt e;
+	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_BIND_X)) return 0;
+	evt_s64(&e, ret);                                                       /* res */
+	evt_sockaddr_user(&e, (const void *)sc_arg(regs, 1), sc_arg(regs, 2));  /* addr */
+	evt_s64(&e, (__s32)sc_arg(regs, 0));                                    /* fd */
+	evt_submit(&e);
+	return 0;
+}
+
+/* connect(fd, addr, addrlen) -> res, tuple, fd, addr. The tuple is known once
+ * the connection is made or in progress. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(connect_x, struct pt_regs *regs, long ret) {
+	struct evt e;
+	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_CONNECT_X)) return 0;
+	__s64 fd = (__s32)sc_arg(regs, 0);
+	const void *uaddr = (const void *)sc_arg(regs, 1);
+	__u64 addrlen = sc_arg(regs, 2);
+	evt_s64(&e, ret);                                                       /* res */
+	if (ret == 0 || ret == -EINPROGRESS)
+		evt_socktuple(&e, fd, TUPLE_OUTBOUND, uaddr, addrlen);              /* tuple */
+	else
+		evt_empty(&e);
+	evt_s64(&e, fd);                                                        /* fd */
+	evt_sockaddr_user(&e, uaddr, addrlen);                                  /* addr */
+	evt_submit(&e);
+	return 0;
+}
+
+/* listen(fd, backlog) -> res, fd, backlog */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(listen_x, struct pt_regs *regs, long ret) {
+	struct evt e;
+	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_LISTEN_X)) return 0;
+	evt_s64(&e, ret);                        /* res */
+	evt_s64(&e, (__s32)sc_arg(regs, 0));     /* fd */
+	evt_u32(&e, (__u32)sc_arg(regs, 1));     /* backlog */
+	evt_submit(&e);
+	return 0;
+}
+
+/* accept/accept4 common part: fd, tuple, queuepct, queuelen, queuemax. */
+static __always_inline void fill_accept(struct evt *e, struct pt_regs *regs, long ret) {
+	__u32 qlen = 0, qmax = 0;
+	__u8 qpct = 0;
+	evt_s64(e, ret);                                                       /* fd */
+	if (ret >= 0) {
+		evt_socktuple(e, ret, TUPLE_INBOUND, NULL, 0);                     /* tuple */
+		struct socket *ls = file_socket(fd_file((__s32)sc_arg(regs, 0)));
+		struct sock *sk = ls ? BPF_CORE_READ(ls, sk) : NULL;
+		if (sk) {
+			qlen = BPF_CORE_READ(sk, sk_ack_backlog);
+			qmax = BPF_CORE_READ(sk, sk_max_ack_backlog);
+			if (qmax) qpct = (__u8)((__u64)qlen * 100 / qmax);
+		}
+	} else {
+		evt_empty(e);
+	}
+	evt_u8(e, qpct);                                                       /* queuepct */
+	evt_u32(e, qlen);                                                      /* queuelen */
+	evt_u32(e, qmax);                                                      /* queuemax */
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(accept_x, struct pt_regs *regs, long ret) {
+	struct evt e;
+	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_ACCEPT_5_X)) return 0;
+	fill_accept(&e, regs, ret);
+	evt_submit(&e);
+	return 0;
+}
+
+/* accept4 adds flags (SOCK_NONBLOCK / SOCK_CLOEXEC as PPM_O_*, like Falco). */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(accept4_x, struct pt_regs *regs, long ret) {
+	struct evt e;
+	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_ACCEPT4_6_X)) return 0;
+	fill_accept(&e, regs, ret);
+	evt_u32(&e, socket_flags_to_scap((__u32)sc_arg(regs, 3)));            /* flags */
+	evt_submit(&e);
+	return 0;
+}
