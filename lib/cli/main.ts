@@ -6,9 +6,10 @@ import { ScapError } from '../errors.js';
 import { EVENT_INFO, isListedEvent } from '../events/table.js';
 import type { Event } from '../events/event.js';
 import { EventSummary } from '../format/summary.js';
-import { ScapReader } from '../scapfile/reader.js';
 import { ScapWriter } from '../scapfile/writer.js';
 import { PT } from '../events/schema.generated.js';
+import { openCapture } from '../capture.js';
+import type { ScapSection } from '../scapfile/reader.js';
 
 const PT_NAMES = new Map<number, string>(Object.entries(PT).map(([k, v]) => [v, k]));
 
@@ -39,6 +40,8 @@ interface CliOptions {
   read?: string;
   write?: string;
   numevents?: number;
+  seconds?: number;
+  snaplen?: number;
   summary?: boolean;
   quiet?: boolean;
   listEvents?: boolean;
@@ -49,9 +52,11 @@ export async function run(argv: readonly string[], out: (s: string) => void = (s
   const program = new Command('scap-ts')
     .description('Read, filter and write Falco/sysdig .scap captures')
     .version(pkg.version, '--version')
-    .option('-r, --read <file>', 'read events from a .scap file (plain or gzip)')
+    .option('-r, --read <file>', 'read events from a .scap file (plain or gzip) instead of capturing live')
     .option('-w, --write <file>', 'write the events read to a .scap file (gzip when it ends in .gz)')
     .option('-n, --numevents <n>', 'stop after n events', positiveInt)
+    .option('-M, --seconds <s>', 'stop after s seconds', positiveInt)
+    .option('-s, --snaplen <bytes>', 'bytes of I/O data captured per event (live)', positiveInt)
     .option('-S, --summary', 'print the per-event-type count table at the end, as sysdig -S')
     .option('-q, --quiet', 'do not print events')
     .option('-L, --list-events', 'list the event types and their parameters')
@@ -63,42 +68,41 @@ export async function run(argv: readonly string[], out: (s: string) => void = (s
     out(listEvents());
     return 0;
   }
-  if (!o.read) {
-    // Live capture is the default source once the bpf engine lands; until then a file is required.
-    throw new ScapError('NO_SOURCE', 'nothing to read: pass -r FILE');
-  }
-  const reader = await ScapReader.open(o.read);
-  const writer = o.write ? await ScapWriter.create(o.write, reader.section) : undefined;
+  // Live capture through the eBPF probe is the default source, as in sysdig.
+  const signal = o.seconds ? AbortSignal.timeout(o.seconds * 1000) : undefined;
+  const capture = await openCapture({ source: o.read ? { file: o.read } : 'bpf', signal, snaplen: o.snaplen });
+  const writer = o.write ? await ScapWriter.create(o.write, capture.metadata) : undefined;
   const summary = o.summary ? new EventSummary() : undefined;
-  const comms = new Map<number, string>(reader.section.processes.map((t) => [t.tid, t.comm]));
+  // Thread names: the starting state, then execve as programs start (full state tracking is the state layer's job).
+  const comms = new Map<number, string>((capture.metadata.processes ?? []).map((t) => [t.tid, t.comm]));
   const limit = o.numevents ?? Infinity;
   let num = 0;
-  let sectionIndex = reader.section.index;
-  const emit = (e: Event) => {
-    num++;
-    summary?.add(e);
-    if (writer) writer.writeEvent(e);
-    if (!o.quiet) {
-      const comm = comms.get(e.tid) ?? '<NA>';
-      out(`${num} ${clock(e.ts)} ${e.cpu} ${comm} (${e.tid}) ${e.direction} ${e.name} ${e.args()}\n`);
-    }
-  };
+  let section: ScapSection | undefined;
+  const stop = () => void capture.close();
+  process.once('SIGINT', stop);
   try {
-    outer: for await (const batch of reader.batches()) {
-      if (writer && batch.section.index !== sectionIndex) {
-        sectionIndex = batch.section.index;
-        writer.beginSection(batch.section);
-      }
+    outer: for await (const batch of capture.batches()) {
+      const sec = (batch as { section?: ScapSection }).section;
+      if (writer && sec && section && sec !== section) writer.beginSection(sec);
+      section = sec;
       for (let i = 0; i < batch.length; i++) {
         if (num >= limit) break outer;
-        emit(batch.at(i));
+        const e = batch.at(i);
+        num++;
+        summary?.add(e);
+        writer?.writeEvent(e);
+        if (e.name === 'execve' && e.direction === '<' && e.param('res') === 0) comms.set(e.tid, String(e.param('comm')));
+        if (!o.quiet) out(`${num} ${clock(e.ts)} ${e.cpu} ${comms.get(e.tid) ?? '<NA>'} (${e.tid}) ${e.direction} ${e.name} ${e.args()}\n`);
       }
       await writer?.flush(false);
     }
   } finally {
-    await reader.close();
+    process.off('SIGINT', stop);
+    await capture.close();
     await writer?.close();
   }
+  const st = capture.stats();
+  if (!o.read && st.drops.total > 0) process.stderr.write(`scap-ts: ${st.drops.total} events dropped by the kernel probe (ring full ${st.drops.ringFull}, too large ${st.drops.tooLarge})\n`);
   if (summary) out(summary.format());
   return 0;
 }
