@@ -20,10 +20,16 @@ constexpr size_t kMinBatchBytes = 64 * 1024;
 constexpr size_t kMaxBatchBytes = 1ull << 30;
 
 [[noreturn]] void ThrowCode(Napi::Env env, const std::string& code, const std::string& message,
-                            const std::string& verifier_log = {}) {
+                            const std::string& verifier_log = {},
+                            const std::vector<std::string>& missing = {}) {
   Napi::Error err = Napi::Error::New(env, message);
   err.Set("code", Napi::String::New(env, code));
   if (!verifier_log.empty()) err.Set("verifierLog", Napi::String::New(env, verifier_log));
+  if (code == "PERMISSION") {
+    Napi::Array m = Napi::Array::New(env, missing.size());
+    for (size_t i = 0; i < missing.size(); i++) m.Set(static_cast<uint32_t>(i), missing[i]);
+    err.Set("missing", m);
+  }
   throw err;
 }
 
@@ -122,7 +128,7 @@ BpfCapture::BpfCapture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfCap
   try {
     engine_ = std::make_unique<BpfEngine>(opts);
   } catch (const BpfError& e) {
-    ThrowCode(env, e.code(), e.what(), e.verifier_log());
+    ThrowCode(env, e.code(), e.what(), e.verifier_log(), e.missing());
   } catch (const std::invalid_argument& e) {
     ThrowRange(env, e.what());
   } catch (const std::exception& e) {

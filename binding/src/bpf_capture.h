@@ -17,7 +17,7 @@
 //   })
 //     Opens, loads and attaches the probe and starts the drain thread. Throws an
 //     Error with `.code`:
-//       'PERMISSION'   missing capabilities (the message names them)
+//       'PERMISSION'   missing capabilities; `.missing` lists them (e.g. ['CAP_PERFMON'])
 //       'UNSUPPORTED'  no kernel BTF, no BPF ring buffers
 //       'VERIFIER'     the verifier rejected a program; `.verifierLog` has its log
 //       'BPF'          any other libbpf/bpf(2) failure

@@ -95,29 +95,34 @@ std::string Errno(int err) { return std::strerror(err < 0 ? -err : err); }
 
 bool HasCap(uint64_t caps, unsigned cap) { return (caps >> cap) & 1u; }
 
-// Names the capabilities missing for loading tracing programs.
-std::string MissingCaps() {
+// The capabilities missing for loading tracing programs: CAP_BPF and
+// CAP_PERFMON, or CAP_SYS_ADMIN which covers both.
+std::vector<std::string> MissingCaps() {
   uint64_t caps = 0;
   try {
     caps = EffectiveCapabilities();
   } catch (const std::exception&) {
-    return "CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)";
+    return {"CAP_BPF", "CAP_PERFMON"};
   }
-  if (HasCap(caps, 21)) return {};  // CAP_SYS_ADMIN covers both
-  std::string missing;
-  if (!HasCap(caps, 39)) missing = "CAP_BPF";
-  if (!HasCap(caps, 38)) missing += missing.empty() ? "CAP_PERFMON" : " and CAP_PERFMON";
-  return missing.empty() ? std::string() : missing + " (or CAP_SYS_ADMIN)";
+  if (HasCap(caps, 21)) return {};
+  std::vector<std::string> missing;
+  if (!HasCap(caps, 39)) missing.push_back("CAP_BPF");
+  if (!HasCap(caps, 38)) missing.push_back("CAP_PERFMON");
+  return missing;
 }
 
 [[noreturn]] void ThrowFor(int err, const std::string& what, const std::string& log = {}) {
   const int e = err < 0 ? -err : err;
   if (e == EPERM) {
-    std::string missing = MissingCaps();
+    std::vector<std::string> missing = MissingCaps();
+    std::string names;
+    for (const std::string& m : missing) names += (names.empty() ? "" : " and ") + m;
     throw BpfError("PERMISSION",
-                   what + ": " + Errno(e) + "; loading the eBPF probe needs " +
-                       (missing.empty() ? std::string("CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)")
-                                        : "the missing " + missing));
+                   what + ": " + Errno(e) + "; loading the eBPF probe needs CAP_BPF and CAP_PERFMON" +
+                       " (or CAP_SYS_ADMIN)" +
+                       (names.empty() ? std::string("; the kernel refused anyway (lockdown? seccomp?)")
+                                      : "; missing " + names),
+                   {}, missing);
   }
   std::string verifier = ExtractVerifierLog(log);
   if (!verifier.empty()) {

@@ -41,14 +41,22 @@ struct BpfOptions {
 // A load/attach failure. code(): "PERMISSION", "UNSUPPORTED", "VERIFIER" or "BPF".
 class BpfError : public std::runtime_error {
  public:
-  BpfError(std::string code, const std::string& message, std::string verifier_log = {})
-      : std::runtime_error(message), code_(std::move(code)), verifier_log_(std::move(verifier_log)) {}
+  BpfError(std::string code, const std::string& message, std::string verifier_log = {},
+           std::vector<std::string> missing = {})
+      : std::runtime_error(message),
+        code_(std::move(code)),
+        verifier_log_(std::move(verifier_log)),
+        missing_(std::move(missing)) {}
   const std::string& code() const { return code_; }
+  // VERIFIER: the verifier's log of the rejected program.
   const std::string& verifier_log() const { return verifier_log_; }
+  // PERMISSION: the missing capabilities, e.g. {"CAP_PERFMON"}.
+  const std::vector<std::string>& missing() const { return missing_; }
 
  private:
   std::string code_;
   std::string verifier_log_;
+  std::vector<std::string> missing_;
 };
 
 struct CpuCounters {

@@ -1,0 +1,397 @@
+/**
+ * The eBPF engine end to end: loads the real probe through the raw addon
+ * (`BpfCapture`), runs a small C program that makes known syscalls, and
+ * checks the events the probe produced, decoded with the TS event view.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { Event, EventBatch, PPM_SC_NAMES, PPME, eventInfo } from '../../lib/events/index.js';
+import { loadNative } from '../../lib/native/index.js';
+import { prerequisite } from '../helpers/env.js';
+
+interface NativeBatch {
+  data: ArrayBuffer;
+  offsets: Uint32Array;
+  cpus: Uint16Array;
+  count: number;
+}
+interface CpuStats {
+  cpu: number;
+  events: number;
+  dropsRingFull: number;
+  dropsTooLarge: number;
+  readFaults: number;
+}
+interface NativeBpfCapture {
+  nextBatch(): Promise<NativeBatch | null>;
+  stats(): { cpus: CpuStats[]; delivered: number; batches: number };
+  close(): void;
+}
+type BpfCaptureCtor = new (options?: Record<string, unknown>) => NativeBpfCapture;
+
+const ccPath = ['/usr/bin/cc', '/usr/bin/gcc'].find((p) => existsSync(p));
+// SCAP_TS_REQUIRE_LIVE=1 (CI) turns a missing prerequisite into a failure instead of a skip.
+const noLive = prerequisite(
+  process.getuid?.() === 0 && existsSync('/sys/kernel/btf/vmlinux') && ccPath !== undefined,
+  'live eBPF capture needs root, kernel BTF and a C compiler',
+);
+
+// x86_64 syscall numbers.
+const NR = {
+  write: 1, open: 2, close: 3, socket: 41, connect: 42, accept: 43, bind: 49, listen: 50,
+  clone: 56, fork: 57, vfork: 58, execve: 59, kill: 62, getppid: 110, accept4: 288,
+  openat: 257, execveat: 322, clone3: 435,
+} as const;
+
+const PPM_O = { WRONLY: 2, CREAT: 4, TRUNC: 256, CLOEXEC: 4096, F_CREATED: 16384 } as const;
+
+// The workload: one known call of each kind, its results printed as key=value.
+const WORKLOAD_C = String.raw`
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+int main(int argc, char **argv) {
+  if (argc < 3) return 100;
+  long fd = syscall(SYS_openat, AT_FDCWD, argv[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+  if (fd < 0) return 101;
+  if (write((int)fd, "hello scap-ts", 13) != 13) return 102;
+  struct stat st;
+  fstat((int)fd, &st);
+  printf("fd=%ld\nino=%llu\ndev=%llu\n", fd, (unsigned long long)st.st_ino, (unsigned long long)st.st_dev);
+  close((int)fd);
+  long missing = syscall(SYS_openat, AT_FDCWD, argv[2], O_RDONLY, 0);
+  printf("missing=%ld errno=%d\n", missing, errno);
+  syscall(SYS_getppid);
+
+  int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(ls, (struct sockaddr *)&a, sizeof a) != 0) return 103;
+  if (listen(ls, 8) != 0) return 104;
+  socklen_t al = sizeof a;
+  getsockname(ls, (struct sockaddr *)&a, &al);
+  int cs = socket(AF_INET, SOCK_STREAM, 0);
+  if (connect(cs, (struct sockaddr *)&a, sizeof a) != 0) return 105;
+  struct sockaddr_in la;
+  al = sizeof la;
+  getsockname(cs, (struct sockaddr *)&la, &al);
+  int as = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+  if (as < 0) return 106;
+  printf("lfd=%d\ncfd=%d\nafd=%d\nport=%d\ncport=%d\n", ls, cs, as, ntohs(a.sin_port), ntohs(la.sin_port));
+  close(as);
+  close(cs);
+  close(ls);
+
+  kill(getpid(), 0);
+
+  fflush(stdout);
+  pid_t c = fork();
+  if (c == 0) _exit(7);
+  int status = 0;
+  waitpid(c, &status, 0);
+  printf("child=%d\n", (int)c);
+
+  char *args[] = {"/nonexistent-scap-ts-exe", "arg-one", NULL};
+  execve(args[0], args, environ);
+  printf("execve_errno=%d\n", errno);
+  fflush(stdout);
+  return 3;
+}
+`;
+
+interface Captured {
+  events: Event[];
+  batches: number;
+  stats: ReturnType<NativeBpfCapture['stats']>;
+}
+
+function parseKv(out: string): Record<string, number> {
+  const kv: Record<string, number> = {};
+  for (const m of out.matchAll(/(\w+)=(-?\d+)/g)) kv[m[1]] = Number(m[2]);
+  return kv;
+}
+
+/** Events of thread `tid` of type `type`. */
+function ofType(events: Event[], tid: number, type: number): Event[] {
+  return events.filter((e) => e.tid === tid && e.type === type);
+}
+
+function one(events: Event[], tid: number, type: number, pred: (e: Event) => boolean = () => true): Event {
+  const found = ofType(events, tid, type).filter(pred);
+  expect(found.length, `events of type ${type} from tid ${tid}`).toBeGreaterThanOrEqual(1);
+  return found[0];
+}
+
+describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fails instead of skipping)', () => {
+  let BpfCapture: BpfCaptureCtor;
+  let dir: string;
+  let prog: string;
+
+  beforeAll(() => {
+    BpfCapture = (loadNative() as unknown as { BpfCapture: BpfCaptureCtor }).BpfCapture;
+    dir = mkdtempSync(join(tmpdir(), 'scap-ts-bpf-'));
+    const src = join(dir, 'workload.c');
+    prog = join(dir, 'scapwork');
+    writeFileSync(src, WORKLOAD_C);
+    const cc = spawnSync(ccPath!, ['-O1', '-o', prog, src], { encoding: 'utf8' });
+    if (cc.status !== 0) throw new Error(`cc failed: ${cc.stderr}`);
+  });
+
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('one run of the workload', () => {
+    let cap: Captured;
+    let kv: Record<string, number>;
+    let pid: number;
+    let target: string;
+    let missing: string;
+
+    beforeAll(async () => {
+      target = join(dir, `created-${process.pid}-${Date.now()}.txt`);
+      missing = join(dir, `does-not-exist-${Date.now()}`);
+      const capture = new BpfCapture({
+        snaplen: 256,
+        syscalls: Object.values(NR),
+      });
+      const batches: NativeBatch[] = [];
+      let sawExit = false;
+      let childPid = -1;
+      const drain = (async () => {
+        for (;;) {
+          const b = await capture.nextBatch();
+          if (!b) return;
+          batches.push(b);
+          if (childPid > 0 && !sawExit) {
+            const eb = new EventBatch(new Uint8Array(b.data), b.offsets, b.count, b.cpus, new Uint32Array(b.count));
+            for (let i = 0; i < eb.length; i++) {
+              if (eb.type(i) === PPME.PROCEXIT_1_E && eb.tid(i) === childPid) sawExit = true;
+            }
+          }
+        }
+      })();
+      const child = spawn(prog, [target, missing], {
+        env: { ...process.env, SCAP_TS_MARK: 'bpf-engine-test' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      childPid = child.pid!;
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)));
+      expect(code).toBe(3);
+      // Everything the child did is in the rings once its procexit came out.
+      const deadline = Date.now() + 15_000;
+      while (!sawExit && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 100));
+      const stats = capture.stats();
+      capture.close();
+      await drain;
+      // Batches a pending call was waiting for resolve before close; none after.
+      expect(await capture.nextBatch()).toBeNull();
+
+      const events: Event[] = [];
+      for (const b of batches) {
+        const eb = new EventBatch(new Uint8Array(b.data), b.offsets, b.count, b.cpus, new Uint32Array(b.count));
+        for (const e of eb) events.push(e);
+      }
+      cap = { events, batches: batches.length, stats };
+      kv = parseKv(out);
+      pid = childPid;
+      expect(sawExit, 'procexit of the workload seen').toBe(true);
+    });
+
+    it('every event has the schema parameter count and a consistent length', () => {
+      expect(cap.events.length).toBeGreaterThan(0);
+      for (const e of cap.events) {
+        const info = eventInfo(e.type);
+        expect(info, `known event type ${e.type}`).toBeDefined();
+        expect(e.nparams, `nparams of ${info!.name} (${e.type})`).toBe(info!.params.length);
+        expect(e.paramLength(e.nparams - 1)).toBeGreaterThanOrEqual(0); // lengths add up to len
+      }
+    });
+
+    it('timestamps never go backwards across the merged stream', () => {
+      let prev = 0n;
+      let inversions = 0;
+      for (const e of cap.events) {
+        if (e.ts < prev) inversions++;
+        prev = e.ts;
+      }
+      expect(inversions).toBe(0);
+      // Wall-clock timestamps: within a minute of now.
+      const now = BigInt(Date.now()) * 1_000_000n;
+      const last = cap.events[cap.events.length - 1].ts;
+      expect(last > now - 60_000_000_000n && last <= now + 1_000_000_000n).toBe(true);
+    });
+
+    it('stats are consistent with what was delivered', () => {
+      const seen = cap.stats.cpus.reduce((s, c) => s + c.events, 0);
+      expect(cap.stats.cpus.length).toBeGreaterThanOrEqual(1);
+      expect(cap.stats.delivered).toBeLessThanOrEqual(seen);
+      expect(cap.stats.delivered).toBeLessThanOrEqual(cap.events.length);
+      expect(cap.stats.batches).toBeLessThanOrEqual(cap.batches);
+      for (const c of cap.stats.cpus) {
+        expect(c.dropsTooLarge).toBe(0);
+      }
+    });
+
+    it('excludes the capturing process by default', () => {
+      expect(cap.events.some((e) => e.tid === process.pid)).toBe(false);
+    });
+
+    it('execve of the workload: the new image, from sched_process_exec', () => {
+      const e = one(cap.events, pid, PPME.SYSCALL_EXECVE_19_X, (x) => x.param('res') === 0);
+      expect(e.param('exe')).toBe(prog);
+      const args = new TextDecoder().decode(e.param('args') as Uint8Array).split('\0');
+      expect(args.slice(0, 2)).toEqual([target, missing]);
+      expect(e.param('tid')).toBe(pid);
+      expect(e.param('pid')).toBe(pid);
+      expect(e.param('ptid')).toBe(process.pid);
+      expect(e.param('comm')).toBe(basename(prog));
+      expect(e.param('filename')).toBe(prog);
+      const env = new TextDecoder().decode(e.param('env') as Uint8Array).split('\0');
+      expect(env).toContain('SCAP_TS_MARK=bpf-engine-test');
+      expect(e.param('uid')).toBe(0);
+      expect(Number(e.param('fdlimit'))).toBeGreaterThan(0);
+      expect(Number(e.param('exe_ino'))).toBeGreaterThan(0);
+      expect((e.param('vm_size') as number) > 0).toBe(true);
+    });
+
+    it('openat: enter and exit of the created file with flags, mode, fd, dev and ino', () => {
+      const enter = one(cap.events, pid, PPME.SYSCALL_OPENAT_2_E, (x) => x.param('name') === target);
+      expect(enter.param('dirfd')).toBe(-100);
+      const x = one(cap.events, pid, PPME.SYSCALL_OPENAT_2_X, (ev) => ev.param('name') === target);
+      expect(x.param('fd')).toBe(kv.fd);
+      expect(x.param('dirfd')).toBe(-100);
+      expect(x.param('flags')).toBe(PPM_O.WRONLY | PPM_O.CREAT | PPM_O.TRUNC | PPM_O.CLOEXEC | PPM_O.F_CREATED);
+      expect(x.param('mode')).toBe(0o640);
+      expect(x.param('ino')).toBe(BigInt(kv.ino));
+      expect(x.param('dev')).toBe(kv.dev);
+      expect(x.ts >= enter.ts).toBe(true);
+    });
+
+    it('openat of a missing path fails with -ENOENT', () => {
+      const x = one(cap.events, pid, PPME.SYSCALL_OPENAT_2_X, (ev) => ev.param('name') === missing);
+      expect(x.param('fd')).toBe(-2);
+      expect(kv.missing).toBe(-1);
+      expect(kv.errno).toBe(2);
+    });
+
+    it('write carries the data (cut at snaplen) and close the fd', () => {
+      const w = one(cap.events, pid, PPME.SYSCALL_WRITE_X, (ev) => ev.param('fd') === kv.fd);
+      expect(w.param('res')).toBe(13);
+      expect(new TextDecoder().decode(w.param('data') as Uint8Array)).toBe('hello scap-ts');
+      expect(w.param('size')).toBe(13);
+      const c = one(cap.events, pid, PPME.SYSCALL_CLOSE_X, (ev) => ev.param('fd') === kv.fd);
+      expect(c.param('res')).toBe(0);
+    });
+
+    it('a syscall without its own event comes out as a generic event', () => {
+      const g = one(cap.events, pid, PPME.GENERIC_X, (ev) => ev.param('nativeID') === NR.getppid);
+      expect(g.param('ID')).toBe(PPM_SC_NAMES.indexOf('getppid'));
+    });
+
+    it('socket, bind, listen, connect (enter and exit) and accept4 with addresses and tuples', () => {
+      const s = one(cap.events, pid, PPME.SOCKET_SOCKET_X, (ev) => ev.param('fd') === kv.lfd);
+      expect(s.param('domain')).toBe(2);
+      expect(s.param('flags')).toBe(PPM_O.CLOEXEC);
+      const b = one(cap.events, pid, PPME.SOCKET_BIND_X, (ev) => ev.param('fd') === kv.lfd);
+      expect(b.param('res')).toBe(0);
+      expect(b.param('addr')).toMatchObject({ family: 2, addr: '127.0.0.1', port: 0 });
+      const l = one(cap.events, pid, PPME.SOCKET_LISTEN_X);
+      expect(l.param('backlog')).toBe(8);
+      const ce = one(cap.events, pid, PPME.SOCKET_CONNECT_E, (ev) => ev.param('fd') === kv.cfd);
+      expect(ce.param('addr')).toMatchObject({ family: 2, addr: '127.0.0.1', port: kv.port });
+      const cx = one(cap.events, pid, PPME.SOCKET_CONNECT_X, (ev) => ev.param('fd') === kv.cfd);
+      expect(cx.param('res')).toBe(0);
+      expect(cx.param('tuple')).toMatchObject({ family: 2, sip: '127.0.0.1', sport: kv.cport, dip: '127.0.0.1', dport: kv.port });
+      const ax = one(cap.events, pid, PPME.SOCKET_ACCEPT4_6_X, (ev) => ev.param('fd') === kv.afd);
+      // Inbound: the connecting side first.
+      expect(ax.param('tuple')).toMatchObject({ family: 2, sip: '127.0.0.1', sport: kv.cport, dip: '127.0.0.1', dport: kv.port });
+      expect(ax.param('flags')).toBe(PPM_O.CLOEXEC);
+      expect(ax.param('queuemax')).toBe(8);
+    });
+
+    it('kill', () => {
+      const k = one(cap.events, pid, PPME.SYSCALL_KILL_X);
+      expect(k.param('res')).toBe(0);
+      expect(k.param('pid')).toBe(pid);
+      expect(k.param('sig')).toBe(0);
+    });
+
+    it('fork: clone exit in the parent (res = child) and in the child (res = 0)', () => {
+      const child = kv.child;
+      const parentSide = one(cap.events, pid, PPME.SYSCALL_CLONE_20_X, (ev) => ev.param('res') === child);
+      expect(parentSide.param('pid')).toBe(pid);
+      expect(parentSide.param('exe')).toBe(prog);
+      const childSide = one(cap.events, child, PPME.SYSCALL_CLONE_20_X);
+      expect(childSide.param('res')).toBe(0);
+      expect(childSide.param('tid')).toBe(child);
+      expect(childSide.param('pid')).toBe(child);
+      expect(childSide.param('ptid')).toBe(pid);
+      expect(childSide.param('vtid')).toBe(child);
+      expect(childSide.param('comm')).toBe(basename(prog));
+      const exit = one(cap.events, child, PPME.PROCEXIT_1_E);
+      expect(exit.param('ret')).toBe(7);
+      expect(exit.param('status')).toBe(7 << 8);
+      expect(exit.param('sig')).toBe(0);
+    });
+
+    it('a failed execve describes the attempted command', () => {
+      const e = one(cap.events, pid, PPME.SYSCALL_EXECVE_19_X, (x) => x.param('res') === -2);
+      expect(e.param('exe')).toBe('/nonexistent-scap-ts-exe');
+      expect(new TextDecoder().decode(e.param('args') as Uint8Array)).toBe('arg-one\0');
+      expect(e.param('filename')).toBe('/nonexistent-scap-ts-exe');
+      expect(e.param('comm')).toBe(basename(prog));
+    });
+
+    it('procexit of the workload with its exit code', () => {
+      const e = one(cap.events, pid, PPME.PROCEXIT_1_E);
+      expect(e.param('status')).toBe(3 << 8);
+      expect(e.param('ret')).toBe(3);
+      expect(e.param('sig')).toBe(0);
+      expect(e.param('core')).toBe(0);
+      expect(e.param('reaper_tid')).toBe(0);
+    });
+  });
+
+  it('close() is idempotent and resolves a pending nextBatch with null', async () => {
+    // Only a syscall nobody makes: nothing arrives, the call stays pending.
+    const capture = new BpfCapture({ syscalls: [NR.vfork], tgids: [2 ** 31] });
+    const pending = capture.nextBatch();
+    capture.close();
+    capture.close();
+    expect(await pending).toBeNull();
+    expect(await capture.nextBatch()).toBeNull();
+    expect(capture.stats().delivered).toBe(0);
+  });
+
+  it('rejects bad options with RangeError / TypeError', () => {
+    expect(() => new BpfCapture({ bufferBytesPerCpu: 3 * 4096 })).toThrow(RangeError);
+    expect(() => new BpfCapture({ snaplen: 70_000 })).toThrow(RangeError);
+    expect(() => new BpfCapture({ syscalls: [512] })).toThrow(RangeError);
+    expect(() => new BpfCapture({ dropFailed: 'yes' })).toThrow(TypeError);
+  });
+});
