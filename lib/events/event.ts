@@ -48,7 +48,8 @@ export class Event {
   readonly dumpFlags: number;
   /** 26, or 22 for events of old captures. */
   readonly headerSize: number;
-  #paramOffsets: Uint32Array | undefined;
+  // A plain array: allocating one is much cheaper than a Uint32Array for a few entries.
+  #paramOffsets: number[] | undefined;
   #nparams = -1;
 
   constructor(bytes: Uint8Array, view: DataView, offset: number, cpu = 0, dumpFlags = 0, headerSize = EVENT_HEADER_SIZE) {
@@ -104,19 +105,27 @@ export class Event {
     return this.type === code;
   }
 
-  #offsets(): Uint32Array {
+  #offsets(): number[] {
     if (this.#paramOffsets) return this.#paramOffsets;
     const n = this.nparams;
     const lenSize = isLargePayload(this.type) ? 4 : 2;
-    const out = new Uint32Array(n + 1);
+    const out: number[] = [];
     const base = this.offset + this.headerSize;
     let p = base + lenSize * n;
     const end = this.offset + this.len;
-    for (let i = 0; i < n; i++) {
-      out[i] = p;
-      p += lenSize === 2 ? this.view.getUint16(base + 2 * i, true) : this.view.getUint32(base + 4 * i, true);
+    const v = this.view;
+    if (lenSize === 2) {
+      for (let i = 0; i < n; i++) {
+        out.push(p);
+        p += v.getUint16(base + 2 * i, true);
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        out.push(p);
+        p += v.getUint32(base + 4 * i, true);
+      }
     }
-    out[n] = p;
+    out.push(p);
     if (p > end) {
       throw new EventDecodeError('PARAMS_PAST_END', `event type ${this.type}: parameters end at ${p - this.offset}, past the event length ${this.len}`, this.type);
     }
@@ -163,7 +172,17 @@ export class Event {
     const out: Record<string, unknown> = {};
     const info = this.info;
     const n = this.nparams;
-    for (let i = 0; i < n; i++) out[info?.params[i]?.name ?? `param${i}`] = this.param(i);
+    if (n === 0) return out;
+    // What param(i) does for each i, with the table entry and offsets looked up once.
+    const o = this.#offsets();
+    const type = this.type;
+    const defs = info?.params;
+    for (let i = 0; i < n; i++) {
+      const p = defs?.[i];
+      out[p?.name ?? `param${i}`] = p
+        ? decodeParam(this.bytes, this.view, o[i], o[i + 1] - o[i], p.type, p.info, { eventType: type, paramIndex: i })
+        : this.bytes.subarray(o[i], o[i + 1]);
+    }
     return out;
   }
 

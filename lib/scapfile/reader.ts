@@ -393,6 +393,7 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
       this.#pendingSection = undefined;
     }
     for (;;) {
+      if (!headerMode && this.sections.length !== 0) this.#scanEvents();
       if (this.#buf.length - this.#pos < 8) {
         if (this.#count > 0) return this.#takeBatch();
         if (!(await this.#ensure(8))) {
@@ -556,6 +557,87 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
     }
     this.#count = i + 1;
     this.stats.events++;
+  }
+
+  /**
+   * Fast path of #scan for runs of current-generation event blocks (EV/EVF v2,
+   * plain or large) that lie whole in #buf: the same checks as #scan and
+   * #addEvent, on locals. It stops, leaving #pos at the block, at anything
+   * else: other block types, a block that needs more input, an unknown event
+   * type, or any check that fails. #scan then handles that block as before, so
+   * errors, refills and batch boundaries are exactly those of the slow path.
+   */
+  #scanEvents(): void {
+    const b = this.#buf;
+    const v = this.#view;
+    const end = b.length;
+    const maxLarge = this.#maxBlock;
+    let offsets = this.#offsets;
+    let cpus = this.#cpus;
+    let flags = this.#flags;
+    let p = this.#pos;
+    let i = this.#count;
+    const first = i;
+    let enterExit = false;
+    while (end - p >= 8) {
+      const type = v.getUint32(p, true);
+      let prefix: number;
+      let limit = MAX_NON_LARGE_EVENT_BLOCK;
+      if (type === BLOCK.EV_V2) prefix = 2;
+      else if (type === BLOCK.EVF_V2) prefix = 6;
+      else if (type === BLOCK.EV_V2_LARGE) {
+        prefix = 2;
+        limit = maxLarge;
+      } else if (type === BLOCK.EVF_V2_LARGE) {
+        prefix = 6;
+        limit = maxLarge;
+      } else break;
+      const total = v.getUint32(p + 4, true);
+      if (total < BLOCK_OVERHEAD || total > limit || end - p < total) break;
+      if (v.getUint32(p + total - 4, true) !== total) break;
+      const e = p + 8 + prefix;
+      const avail = total - BLOCK_OVERHEAD - prefix;
+      if (avail < EVENT_HEADER_SIZE) break;
+      const len = v.getUint32(e + 16, true);
+      if (len < EVENT_HEADER_SIZE || len > avail) break;
+      const evType = v.getUint16(e + 20, true);
+      if (evType >= PPM_EVENT_MAX) break;
+      const n = v.getUint32(e + 22, true);
+      const lens = e + EVENT_HEADER_SIZE;
+      let sum: number;
+      if (LARGE[evType] === 1) {
+        if (n * 4 > len - EVENT_HEADER_SIZE) break;
+        sum = EVENT_HEADER_SIZE + n * 4;
+        for (let k = 0; k < n; k++) sum += v.getUint32(lens + 4 * k, true);
+      } else {
+        if (n * 2 > len - EVENT_HEADER_SIZE) break;
+        sum = EVENT_HEADER_SIZE + n * 2;
+        for (let k = 0; k < n; k++) sum += v.getUint16(lens + 2 * k, true);
+      }
+      if (sum > len) break;
+      if (OLD_ENTER[evType] === 1) enterExit = true;
+      if (i === offsets.length) {
+        this.#count = i;
+        this.#grow();
+        offsets = this.#offsets;
+        cpus = this.#cpus;
+        flags = this.#flags;
+      }
+      offsets[i] = e;
+      cpus[i] = v.getUint16(p + 8, true);
+      flags[i] = prefix === 6 ? v.getUint32(p + 10, true) : 0;
+      i++;
+      p += total;
+    }
+    const added = i - first;
+    if (added === 0) return;
+    // #hsizes, when the batch has one (old events in it), already holds 26 in every slot not set.
+    if (enterExit) this.#enterExitPairs = true;
+    if (this.#eventHeaderSize === undefined) this.#eventHeaderSize = EVENT_HEADER_SIZE;
+    this.#count = i;
+    this.#pos = p;
+    this.stats.blocks += added;
+    this.stats.events += added;
   }
 
   #grow(): void {

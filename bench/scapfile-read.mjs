@@ -1,0 +1,260 @@
+#!/usr/bin/env node
+/**
+ * Benchmark `scapfile-read`: how fast ScapReader gets through a large
+ * uncompressed `.scap`, against sysdig reading the same file.
+ *
+ * Needs the compiled library: run `npm run build` (or `npm run build:ts`) first.
+ * Run through `npm run bench`, or alone: `node --expose-gc bench/scapfile-read.mjs`.
+ *
+ * 1. Builds, once, a file of at least BENCH_EVENTS (default 1,000,000) events
+ *    from the real fixture captures: every event of the fixtures (as current
+ *    26-byte-header bytes, `evt.toBytes()`) written over and over with
+ *    ScapWriter behind the first fixture's section metadata, each copy's
+ *    timestamp patched so that time increases monotonically. A gzip copy is
+ *    written beside it. Both are cached under os.tmpdir() by CACHE_VERSION.
+ * 2. Times, taking the median of BENCH_REPS (default 5, at least 3) runs each:
+ *    - header-walk:      ScapReader.batches(), batch.type(i) and batch.ts(i) of every event
+ *    - full-decode:      evt.params() of every event (every parameter decoded)
+ *    - sysdig:           `sysdig -r FILE -q -S` wall time
+ *    - the same header walk and sysdig run over the gzip copy.
+ * 3. Prints one JSON line per figure, then ratio and target lines.
+ *    Targets: header walk >= 20 M events/s; full decode >= 2x sysdig's events/s.
+ *
+ * Environment: BENCH_EVENTS, BENCH_REPS, BENCH_SYSDIG (path, or "0" to skip),
+ * BENCH_NO_GZ=1 (skip gzip variants), BENCH_CACHE_DIR, BENCH_FIXTURES (folder of *.scap.gz).
+ * Progress goes to stderr; stdout carries only JSON lines.
+ */
+import { spawnSync } from 'node:child_process';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { createGzip } from 'node:zlib';
+import { ScapReader, ScapWriter } from '../dist/scapfile/index.js';
+
+const BENCH = 'scapfile-read';
+/** Bump when the way the file is built changes: the cached file is rebuilt. */
+const CACHE_VERSION = 'v1';
+const FIXTURES = ['single_ipv6_conn', 'curl_google', 'cat_write'];
+const TARGET_HEADER_WALK_EPS = 20_000_000;
+const TARGET_DECODE_VS_SYSDIG = 2;
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Where the fixture captures are looked for: BENCH_FIXTURES, the repo's copies, then shared/ in or beside the checkout. */
+const fixtureDirs = [
+  process.env.BENCH_FIXTURES,
+  join(here, '..', 'test', 'fixtures', 'scap'),
+  join(here, '..', 'shared', 'fixtures', 'scap'),
+  join(here, '..', '..', 'shared', 'fixtures', 'scap'),
+].filter(Boolean);
+const MIN_EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const REPS = Math.max(3, Number(process.env.BENCH_REPS ?? 5));
+const SYSDIG = process.env.BENCH_SYSDIG ?? 'sysdig';
+const WITH_GZ = process.env.BENCH_NO_GZ !== '1';
+const cacheDir = process.env.BENCH_CACHE_DIR ?? join(os.tmpdir(), 'scap-ts-bench');
+
+const log = (msg) => process.stderr.write(`[${BENCH}] ${msg}\n`);
+const emit = (obj) => process.stdout.write(`${JSON.stringify({ bench: BENCH, ...obj })}\n`);
+const gc = () => globalThis.gc?.();
+
+function findFixture(name) {
+  for (const d of fixtureDirs) {
+    const p = join(d, `${name}.scap.gz`);
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`fixture ${name}.scap.gz not found in ${fixtureDirs.join(', ')}`);
+}
+
+/** Every event of a fixture as standalone 26-byte-header bytes, plus the first section. */
+async function loadFixture(name) {
+  const reader = await ScapReader.open(findFixture(name));
+  const events = [];
+  for await (const batch of reader.batches()) {
+    for (let i = 0; i < batch.length; i++) {
+      const e = batch.at(i);
+      events.push({ bytes: e.toBytes(), cpu: e.cpu, dumpFlags: e.dumpFlags });
+    }
+  }
+  return { section: reader.sections[0], events };
+}
+
+/** Builds (or finds in the cache) the big plain file and its gzip copy. */
+async function buildFiles() {
+  mkdirSync(cacheDir, { recursive: true });
+  const stem = join(cacheDir, `${BENCH}-${CACHE_VERSION}-${FIXTURES.join('+')}-${MIN_EVENTS}`);
+  const plain = `${stem}.scap`;
+  const gz = `${stem}.scap.gz`;
+  const meta = `${stem}.json`; // written last: its presence means the files are complete
+  if (existsSync(plain) && existsSync(meta) && (!WITH_GZ || existsSync(gz))) {
+    const { events } = JSON.parse(readFileSync(meta, 'utf8'));
+    log(`using cached ${plain} (${events} events)`);
+    return { plain, gz, events };
+  }
+  const fixtures = [];
+  for (const name of FIXTURES) fixtures.push(await loadFixture(name));
+  const templates = fixtures.flatMap((f) => f.events);
+  const s = fixtures[0].section;
+  const metadata = { machineInfo: s.machineInfo, interfaces: s.interfaces, users: s.users, groups: s.groups, processes: s.processes, fds: s.fds };
+  const dv = (b) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const views = templates.map((t) => dv(t.bytes));
+  let ts = views[0].getBigUint64(0, true);
+
+  const tmp = `${plain}.tmp-${process.pid}`;
+  log(`writing ${plain} from ${templates.length} fixture events`);
+  const w = await ScapWriter.create(tmp, metadata, { compress: false });
+  let n = 0;
+  while (n < MIN_EVENTS) {
+    for (let i = 0; i < templates.length; i++) {
+      ts += 1000n; // 1 us apart: monotonic across copies
+      views[i].setBigUint64(0, ts, true);
+      w.writeEvent(templates[i].bytes, templates[i].cpu, templates[i].dumpFlags);
+      n++;
+    }
+    await w.flush(false);
+  }
+  await w.close();
+  renameSync(tmp, plain);
+  if (WITH_GZ) {
+    log(`writing ${gz}`);
+    await pipeline(createReadStream(plain), createGzip(), createWriteStream(`${gz}.tmp-${process.pid}`));
+    renameSync(`${gz}.tmp-${process.pid}`, gz);
+  }
+  writeFileSync(meta, `${JSON.stringify({ version: CACHE_VERSION, fixtures: FIXTURES, events: n, templates: templates.length })}\n`);
+  return { plain, gz, events: n };
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Runs `fn` REPS times (after a gc each), returns the median seconds; `fn` returns the events it saw. */
+async function measure(label, expected, fn) {
+  const secs = [];
+  for (let r = 0; r < REPS; r++) {
+    gc();
+    const t0 = process.hrtime.bigint();
+    const n = await fn();
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (n !== expected) throw new Error(`${label}: saw ${n} events, expected ${expected}`);
+    secs.push(s);
+    log(`${label} rep ${r + 1}/${REPS}: ${s.toFixed(3)} s, ${(n / s / 1e6).toFixed(2)} M events/s`);
+  }
+  return median(secs);
+}
+
+let sink = 0; // results folded in here so no work can be dropped
+
+async function headerWalk(path) {
+  const reader = await ScapReader.open(path);
+  let n = 0;
+  let acc = 0;
+  let last = 0n;
+  for await (const b of reader.batches()) {
+    const len = b.length;
+    for (let i = 0; i < len; i++) {
+      acc += b.type(i);
+      const t = b.ts(i);
+      if (t < last) acc++; // never true for this file; keeps ts live
+      last = t;
+    }
+    n += len;
+  }
+  sink += acc + Number(last & 0xffn);
+  return n;
+}
+
+async function fullDecode(path) {
+  const reader = await ScapReader.open(path);
+  let n = 0;
+  let acc = 0;
+  let last = {};
+  for await (const b of reader.batches()) {
+    const len = b.length;
+    // Only decoding is timed: each result is kept until the next, and one per batch is looked into.
+    for (let i = 0; i < len; i++) last = b.at(i).params();
+    acc += Object.keys(last).length;
+    n += len;
+  }
+  sink += acc;
+  return n;
+}
+
+function sysdigAvailable() {
+  if (SYSDIG === '0') return false;
+  const r = spawnSync(SYSDIG, ['--version'], { encoding: 'utf8' });
+  return r.status === 0;
+}
+
+/** Wall seconds of one `sysdig -r FILE -q -S`, and the events its summary counts. */
+function sysdigOnce(path) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(SYSDIG, ['-r', path, '-q', '-S'], { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'pipe'] });
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`sysdig failed (${r.signal ?? r.status}): ${r.stderr}`);
+  let counted = 0;
+  for (const line of r.stdout.split('\n')) {
+    const m = /^[<>] \S+\s+(\d+)$/.exec(line.trim());
+    if (m) counted += Number(m[1]);
+  }
+  return { s, counted };
+}
+
+function measureSysdig(label, path) {
+  const secs = [];
+  let counted = 0;
+  for (let r = 0; r < REPS; r++) {
+    const x = sysdigOnce(path);
+    secs.push(x.s);
+    counted = x.counted;
+    log(`${label} rep ${r + 1}/${REPS}: ${x.s.toFixed(3)} s (summary counts ${x.counted} events)`);
+  }
+  return { seconds: median(secs), counted };
+}
+
+function figure(kase, events, seconds, extra = {}) {
+  const eventsPerSec = events / seconds;
+  emit({ case: kase, events, seconds: +seconds.toFixed(4), eventsPerSec: Math.round(eventsPerSec), ...extra });
+  return eventsPerSec;
+}
+
+const { plain, gz, events } = await buildFiles();
+const bytes = statSync(plain).size;
+emit({
+  case: 'env',
+  node: process.version,
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model,
+  file: plain,
+  fileBytes: bytes,
+  gzBytes: WITH_GZ ? statSync(gz).size : undefined,
+  events,
+  reps: REPS,
+});
+
+const walkSecs = await measure('header-walk', events, () => headerWalk(plain));
+const walk = figure('header-walk', events, walkSecs, { mbPerSec: Math.round(bytes / 1e6 / walkSecs) });
+const decode = figure('full-decode', events, await measure('full-decode', events, () => fullDecode(plain)));
+let walkGz;
+if (WITH_GZ) walkGz = figure('header-walk-gz', events, await measure('header-walk-gz', events, () => headerWalk(gz)));
+
+let sysdig;
+if (sysdigAvailable()) {
+  const sd = measureSysdig('sysdig', plain);
+  sysdig = figure('sysdig', events, sd.seconds, { summaryEvents: sd.counted });
+  if (WITH_GZ) {
+    const sdg = measureSysdig('sysdig-gz', gz);
+    const sysdigGz = figure('sysdig-gz', events, sdg.seconds, { summaryEvents: sdg.counted });
+    emit({ case: 'header-walk-gz-vs-sysdig-gz', ratio: +(walkGz / sysdigGz).toFixed(3) });
+  }
+  emit({ case: 'header-walk-vs-sysdig', ratio: +(walk / sysdig).toFixed(3) });
+  emit({ case: 'full-decode-vs-sysdig', ratio: +(decode / sysdig).toFixed(3) });
+} else {
+  log(`sysdig (${SYSDIG}) not available: skipping its figures`);
+}
+
+emit({ case: 'header-walk', target: TARGET_HEADER_WALK_EPS, meets: walk >= TARGET_HEADER_WALK_EPS });
+if (sysdig !== undefined) emit({ case: 'full-decode-vs-sysdig', target: TARGET_DECODE_VS_SYSDIG, meets: decode / sysdig >= TARGET_DECODE_VS_SYSDIG });
+log(`checksum ${sink}`);
