@@ -6,7 +6,7 @@ import { EventDecodeError } from '../errors.js';
 import { decodeParam } from './decode.js';
 import { renderValue, type RenderedParam } from './render.js';
 import { PPME, type EventParamsByCode } from './schema.generated.js';
-import { eventInfo, isLargePayload, type EventInfo } from './table.js';
+import { eventInfo, isLargePayload, syscallName, type EventInfo } from './table.js';
 
 /** Size of the current event header: ts u64, tid u64, len u32, type u16, nparams u32. */
 export const EVENT_HEADER_SIZE = 26;
@@ -93,7 +93,13 @@ export class Event {
   get info(): EventInfo | undefined {
     return eventInfo(this.type);
   }
+  /** The event type's name; for generic events, the syscall's name (as sysdig's `evt.type`). */
   get name(): string {
+    if (this.type <= PPME.GENERIC_X) {
+      const sc = this.param(0);
+      const n = typeof sc === 'number' ? syscallName(sc) : undefined;
+      if (n) return n;
+    }
     return this.info?.name ?? 'unknown';
   }
   /** `>` for enter events (even codes), `<` for exit events. */

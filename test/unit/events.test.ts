@@ -154,3 +154,11 @@ describe('Event view and encoder', () => {
     expect(() => b.at(3)).toThrow(RangeError);
   });
 });
+
+describe('generic events', () => {
+  it('are named after their syscall, as sysdig names them', () => {
+    const e = view(encodeEvent({ type: PPME.GENERIC_X, ts: 1n, tid: 1, params: [75, 10] }));
+    expect(e.name).toBe('mprotect');
+    expect(e.args()).toBe('');
+  });
+});
