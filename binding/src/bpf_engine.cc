@@ -120,7 +120,9 @@ std::vector<std::string> MissingCaps() {
     throw BpfError("PERMISSION",
                    what + ": " + Errno(e) + "; loading the eBPF probe needs CAP_BPF and CAP_PERFMON" +
                        " (or CAP_SYS_ADMIN)" +
-                       (names.empty() ? std::string("; the kernel refused anyway (lockdown? seccomp?)")
+                       (names.empty() ? std::string("; the capabilities are there, so the kernel "
+                                                    "refused for another reason (a low RLIMIT_MEMLOCK "
+                                                    "on kernels before 5.11, lockdown, seccomp)")
                                       : "; missing " + names),
                    {}, missing);
   }
