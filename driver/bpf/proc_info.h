@@ -22,7 +22,7 @@ static __always_inline void evt_exe_args_mm(struct evt *e, struct task_struct *t
 	unsigned long start = mm ? BPF_CORE_READ(mm, arg_start) : 0;
 	unsigned long end = mm ? BPF_CORE_READ(mm, arg_end) : 0;
 	__u32 exe_len = evt_str_user(e, (const void *)start, MAX_PROC_EXE); /* exe */
-	if (start == 0 || end <= start + exe_len) {
+	if (exe_len == 0 || end <= start + exe_len) {
 		evt_empty(e);                                                    /* args */
 		return;
 	}
