@@ -94,6 +94,9 @@ function renderSockTuple(t: SockTuple): string {
   return `family ${t.family}`;
 }
 
+/** AT_FDCWD as the drivers encode it. */
+const PPM_AT_FDCWD = -100;
+
 const NULL_WHEN_EMPTY = new Set<number>([PT.BYTEBUF, PT.SOCKTUPLE, PT.FDLIST, PT.CHARBUFARRAY, PT.CHARBUF_PAIR_ARRAY, PT.DYN]);
 
 /** Renders one decoded value of parameter `p` (value null means an empty param). */
@@ -110,7 +113,13 @@ export function renderValue(p: ParamInfo, value: unknown, type = p.type): Render
     // sysdig prints u32/u64 through the signed printf conversions.
     case PT.UINT32: return r(numeric(value as number, p.format, 32, true));
     case PT.UINT64: return r(numeric(value as bigint, p.format, 64, true));
-    case PT.FD: case PT.PID: return r(String(value));
+    case PT.FD: {
+      // As libsinsp renders fds of a known thread; fd names come from the state layer.
+      const n = value as number;
+      if (n === PPM_AT_FDCWD) return r(String(n), 'AT_FDCWD');
+      return r(String(n), n < 0 ? (errnoName(-n) ?? '') : '');
+    }
+    case PT.PID: return r(String(value));
     case PT.ERRNO: {
       const n = value as number;
       return r(String(n), n < 0 ? (errnoName(-n) ?? '') : '');

@@ -19,6 +19,7 @@ import {
   encodeMachineInfo,
   encodeProcessList,
   encodeUserList,
+  FD_TYPE,
   type FdRecord,
   type GroupRecord,
   type InterfaceRecord,
@@ -42,6 +43,17 @@ export interface ScapWriterOptions {
   compress?: boolean;
   /** Bytes buffered before a write to the stream (default 1 MiB). */
   flushBytes?: number;
+  /**
+   * `'portable'` (default) writes fd types newer than FILE_V2 (bpf, userfaultfd,
+   * io_uring, memfd, pidfd) as UNSUPPORTED with their name, because readers of
+   * the sysdig 0.29 generation reject a whole file over one unknown fd type.
+   * `'current'` keeps them.
+   */
+  fdTypes?: 'portable' | 'current';
+}
+
+function portableFd(fd: FdRecord): FdRecord {
+  return fd.type > FD_TYPE.FILE_V2 ? { fd: fd.fd, ino: fd.ino, type: FD_TYPE.UNSUPPORTED, name: fd.name ?? '' } : fd;
 }
 
 /** `.scap` dump flag: the event is kept only to rebuild state. */
@@ -51,6 +63,7 @@ export class ScapWriter implements AsyncDisposable {
   readonly #out: WriteStream;
   readonly #gzip: Gzip | undefined;
   readonly #flushBytes: number;
+  readonly #portableFds: boolean;
   #sink = new ByteSink();
   #closed = false;
   #events = 0;
@@ -63,6 +76,7 @@ export class ScapWriter implements AsyncDisposable {
       this.#gzip.pipe(this.#out);
     }
     this.#flushBytes = options.flushBytes ?? 1 << 20;
+    this.#portableFds = (options.fdTypes ?? 'portable') === 'portable';
   }
 
   /** Creates the file and writes the first section's header and metadata. */
@@ -100,7 +114,12 @@ export class ScapWriter implements AsyncDisposable {
       const procs = m.processes;
       this.#block(BLOCK.PL_V9, () => encodeProcessList(s, procs));
     }
-    if (m.fds) for (const [tid, fds] of m.fds) this.#block(BLOCK.FDL_V2, () => encodeFdList(s, tid, fds));
+    if (m.fds) {
+      for (const [tid, fds] of m.fds) {
+        const list = this.#portableFds ? fds.map(portableFd) : fds;
+        this.#block(BLOCK.FDL_V2, () => encodeFdList(s, tid, list));
+      }
+    }
   }
 
   /** Frames a block around what `body` writes: type, length, body, pad, trailer. */
