@@ -13,7 +13,8 @@
  *    timestamp patched so that time increases monotonically. A gzip copy is
  *    written beside it. Both are cached under os.tmpdir() by CACHE_VERSION.
  * 2. Times, taking the median of BENCH_REPS (default 5, at least 3) runs each:
- *    - header-walk:      ScapReader.batches(), batch.type(i) and batch.ts(i) of every event
+ *    - header-walk:      ScapReader.batches(), batch.type(i), tid(i) and len(i) of every event
+ *    - header-walk-ts:   the same plus batch.ts(i), a BigInt per event (shows that allocation's cost)
  *    - full-decode:      evt.params() of every event (every parameter decoded)
  *    - sysdig:           `sysdig -r FILE -q -S` wall time
  *    - the same header walk and sysdig run over the gzip copy.
@@ -147,7 +148,7 @@ async function measure(label, expected, fn) {
 
 let sink = 0; // results folded in here so no work can be dropped
 
-async function headerWalk(path) {
+async function headerWalk(path, withTs = false) {
   const reader = await ScapReader.open(path);
   let n = 0;
   let acc = 0;
@@ -155,10 +156,12 @@ async function headerWalk(path) {
   for await (const b of reader.batches()) {
     const len = b.length;
     for (let i = 0; i < len; i++) {
-      acc += b.type(i);
-      const t = b.ts(i);
-      if (t < last) acc++; // never true for this file; keeps ts live
-      last = t;
+      acc += b.type(i) + b.tid(i) + b.len(i);
+      if (withTs) {
+        const t = b.ts(i);
+        if (t < last) acc++; // never true for this file; keeps ts live
+        last = t;
+      }
     }
     n += len;
   }
@@ -236,6 +239,7 @@ emit({
 
 const walkSecs = await measure('header-walk', events, () => headerWalk(plain));
 const walk = figure('header-walk', events, walkSecs, { mbPerSec: Math.round(bytes / 1e6 / walkSecs) });
+figure('header-walk-ts', events, await measure('header-walk-ts', events, () => headerWalk(plain, true)));
 const decode = figure('full-decode', events, await measure('full-decode', events, () => fullDecode(plain)));
 let walkGz;
 if (WITH_GZ) walkGz = figure('header-walk-gz', events, await measure('header-walk-gz', events, () => headerWalk(gz)));

@@ -3,6 +3,7 @@
  * (file, live rings, plugins) hands them over. Header fields can be read by
  * index without creating an `Event` object.
  */
+import { readI64AsNumber } from './decode.js';
 import { Event, EVENT_HEADER_SIZE } from './event.js';
 
 export class EventBatch implements Iterable<Event> {
@@ -47,7 +48,7 @@ export class EventBatch implements Iterable<Event> {
     return this.view.getBigUint64(this.offsets[i], true);
   }
   tid(i: number): number {
-    return Number(this.view.getBigInt64(this.offsets[i] + 8, true));
+    return readI64AsNumber(this.view, this.offsets[i] + 8);
   }
   len(i: number): number {
     return this.view.getUint32(this.offsets[i] + 16, true);

@@ -13,6 +13,14 @@ import {
   type SockTuple,
 } from './values.js';
 
+/**
+ * A little-endian i64 as a number, without the BigInt getBigInt64 allocates:
+ * exact below 2^53, which every thread id is.
+ */
+export function readI64AsNumber(view: DataView, offset: number): number {
+  return view.getInt32(offset + 4, true) * 4294967296 + view.getUint32(offset, true);
+}
+
 const utf8 = new TextDecoder('utf-8');
 
 /** Reads bytes [start, end) up to the first NUL as text; a short ASCII fast path avoids TextDecoder. */
@@ -131,7 +139,7 @@ function decodeFdList(v: DataView, off: number, len: number, ctx: DecodeContext)
   const out: FdListEntry[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const p = off + 2 + i * 10;
-    out[i] = { fd: Number(v.getBigInt64(p, true)), flags: v.getInt16(p + 8, true) };
+    out[i] = { fd: readI64AsNumber(v, p), flags: v.getInt16(p + 8, true) };
   }
   return out;
 }
@@ -173,7 +181,7 @@ export function decodeParam(
       return v.getUint32(off, true);
     case PT.UINT64: case PT.RELTIME: case PT.ABSTIME: return v.getBigUint64(off, true);
     // errno, fd and pid values always fit in a double: keep them plain numbers.
-    case PT.ERRNO: case PT.FD: case PT.PID: return Number(v.getBigInt64(off, true));
+    case PT.ERRNO: case PT.FD: case PT.PID: return readI64AsNumber(v, off);
     case PT.BOOL: return v.getUint32(off, true) !== 0;
     case PT.DOUBLE: return v.getFloat64(off, true);
     case PT.CHARBUF: case PT.FSPATH: case PT.FSRELPATH: return readCString(b, off, off + len);

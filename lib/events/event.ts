@@ -3,7 +3,7 @@
  * on demand through a DataView; parameters are decoded only when asked for.
  */
 import { EventDecodeError } from '../errors.js';
-import { decodeParam } from './decode.js';
+import { decodeParam, readI64AsNumber } from './decode.js';
 import { renderValue, type RenderedParam } from './render.js';
 import { PPME, type EventParamsByCode } from './schema.generated.js';
 import { eventInfo, isLargePayload, syscallName, type EventInfo } from './table.js';
@@ -67,7 +67,7 @@ export class Event {
   }
   /** Thread id as a number (every real tid fits); see `rawTid` for the full 64 bits. */
   get tid(): number {
-    return Number(this.view.getBigInt64(this.offset + 8, true));
+    return readI64AsNumber(this.view, this.offset + 8);
   }
   get rawTid(): bigint {
     return this.view.getBigInt64(this.offset + 8, true);

@@ -4,6 +4,7 @@
  * reference lists and an encoder for the current version.
  */
 import { ScapFileError } from '../errors.js';
+import { readI64AsNumber } from '../events/decode.js';
 import { encodeParam } from '../events/encode.js';
 import { PT } from '../events/schema.generated.js';
 import { ipv4ToString, ipv6ToString } from '../events/values.js';
@@ -149,7 +150,7 @@ export class BodyCursor {
     return this.view.getUint32(this.need(4, what), true);
   }
   i64n(what: string): number {
-    return Number(this.view.getBigInt64(this.need(8, what), true));
+    return readI64AsNumber(this.view, this.need(8, what));
   }
   u64(what: string): bigint {
     return this.view.getBigUint64(this.need(8, what), true);

@@ -4,6 +4,7 @@
  * of about `batchBytes`, and each batch is a view over one such buffer.
  */
 import { createReadStream } from 'node:fs';
+import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ScapFileError } from '../errors.js';
@@ -118,6 +119,26 @@ function rawChunks(source: ScapSource): AsyncIterable<Uint8Array> {
   return source as AsyncIterable<Uint8Array>;
 }
 
+/** A plain (not gzip) file path opened for direct reads, or undefined for anything else. */
+async function plainFile(source: ScapSource): Promise<FileHandle | undefined> {
+  if (typeof source !== 'string' && !(source instanceof URL)) return undefined;
+  const fh = await openFile(source, 'r');
+  try {
+    const head = new Uint8Array(2);
+    const { bytesRead } = await fh.read(head, 0, 2, 0);
+    if (bytesRead === 2 && head[0] === GZIP_1 && head[1] === GZIP_2) {
+      await fh.close();
+      return undefined;
+    }
+    return fh;
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+}
+
+async function* emptyChunks(): AsyncGenerator<Uint8Array> {}
+
 /** Decompresses gzip input transparently (as gzread does); plain input passes through. */
 async function* decompressed(raw: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const it = raw[Symbol.asyncIterator]();
@@ -231,6 +252,9 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
   readonly sections: ScapSection[] = [];
   readonly stats: ReaderStats = { bytes: 0, blocks: 0, events: 0, skippedBlocks: 0, unknownEventTypes: 0 };
   readonly #chunks: AsyncIterator<Uint8Array>;
+  /** Set for plain files, read straight into the parse buffer (no stream, no concatenation copy). */
+  #file: FileHandle | undefined;
+  #filePos = 0;
   readonly #batchBytes: number;
   readonly #maxBlock: number;
   readonly #signal: AbortSignal | undefined;
@@ -255,8 +279,9 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
   /** The decompressor's error, thrown once the bytes decoded before it are used up. */
   #inputError: ScapFileError | undefined;
 
-  private constructor(source: ScapSource, options: ScapReaderOptions) {
-    this.#chunks = decompressed(rawChunks(source))[Symbol.asyncIterator]();
+  private constructor(source: ScapSource, file: FileHandle | undefined, options: ScapReaderOptions) {
+    this.#file = file;
+    this.#chunks = file ? emptyChunks() : decompressed(rawChunks(source))[Symbol.asyncIterator]();
     this.#batchBytes = options.batchBytes ?? 1 << 20;
     this.#maxBlock = options.maxBlockBytes ?? 256 << 20;
     this.#signal = options.signal;
@@ -267,7 +292,7 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
    * the metadata blocks before the first event, so `section` is ready.
    */
   static async open(source: ScapSource, options: ScapReaderOptions = {}): Promise<ScapReader> {
-    const r = new ScapReader(source, options);
+    const r = new ScapReader(source, await plainFile(source), options);
     try {
       await r.#pump(true);
     } catch (e) {
@@ -316,6 +341,7 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     await this.#chunks.return?.();
+    await this.#file?.close();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -329,6 +355,7 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
   /** Makes at least `n` bytes available at #pos; false at end of input. Replaces #buf. */
   async #ensure(n: number): Promise<boolean> {
     if (this.#buf.length - this.#pos >= n) return true;
+    if (this.#file) return this.#ensureFromFile(n);
     const parts: Uint8Array[] = [this.#buf.subarray(this.#pos)];
     let have = parts[0].length;
     const want = Math.max(n, this.#batchBytes);
@@ -357,6 +384,28 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
     this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
     this.#pos = 0;
     if (this.#buf.length < n && this.#inputError) throw this.#inputError;
+    return this.#buf.length >= n;
+  }
+
+  /** #ensure for plain files: the unparsed tail and fresh bytes land in one new buffer. */
+  async #ensureFromFile(n: number): Promise<boolean> {
+    const tail = this.#buf.subarray(this.#pos);
+    const size = Math.max(n, this.#batchBytes + tail.length);
+    const buf = new Uint8Array(size);
+    buf.set(tail);
+    let filled = tail.length;
+    while (filled < size && !this.#eof) {
+      if (this.#signal?.aborted) throw this.#signal.reason;
+      const { bytesRead } = await this.#file!.read(buf, filled, size - filled, this.#filePos);
+      if (bytesRead === 0) this.#eof = true;
+      filled += bytesRead;
+      this.#filePos += bytesRead;
+      this.stats.bytes += bytesRead;
+    }
+    this.#base += this.#pos;
+    this.#buf = filled === size ? buf : buf.subarray(0, filled);
+    this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
+    this.#pos = 0;
     return this.#buf.length >= n;
   }
 
