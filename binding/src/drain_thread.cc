@@ -193,10 +193,10 @@ void DrainThread::Run() {
   while (WaitForRoom()) {
     // The clock is read before the rings: an event not visible now, with a ts
     // older than now - window, has been in flight longer than the window.
+    // Every ring is refreshed, also those whose head is cached: the "empty"
+    // verdict the window relies on must be as recent as now_ts.
     const uint64_t now_ts = config_.boot_time_ns + ClockNs(CLOCK_BOOTTIME);
-    for (size_t i = 0; i < n; i++) {
-      if (heads_[i].ptr == nullptr) reader_.Refresh(i);
-    }
+    for (size_t i = 0; i < n; i++) reader_.Refresh(i);
     uint64_t held_ts = 0;
     bool took_any = false;
     const MergeStop stop = Merge(now_ts, &held_ts, &took_any);

@@ -377,6 +377,36 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
     });
   });
 
+  it('stays in timestamp order when JS is slow and the drain thread waits for room', async () => {
+    // Small batches, one queue slot and a consumer that naps: the drain thread
+    // keeps blocking between merge rounds (this once let cross-CPU inversions through).
+    const capture = new BpfCapture({ batchBytes: 64 * 1024, maxQueuedBatches: 1 });
+    let prev = 0n;
+    let inversions = 0;
+    let events = 0;
+    const drain = (async () => {
+      for (;;) {
+        const b = await capture.nextBatch();
+        if (!b) return;
+        const v = new DataView(b.data);
+        for (let i = 0; i < b.count; i++) {
+          const ts = v.getBigUint64(b.offsets[i], true);
+          if (ts < prev) inversions++;
+          prev = ts;
+        }
+        events += b.count;
+        if (Math.random() < 0.3) await new Promise((r) => setTimeout(r, 15));
+      }
+    })();
+    const loop = 'for i in $(seq 300); do cat /etc/hostname > /dev/null; done';
+    const children = [0, 1].map(() => spawn('sh', ['-c', loop], { stdio: 'ignore' }));
+    await Promise.all(children.map((c) => new Promise((r) => c.on('close', r))));
+    capture.close();
+    await drain;
+    expect(events).toBeGreaterThan(1000);
+    expect(inversions).toBe(0);
+  });
+
   it('close() is idempotent and resolves a pending nextBatch with null', async () => {
     // Only a syscall nobody makes: nothing arrives, the call stays pending.
     const capture = new BpfCapture({ syscalls: [NR.vfork], tgids: [2 ** 31] });
