@@ -73,16 +73,17 @@ export function fixedSize(type: number): number | undefined {
   return FIXED_SIZE[type];
 }
 
-export interface DecodeContext {
+/** Where a parameter sits, for error messages: built only when decoding fails. */
+interface Where {
   readonly eventType: number;
   readonly paramIndex: number;
 }
 
-function fail(ctx: DecodeContext, code: string, why: string): never {
-  throw new EventDecodeError(code, `event type ${ctx.eventType} param ${ctx.paramIndex}: ${why}`, ctx.eventType, ctx.paramIndex);
+function fail(w: Where, code: string, why: string): never {
+  throw new EventDecodeError(code, `event type ${w.eventType} param ${w.paramIndex}: ${why}`, w.eventType, w.paramIndex);
 }
 
-function decodeSockAddr(b: Uint8Array, v: DataView, off: number, len: number, ctx: DecodeContext): SockAddr {
+function decodeSockAddr(b: Uint8Array, v: DataView, off: number, len: number, ctx: Where): SockAddr {
   const family = b[off];
   if (family === PPM_AF_INET) {
     if (len < 7) fail(ctx, 'SOCKADDR_SHORT', `IPv4 sockaddr of ${len} bytes`);
@@ -101,7 +102,7 @@ function decodeSockAddr(b: Uint8Array, v: DataView, off: number, len: number, ct
   return { family };
 }
 
-function decodeSockTuple(b: Uint8Array, v: DataView, off: number, len: number, ctx: DecodeContext): SockTuple {
+function decodeSockTuple(b: Uint8Array, v: DataView, off: number, len: number, ctx: Where): SockTuple {
   const family = b[off];
   if (family === PPM_AF_INET) {
     if (len < 13) fail(ctx, 'SOCKTUPLE_SHORT', `IPv4 socktuple of ${len} bytes`);
@@ -132,7 +133,7 @@ function decodeSockTuple(b: Uint8Array, v: DataView, off: number, len: number, c
   return { family };
 }
 
-function decodeFdList(v: DataView, off: number, len: number, ctx: DecodeContext): FdListEntry[] {
+function decodeFdList(v: DataView, off: number, len: number, ctx: Where): FdListEntry[] {
   if (len < 2) fail(ctx, 'FDLIST_SHORT', `fd list of ${len} bytes`);
   const n = v.getUint16(off, true);
   if (2 + n * 10 > len) fail(ctx, 'FDLIST_SHORT', `fd list of ${n} entries in ${len} bytes`);
@@ -161,12 +162,13 @@ export function decodeParam(
   len: number,
   type: number,
   info: string | number | undefined,
-  ctx: DecodeContext,
+  eventType: number,
+  paramIndex: number,
 ): unknown {
   if (len === 0) return null;
   const size = FIXED_SIZE[type];
   if (size !== undefined && len !== size && !(type === PT.IPV4NET || type === PT.IPV6NET)) {
-    fail(ctx, 'PARAM_SIZE', `type ${type} needs ${size} bytes, has ${len}`);
+    fail({ eventType, paramIndex }, 'PARAM_SIZE', `type ${type} needs ${size} bytes, has ${len}`);
   }
   switch (type) {
     case PT.INT8: return v.getInt8(off);
@@ -186,13 +188,13 @@ export function decodeParam(
     case PT.DOUBLE: return v.getFloat64(off, true);
     case PT.CHARBUF: case PT.FSPATH: case PT.FSRELPATH: return readCString(b, off, off + len);
     case PT.BYTEBUF: return b.subarray(off, off + len);
-    case PT.SOCKADDR: return decodeSockAddr(b, v, off, len, ctx);
-    case PT.SOCKTUPLE: return decodeSockTuple(b, v, off, len, ctx);
-    case PT.FDLIST: return decodeFdList(v, off, len, ctx);
+    case PT.SOCKADDR: return decodeSockAddr(b, v, off, len, { eventType, paramIndex });
+    case PT.SOCKTUPLE: return decodeSockTuple(b, v, off, len, { eventType, paramIndex });
+    case PT.FDLIST: return decodeFdList(v, off, len, { eventType, paramIndex });
     case PT.IPV4ADDR: return ipv4ToString(b, off);
     case PT.IPV6ADDR: return ipv6ToString(b, off);
     case PT.IPV4NET: case PT.IPV6NET: case PT.IPADDR: case PT.IPNET:
-      if (len !== 4 && len !== 8 && len !== 16 && len !== 32) fail(ctx, 'PARAM_SIZE', `address of ${len} bytes`);
+      if (len !== 4 && len !== 8 && len !== 16 && len !== 32) fail({ eventType, paramIndex }, 'PARAM_SIZE', `address of ${len} bytes`);
       return decodeIpNet(b, off, len);
     case PT.CHARBUFARRAY: return splitCStrings(b, off, off + len);
     case PT.CHARBUF_PAIR_ARRAY: {
@@ -204,9 +206,9 @@ export function decodeParam(
     case PT.DYN: {
       const table = typeof info === 'string' ? DYNAMIC_PARAMS[info] : undefined;
       const index = b[off];
-      if (!table || index >= table.length) fail(ctx, 'DYN_INDEX', `dynamic index ${index} out of range`);
+      if (!table || index >= table.length) fail({ eventType, paramIndex }, 'DYN_INDEX', `dynamic index ${index} out of range`);
       const [subType] = table[index];
-      const value = decodeParam(b, v, off + 1, len - 1, subType, undefined, ctx);
+      const value = decodeParam(b, v, off + 1, len - 1, subType, undefined, eventType, paramIndex);
       const out: DynValue = { index, type: subType, value };
       return out;
     }

@@ -170,25 +170,18 @@ export class Event {
     const info = this.info;
     const p = info?.params[i];
     if (!p) return this.bytes.subarray(o[i], o[i + 1]);
-    return decodeParam(this.bytes, this.view, o[i], o[i + 1] - o[i], p.type, p.info, { eventType: this.type, paramIndex: i });
+    return decodeParam(this.bytes, this.view, o[i], o[i + 1] - o[i], p.type, p.info, this.type, i);
   }
 
   /** Every parameter the event carries, decoded, by name. */
   params(): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    const info = this.info;
     const n = this.nparams;
-    if (n === 0) return out;
-    // What param(i) does for each i, with the table entry and offsets looked up once.
-    const o = this.#offsets();
-    const type = this.type;
-    const defs = info?.params;
-    for (let i = 0; i < n; i++) {
-      const p = defs?.[i];
-      out[p?.name ?? `param${i}`] = p
-        ? decodeParam(this.bytes, this.view, o[i], o[i + 1] - o[i], p.type, p.info, { eventType: type, paramIndex: i })
-        : this.bytes.subarray(o[i], o[i + 1]);
-    }
+    const defs = this.info?.params;
+    // Known params only: one precompiled object literal per (type, count), so every
+    // object of a type shares one shape instead of growing key by key.
+    if (defs && n <= defs.length) return paramsBuilder(this.type, defs, n)(this);
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < n; i++) out[defs?.[i]?.name ?? `param${i}`] = this.param(i);
     return out;
   }
 
@@ -218,6 +211,20 @@ export class Event {
     if (this.headerSize === EVENT_HEADER_SIZE) return this.bytes.slice(this.offset, this.offset + this.len);
     return widenV1Event(this.bytes, this.offset, this.len, this.nparams);
   }
+}
+
+type ParamsBuilder = (evt: Event) => Record<string, unknown>;
+const paramsBuilders = new Map<number, ParamsBuilder>();
+
+function paramsBuilder(type: number, defs: readonly { name: string }[], n: number): ParamsBuilder {
+  const key = type * 256 + n;
+  let f = paramsBuilders.get(key);
+  if (!f) {
+    const fields = defs.slice(0, n).map((p, i) => `${JSON.stringify(p.name)}: e.param(${i})`);
+    f = new Function('e', `return { ${fields.join(', ')} };`) as ParamsBuilder;
+    paramsBuilders.set(key, f);
+  }
+  return f;
 }
 
 /** Converts a 22-byte-header event into the current layout (len grows by 4, nparams filled in). */

@@ -503,7 +503,7 @@ describe('decoder on re-typed and re-split params', () => {
     for (let i = 0; i < n; i++) {
       const p = info.params[i];
       const bytes = e.raw(i).slice();
-      const alone = attempt(() => decodeParam(bytes, new DataView(bytes.buffer), 0, bytes.length, p.type, p.info, { eventType: e.type, paramIndex: i }));
+      const alone = attempt(() => decodeParam(bytes, new DataView(bytes.buffer), 0, bytes.length, p.type, p.info, e.type, i));
       expect(alone).toEqual(attempt(() => e.param(i)));
     }
   }
