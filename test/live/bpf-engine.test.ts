@@ -41,16 +41,24 @@ const noLive = prerequisite(
   'live eBPF capture needs root, kernel BTF and a C compiler',
 );
 
-// x86_64 syscall numbers.
+// x86_64 syscall numbers, by family.
 const NR = {
-  write: 1, open: 2, close: 3, socket: 41, connect: 42, accept: 43, bind: 49, listen: 50,
-  clone: 56, fork: 57, vfork: 58, execve: 59, kill: 62, getppid: 110, accept4: 288,
-  openat: 257, execveat: 322, clone3: 435,
+  // files and stream I/O
+  write: 1, open: 2, close: 3, openat: 257,
+  // vectored I/O
+  readv: 19, writev: 20, preadv: 295, pwritev: 296,
+  // sockets
+  socket: 41, connect: 42, accept: 43, sendto: 44, recvfrom: 45, sendmsg: 46, recvmsg: 47,
+  shutdown: 48, bind: 49, listen: 50, socketpair: 53, accept4: 288,
+  // processes and signals
+  clone: 56, fork: 57, vfork: 58, execve: 59, kill: 62, getppid: 110, execveat: 322, clone3: 435,
 } as const;
 
 const PPM_O = { WRONLY: 2, CREAT: 4, TRUNC: 256, CLOEXEC: 4096, F_CREATED: 16384 } as const;
 
-// The workload: one known call of each kind, its results printed as key=value.
+// The workload: known calls, family by family, their results printed as
+// key=value lines (numbers, or strings such as hex dumps). argv: target file,
+// missing path, scratch directory.
 const WORKLOAD_C = String.raw`
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -64,54 +72,164 @@ const WORKLOAD_C = String.raw`
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
 
-int main(int argc, char **argv) {
-  if (argc < 3) return 100;
-  long fd = syscall(SYS_openat, AT_FDCWD, argv[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+/* -errno on failure, like the res param. */
+static long R(long r) { return r < 0 ? -errno : r; }
+static void out(const char *k, long v) { printf("%s=%ld\n", k, v); }
+static void hex(const char *k, const void *p, size_t n) {
+  printf("%s=", k);
+  for (size_t i = 0; i < n; i++) printf("%02x", ((const unsigned char *)p)[i]);
+  printf("\n");
+}
+
+static struct sockaddr_in loopback(void) {
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  return a;
+}
+static int port_of(int fd) {
+  struct sockaddr_in a;
+  socklen_t l = sizeof a;
+  getsockname(fd, (struct sockaddr *)&a, &l);
+  return ntohs(a.sin_port);
+}
+
+/* --- files and stream I/O: openat (created, missing), write, close ---------- */
+static int files_and_streams(const char *target, const char *missing) {
+  long fd = syscall(SYS_openat, AT_FDCWD, target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
   if (fd < 0) return 101;
   if (write((int)fd, "hello scap-ts", 13) != 13) return 102;
   struct stat st;
   fstat((int)fd, &st);
   printf("fd=%ld\nino=%llu\ndev=%llu\n", fd, (unsigned long long)st.st_ino, (unsigned long long)st.st_dev);
   close((int)fd);
-  long missing = syscall(SYS_openat, AT_FDCWD, argv[2], O_RDONLY, 0);
-  printf("missing=%ld errno=%d\n", missing, errno);
+  long m = syscall(SYS_openat, AT_FDCWD, missing, O_RDONLY, 0);
+  printf("missing=%ld errno=%d\n", m, errno);
   syscall(SYS_getppid);
+  return 0;
+}
 
+/* --- vectored I/O: writev, pwritev (cut at snaplen), readv, preadv ---------- */
+static void vectored_io(const char *dir) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/iov.bin", dir);
+  int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  struct iovec w[3] = {{"hello ", 6}, {"scap ", 5}, {"iovec", 5}};
+  out("iov_fd", fd);
+  out("writev_res", R(syscall(SYS_writev, fd, w, 3)));
+  char a[200], b[100];
+  memset(a, 'a', sizeof a);
+  memset(b, 'b', sizeof b);
+  struct iovec big[2] = {{a, sizeof a}, {b, sizeof b}};
+  out("pwritev_res", R(syscall(SYS_pwritev, fd, big, 2, 16L, 0L)));
+  lseek(fd, 0, SEEK_SET);
+  char r1[6], r2[5], r3[5];
+  struct iovec r[2] = {{r1, 6}, {r2, 5}};
+  out("readv_res", R(syscall(SYS_readv, fd, r, 2)));
+  struct iovec pr[1] = {{r3, 5}};
+  out("preadv_res", R(syscall(SYS_preadv, fd, pr, 1, 11L, 0L)));
+  out("readv_bad_res", R(syscall(SYS_readv, 9999, r, 2)));
+  close(fd);
+}
+
+/* --- sockets: socket, bind, listen, connect, accept4 ------------------------ */
+static int sockets(void) {
   int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  struct sockaddr_in a;
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  struct sockaddr_in a = loopback();
   if (bind(ls, (struct sockaddr *)&a, sizeof a) != 0) return 103;
   if (listen(ls, 8) != 0) return 104;
-  socklen_t al = sizeof a;
-  getsockname(ls, (struct sockaddr *)&a, &al);
+  a.sin_port = htons(port_of(ls));
   int cs = socket(AF_INET, SOCK_STREAM, 0);
   if (connect(cs, (struct sockaddr *)&a, sizeof a) != 0) return 105;
-  struct sockaddr_in la;
-  al = sizeof la;
-  getsockname(cs, (struct sockaddr *)&la, &al);
   int as = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
   if (as < 0) return 106;
-  printf("lfd=%d\ncfd=%d\nafd=%d\nport=%d\ncport=%d\n", ls, cs, as, ntohs(a.sin_port), ntohs(la.sin_port));
+  printf("lfd=%d\ncfd=%d\nafd=%d\nport=%d\ncport=%d\n", ls, cs, as, port_of(ls), port_of(cs));
   close(as);
   close(cs);
   close(ls);
+  return 0;
+}
 
+/* --- socket data: sendto/recvfrom (UDP), socketpair, sendmsg/recvmsg with
+ *     SCM_RIGHTS, shutdown ----------------------------------------------------- */
+static void socket_data(void) {
+  int u1 = socket(AF_INET, SOCK_DGRAM, 0), u2 = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in a1 = loopback(), a2 = loopback();
+  bind(u1, (struct sockaddr *)&a1, sizeof a1);
+  bind(u2, (struct sockaddr *)&a2, sizeof a2);
+  a2.sin_port = htons(port_of(u2));
+  printf("u1=%d\nu2=%d\nuport1=%d\nuport2=%d\n", u1, u2, port_of(u1), port_of(u2));
+  out("sendto_res", R(sendto(u1, "ping-scap", 9, 0, (struct sockaddr *)&a2, sizeof a2)));
+  char buf[64];
+  struct sockaddr_in from;
+  socklen_t fl = sizeof from;
+  out("recvfrom_res", R(recvfrom(u2, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl)));
+
+  int sv[2];
+  out("socketpair_res", R(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)));
+  printf("sv0=%d\nsv1=%d\n", sv[0], sv[1]);
+  struct iovec io[2] = {{"msg-", 4}, {"scap", 4}};
+  union { char b[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } c;
+  memset(&c, 0, sizeof c);
+  struct msghdr m;
+  memset(&m, 0, sizeof m);
+  m.msg_iov = io;
+  m.msg_iovlen = 2;
+  m.msg_control = c.b;
+  m.msg_controllen = sizeof c.b;
+  struct cmsghdr *h = CMSG_FIRSTHDR(&m);
+  h->cmsg_level = SOL_SOCKET;
+  h->cmsg_type = SCM_RIGHTS;
+  h->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(h), &u1, sizeof(int));
+  out("sendmsg_res", R(sendmsg(sv[0], &m, 0)));
+  char rb[32];
+  struct iovec rio = {rb, sizeof rb};
+  union { char b[64]; struct cmsghdr align; } rc;
+  memset(&rc, 0, sizeof rc);
+  struct msghdr rm;
+  memset(&rm, 0, sizeof rm);
+  rm.msg_iov = &rio;
+  rm.msg_iovlen = 1;
+  rm.msg_control = rc.b;
+  rm.msg_controllen = sizeof rc.b;
+  out("recvmsg_res", R(recvmsg(sv[1], &rm, 0)));
+  hex("recvmsg_control", rc.b, rm.msg_controllen);
+  out("shutdown_res", R(shutdown(sv[0], SHUT_WR)));
+  close(sv[0]);
+  close(sv[1]);
+  close(u1);
+  close(u2);
+}
+
+/* --- processes: kill, fork + child exit -------------------------------------- */
+static void processes(void) {
   kill(getpid(), 0);
-
   fflush(stdout);
   pid_t c = fork();
   if (c == 0) _exit(7);
   int status = 0;
   waitpid(c, &status, 0);
   printf("child=%d\n", (int)c);
+}
 
+int main(int argc, char **argv) {
+  if (argc < 4) return 100;
+  int rc = files_and_streams(argv[1], argv[2]);
+  if (rc) return rc;
+  vectored_io(argv[3]);
+  if ((rc = sockets())) return rc;
+  socket_data();
+  processes();
+
+  /* Last: a failed execve, then exit 3. */
   char *args[] = {"/nonexistent-scap-ts-exe", "arg-one", NULL};
   execve(args[0], args, environ);
   printf("execve_errno=%d\n", errno);
@@ -126,11 +244,19 @@ interface Captured {
   stats: ReturnType<NativeBpfCapture['stats']>;
 }
 
-function parseKv(out: string): Record<string, number> {
+/** key=value lines of the workload: numeric values in `kv`, every value as text in `str`. */
+function parseKv(out: string): { kv: Record<string, number>; str: Record<string, string> } {
   const kv: Record<string, number> = {};
-  for (const m of out.matchAll(/(\w+)=(-?\d+)/g)) kv[m[1]] = Number(m[2]);
-  return kv;
+  const str: Record<string, string> = {};
+  for (const m of out.matchAll(/(\w+)=(\S*)/g)) {
+    str[m[1]] = m[2];
+    if (/^-?\d+$/.test(m[2])) kv[m[1]] = Number(m[2]);
+  }
+  return { kv, str };
 }
+
+const text = (v: unknown): string => new TextDecoder().decode(v as Uint8Array);
+const hexOf = (v: unknown): string => Buffer.from(v as Uint8Array).toString('hex');
 
 /** Events of thread `tid` of type `type`. */
 function ofType(events: Event[], tid: number, type: number): Event[] {
@@ -165,6 +291,7 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
   describe('one run of the workload', () => {
     let cap: Captured;
     let kv: Record<string, number>;
+    let str: Record<string, string>;
     let pid: number;
     let target: string;
     let missing: string;
@@ -192,7 +319,7 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
           }
         }
       })();
-      const child = spawn(prog, [target, missing], {
+      const child = spawn(prog, [target, missing, dir], {
         env: { ...process.env, SCAP_TS_MARK: 'bpf-engine-test' },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -217,164 +344,272 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
         for (const e of eb) events.push(e);
       }
       cap = { events, batches: batches.length, stats };
-      kv = parseKv(out);
+      ({ kv, str } = parseKv(out));
       pid = childPid;
       expect(sawExit, 'procexit of the workload seen').toBe(true);
     });
 
-    it('every event has the schema parameter count and a consistent length', () => {
-      expect(cap.events.length).toBeGreaterThan(0);
-      for (const e of cap.events) {
-        const info = eventInfo(e.type);
-        expect(info, `known event type ${e.type}`).toBeDefined();
-        expect(e.nparams, `nparams of ${info!.name} (${e.type})`).toBe(info!.params.length);
-        expect(e.paramLength(e.nparams - 1)).toBeGreaterThanOrEqual(0); // lengths add up to len
-      }
+    describe('the stream as a whole', () => {
+      it('every event has the schema parameter count and a consistent length', () => {
+        expect(cap.events.length).toBeGreaterThan(0);
+        for (const e of cap.events) {
+          const info = eventInfo(e.type);
+          expect(info, `known event type ${e.type}`).toBeDefined();
+          expect(e.nparams, `nparams of ${info!.name} (${e.type})`).toBe(info!.params.length);
+          expect(e.paramLength(e.nparams - 1)).toBeGreaterThanOrEqual(0); // lengths add up to len
+        }
+      });
+
+      it('timestamps never go backwards across the merged stream', () => {
+        let prev = 0n;
+        let inversions = 0;
+        for (const e of cap.events) {
+          if (e.ts < prev) inversions++;
+          prev = e.ts;
+        }
+        expect(inversions).toBe(0);
+        // Wall-clock timestamps: within a minute of now.
+        const now = BigInt(Date.now()) * 1_000_000n;
+        const last = cap.events[cap.events.length - 1].ts;
+        expect(last > now - 60_000_000_000n && last <= now + 1_000_000_000n).toBe(true);
+      });
+
+      it('stats are consistent with what was delivered', () => {
+        const seen = cap.stats.cpus.reduce((s, c) => s + c.events, 0);
+        expect(cap.stats.cpus.length).toBeGreaterThanOrEqual(1);
+        expect(cap.stats.delivered).toBeLessThanOrEqual(seen);
+        expect(cap.stats.delivered).toBeLessThanOrEqual(cap.events.length);
+        expect(cap.stats.batches).toBeLessThanOrEqual(cap.batches);
+        for (const c of cap.stats.cpus) {
+          expect(c.dropsTooLarge).toBe(0);
+        }
+      });
+
+      it('excludes the capturing process by default', () => {
+        expect(cap.events.some((e) => e.tid === process.pid)).toBe(false);
+      });
     });
 
-    it('timestamps never go backwards across the merged stream', () => {
-      let prev = 0n;
-      let inversions = 0;
-      for (const e of cap.events) {
-        if (e.ts < prev) inversions++;
-        prev = e.ts;
-      }
-      expect(inversions).toBe(0);
-      // Wall-clock timestamps: within a minute of now.
-      const now = BigInt(Date.now()) * 1_000_000n;
-      const last = cap.events[cap.events.length - 1].ts;
-      expect(last > now - 60_000_000_000n && last <= now + 1_000_000_000n).toBe(true);
+    describe('files and stream I/O', () => {
+      it('openat: enter and exit of the created file with flags, mode, fd, dev and ino', () => {
+        const enter = one(cap.events, pid, PPME.SYSCALL_OPENAT_2_E, (x) => x.param('name') === target);
+        expect(enter.param('dirfd')).toBe(-100);
+        const x = one(cap.events, pid, PPME.SYSCALL_OPENAT_2_X, (ev) => ev.param('name') === target);
+        expect(x.param('fd')).toBe(kv.fd);
+        expect(x.param('dirfd')).toBe(-100);
+        expect(x.param('flags')).toBe(PPM_O.WRONLY | PPM_O.CREAT | PPM_O.TRUNC | PPM_O.CLOEXEC | PPM_O.F_CREATED);
+        expect(x.param('mode')).toBe(0o640);
+        expect(x.param('ino')).toBe(BigInt(kv.ino));
+        expect(x.param('dev')).toBe(kv.dev);
+        expect(x.ts >= enter.ts).toBe(true);
+      });
+
+      it('openat of a missing path fails with -ENOENT', () => {
+        const x = one(cap.events, pid, PPME.SYSCALL_OPENAT_2_X, (ev) => ev.param('name') === missing);
+        expect(x.param('fd')).toBe(-2);
+        expect(kv.missing).toBe(-1);
+        expect(kv.errno).toBe(2);
+      });
+
+      it('write carries the data (cut at snaplen) and close the fd', () => {
+        const w = one(cap.events, pid, PPME.SYSCALL_WRITE_X, (ev) => ev.param('fd') === kv.fd);
+        expect(w.param('res')).toBe(13);
+        expect(new TextDecoder().decode(w.param('data') as Uint8Array)).toBe('hello scap-ts');
+        expect(w.param('size')).toBe(13);
+        const c = one(cap.events, pid, PPME.SYSCALL_CLOSE_X, (ev) => ev.param('fd') === kv.fd);
+        expect(c.param('res')).toBe(0);
+      });
+
+      it('a syscall without its own event comes out as a generic event', () => {
+        const g = one(cap.events, pid, PPME.GENERIC_X, (ev) => ev.param('nativeID') === NR.getppid);
+        expect(g.param('ID')).toBe(PPM_SC_NAMES.indexOf('getppid'));
+      });
     });
 
-    it('stats are consistent with what was delivered', () => {
-      const seen = cap.stats.cpus.reduce((s, c) => s + c.events, 0);
-      expect(cap.stats.cpus.length).toBeGreaterThanOrEqual(1);
-      expect(cap.stats.delivered).toBeLessThanOrEqual(seen);
-      expect(cap.stats.delivered).toBeLessThanOrEqual(cap.events.length);
-      expect(cap.stats.batches).toBeLessThanOrEqual(cap.batches);
-      for (const c of cap.stats.cpus) {
-        expect(c.dropsTooLarge).toBe(0);
-      }
+    describe('vectored I/O', () => {
+      it('writev gathers the iovecs into data; size is what was asked', () => {
+        const e = one(cap.events, pid, PPME.SYSCALL_WRITEV_X, (x) => x.param('fd') === kv.iov_fd && x.param('res') === 16);
+        expect(kv.writev_res).toBe(16);
+        expect(text(e.param('data'))).toBe('hello scap iovec');
+        expect(e.param('size')).toBe(16);
+      });
+
+      it('pwritev: data cut at snaplen (256) across two iovecs, pos', () => {
+        const e = one(cap.events, pid, PPME.SYSCALL_PWRITEV_X, (x) => x.param('fd') === kv.iov_fd);
+        expect(e.param('res')).toBe(kv.pwritev_res);
+        expect(e.param('res')).toBe(300);
+        expect(text(e.param('data'))).toBe('a'.repeat(200) + 'b'.repeat(56));
+        expect(e.param('size')).toBe(300);
+        expect(e.param('pos')).toBe(16n);
+      });
+
+      it('readv and preadv: size and data are what was read', () => {
+        const r = one(cap.events, pid, PPME.SYSCALL_READV_X, (x) => x.param('fd') === kv.iov_fd);
+        expect(r.param('res')).toBe(kv.readv_res);
+        expect(r.param('size')).toBe(11);
+        expect(text(r.param('data'))).toBe('hello scap ');
+        const p = one(cap.events, pid, PPME.SYSCALL_PREADV_X, (x) => x.param('fd') === kv.iov_fd);
+        expect(p.param('res')).toBe(kv.preadv_res);
+        expect(p.param('size')).toBe(5);
+        expect(text(p.param('data'))).toBe('iovec');
+        expect(p.param('pos')).toBe(11n);
+      });
+
+      it('a failed readv: -EBADF, size 0, no data', () => {
+        const e = one(cap.events, pid, PPME.SYSCALL_READV_X, (x) => x.param('fd') === 9999);
+        expect(e.param('res')).toBe(kv.readv_bad_res);
+        expect(e.param('res')).toBe(-9);
+        expect(e.param('size')).toBe(0);
+        expect(e.param('data')).toBeNull();
+      });
+    });
+    describe('sockets', () => {
+      it('socket, bind, listen, connect (enter and exit) and accept4 with addresses and tuples', () => {
+        const s = one(cap.events, pid, PPME.SOCKET_SOCKET_X, (ev) => ev.param('fd') === kv.lfd);
+        expect(s.param('domain')).toBe(2);
+        expect(s.param('flags')).toBe(PPM_O.CLOEXEC);
+        const b = one(cap.events, pid, PPME.SOCKET_BIND_X, (ev) => ev.param('fd') === kv.lfd);
+        expect(b.param('res')).toBe(0);
+        expect(b.param('addr')).toMatchObject({ family: 2, addr: '127.0.0.1', port: 0 });
+        const l = one(cap.events, pid, PPME.SOCKET_LISTEN_X);
+        expect(l.param('backlog')).toBe(8);
+        const ce = one(cap.events, pid, PPME.SOCKET_CONNECT_E, (ev) => ev.param('fd') === kv.cfd);
+        expect(ce.param('addr')).toMatchObject({ family: 2, addr: '127.0.0.1', port: kv.port });
+        const cx = one(cap.events, pid, PPME.SOCKET_CONNECT_X, (ev) => ev.param('fd') === kv.cfd);
+        expect(cx.param('res')).toBe(0);
+        expect(cx.param('tuple')).toMatchObject({ family: 2, sip: '127.0.0.1', sport: kv.cport, dip: '127.0.0.1', dport: kv.port });
+        const ax = one(cap.events, pid, PPME.SOCKET_ACCEPT4_6_X, (ev) => ev.param('fd') === kv.afd);
+        // Inbound: the connecting side first.
+        expect(ax.param('tuple')).toMatchObject({ family: 2, sip: '127.0.0.1', sport: kv.cport, dip: '127.0.0.1', dport: kv.port });
+        expect(ax.param('flags')).toBe(PPM_O.CLOEXEC);
+        expect(ax.param('queuemax')).toBe(8);
+      });
     });
 
-    it('excludes the capturing process by default', () => {
-      expect(cap.events.some((e) => e.tid === process.pid)).toBe(false);
+    describe('socket data', () => {
+      const lo = '127.0.0.1';
+
+      it('sendto on unconnected UDP: the tuple takes the remote end from the user sockaddr', () => {
+        const e = one(cap.events, pid, PPME.SOCKET_SENDTO_X, (x) => x.param('fd') === kv.u1);
+        expect(e.param('res')).toBe(kv.sendto_res);
+        expect(e.param('res')).toBe(9);
+        expect(text(e.param('data'))).toBe('ping-scap');
+        expect(e.param('size')).toBe(9);
+        expect(e.param('tuple')).toEqual({ family: 2, sip: lo, sport: kv.uport1, dip: lo, dport: kv.uport2 });
+      });
+
+      it('recvfrom: inbound tuple (sender first) from the address the kernel filled in', () => {
+        const e = one(cap.events, pid, PPME.SOCKET_RECVFROM_X, (x) => x.param('fd') === kv.u2);
+        expect(e.param('res')).toBe(kv.recvfrom_res);
+        expect(text(e.param('data'))).toBe('ping-scap');
+        expect(e.param('size')).toBe(64);
+        expect(e.param('tuple')).toEqual({ family: 2, sip: lo, sport: kv.uport1, dip: lo, dport: kv.uport2 });
+      });
+
+      it('socketpair: both fds and the kernel socket pointers of the pair', () => {
+        const e = one(cap.events, pid, PPME.SOCKET_SOCKETPAIR_X, (x) => x.param('fd1') === kv.sv0);
+        expect(e.param('res')).toBe(kv.socketpair_res);
+        expect(e.param('fd2')).toBe(kv.sv1);
+        expect(e.param('domain')).toBe(1);
+        expect(e.param('type')).toBe(1 | 0o2000000); // SOCK_STREAM | SOCK_CLOEXEC, as passed
+        expect(e.param('proto')).toBe(0);
+        const source = e.param('source') as bigint;
+        const peer = e.param('peer') as bigint;
+        expect(source).not.toBe(0n);
+        expect(peer).not.toBe(0n);
+        expect(source).not.toBe(peer);
+      });
+
+      it('sendmsg and recvmsg on the pair: gathered data, unix tuples, SCM_RIGHTS control bytes', () => {
+        const sp = one(cap.events, pid, PPME.SOCKET_SOCKETPAIR_X, (x) => x.param('fd1') === kv.sv0);
+        const first = sp.param('source') as bigint; // sv0's socket
+        const second = sp.param('peer') as bigint; // sv1's socket
+        const s = one(cap.events, pid, PPME.SOCKET_SENDMSG_X, (x) => x.param('fd') === kv.sv0);
+        expect(s.param('res')).toBe(kv.sendmsg_res);
+        expect(s.param('res')).toBe(8);
+        expect(text(s.param('data'))).toBe('msg-scap');
+        expect(s.param('size')).toBe(8);
+        // Outbound unix: peer pointer, own pointer, peer path (none).
+        expect(s.param('tuple')).toEqual({ family: 1, source: second, dest: first, path: '' });
+        const r = one(cap.events, pid, PPME.SOCKET_RECVMSG_X, (x) => x.param('fd') === kv.sv1);
+        expect(r.param('res')).toBe(kv.recvmsg_res);
+        expect(r.param('size')).toBe(8);
+        expect(text(r.param('data'))).toBe('msg-scap');
+        // Inbound unix: own pointer, peer pointer, own path (none).
+        expect(r.param('tuple')).toEqual({ family: 1, source: second, dest: first, path: '' });
+        expect(hexOf(r.param('msgcontrol'))).toBe(str.recvmsg_control);
+        expect(str.recvmsg_control.length).toBeGreaterThanOrEqual(40); // cmsghdr + one fd
+      });
+
+      it('shutdown: fd and how (PPM_SHUT_WR)', () => {
+        const e = one(cap.events, pid, PPME.SOCKET_SHUTDOWN_X, (x) => x.param('fd') === kv.sv0);
+        expect(e.param('res')).toBe(kv.shutdown_res);
+        expect(e.param('res')).toBe(0);
+        expect(e.param('how')).toBe(1);
+      });
+    });
+    describe('processes and signals', () => {
+      it('execve of the workload: the new image, from sched_process_exec', () => {
+        const e = one(cap.events, pid, PPME.SYSCALL_EXECVE_19_X, (x) => x.param('res') === 0);
+        expect(e.param('exe')).toBe(prog);
+        const args = new TextDecoder().decode(e.param('args') as Uint8Array).split('\0');
+        expect(args.slice(0, 2)).toEqual([target, missing]);
+        expect(e.param('tid')).toBe(pid);
+        expect(e.param('pid')).toBe(pid);
+        expect(e.param('ptid')).toBe(process.pid);
+        expect(e.param('comm')).toBe(basename(prog));
+        expect(e.param('filename')).toBe(prog);
+        const env = new TextDecoder().decode(e.param('env') as Uint8Array).split('\0');
+        expect(env).toContain('SCAP_TS_MARK=bpf-engine-test');
+        expect(e.param('uid')).toBe(0);
+        expect(Number(e.param('fdlimit'))).toBeGreaterThan(0);
+        expect(Number(e.param('exe_ino'))).toBeGreaterThan(0);
+        expect((e.param('vm_size') as number) > 0).toBe(true);
+      });
+
+      it('kill', () => {
+        const k = one(cap.events, pid, PPME.SYSCALL_KILL_X);
+        expect(k.param('res')).toBe(0);
+        expect(k.param('pid')).toBe(pid);
+        expect(k.param('sig')).toBe(0);
+      });
+
+      it('fork: clone exit in the parent (res = child) and in the child (res = 0)', () => {
+        const child = kv.child;
+        const parentSide = one(cap.events, pid, PPME.SYSCALL_CLONE_20_X, (ev) => ev.param('res') === child);
+        expect(parentSide.param('pid')).toBe(pid);
+        expect(parentSide.param('exe')).toBe(prog);
+        const childSide = one(cap.events, child, PPME.SYSCALL_CLONE_20_X);
+        expect(childSide.param('res')).toBe(0);
+        expect(childSide.param('tid')).toBe(child);
+        expect(childSide.param('pid')).toBe(child);
+        expect(childSide.param('ptid')).toBe(pid);
+        expect(childSide.param('vtid')).toBe(child);
+        expect(childSide.param('comm')).toBe(basename(prog));
+        const exit = one(cap.events, child, PPME.PROCEXIT_1_E);
+        expect(exit.param('ret')).toBe(7);
+        expect(exit.param('status')).toBe(7 << 8);
+        expect(exit.param('sig')).toBe(0);
+      });
+
+      it('a failed execve describes the attempted command', () => {
+        const e = one(cap.events, pid, PPME.SYSCALL_EXECVE_19_X, (x) => x.param('res') === -2);
+        expect(e.param('exe')).toBe('/nonexistent-scap-ts-exe');
+        expect(new TextDecoder().decode(e.param('args') as Uint8Array)).toBe('arg-one\0');
+        expect(e.param('filename')).toBe('/nonexistent-scap-ts-exe');
+        expect(e.param('comm')).toBe(basename(prog));
+      });
+
+      it('procexit of the workload with its exit code', () => {
+        const e = one(cap.events, pid, PPME.PROCEXIT_1_E);
+        expect(e.param('status')).toBe(3 << 8);
+        expect(e.param('ret')).toBe(3);
+        expect(e.param('sig')).toBe(0);
+        expect(e.param('core')).toBe(0);
+        expect(e.param('reaper_tid')).toBe(0);
+      });
     });
 
-    it('execve of the workload: the new image, from sched_process_exec', () => {
-      const e = one(cap.events, pid, PPME.SYSCALL_EXECVE_19_X, (x) => x.param('res') === 0);
-      expect(e.param('exe')).toBe(prog);
-      const args = new TextDecoder().decode(e.param('args') as Uint8Array).split('\0');
-      expect(args.slice(0, 2)).toEqual([target, missing]);
-      expect(e.param('tid')).toBe(pid);
-      expect(e.param('pid')).toBe(pid);
-      expect(e.param('ptid')).toBe(process.pid);
-      expect(e.param('comm')).toBe(basename(prog));
-      expect(e.param('filename')).toBe(prog);
-      const env = new TextDecoder().decode(e.param('env') as Uint8Array).split('\0');
-      expect(env).toContain('SCAP_TS_MARK=bpf-engine-test');
-      expect(e.param('uid')).toBe(0);
-      expect(Number(e.param('fdlimit'))).toBeGreaterThan(0);
-      expect(Number(e.param('exe_ino'))).toBeGreaterThan(0);
-      expect((e.param('vm_size') as number) > 0).toBe(true);
-    });
-
-    it('openat: enter and exit of the created file with flags, mode, fd, dev and ino', () => {
-      const enter = one(cap.events, pid, PPME.SYSCALL_OPENAT_2_E, (x) => x.param('name') === target);
-      expect(enter.param('dirfd')).toBe(-100);
-      const x = one(cap.events, pid, PPME.SYSCALL_OPENAT_2_X, (ev) => ev.param('name') === target);
-      expect(x.param('fd')).toBe(kv.fd);
-      expect(x.param('dirfd')).toBe(-100);
-      expect(x.param('flags')).toBe(PPM_O.WRONLY | PPM_O.CREAT | PPM_O.TRUNC | PPM_O.CLOEXEC | PPM_O.F_CREATED);
-      expect(x.param('mode')).toBe(0o640);
-      expect(x.param('ino')).toBe(BigInt(kv.ino));
-      expect(x.param('dev')).toBe(kv.dev);
-      expect(x.ts >= enter.ts).toBe(true);
-    });
-
-    it('openat of a missing path fails with -ENOENT', () => {
-      const x = one(cap.events, pid, PPME.SYSCALL_OPENAT_2_X, (ev) => ev.param('name') === missing);
-      expect(x.param('fd')).toBe(-2);
-      expect(kv.missing).toBe(-1);
-      expect(kv.errno).toBe(2);
-    });
-
-    it('write carries the data (cut at snaplen) and close the fd', () => {
-      const w = one(cap.events, pid, PPME.SYSCALL_WRITE_X, (ev) => ev.param('fd') === kv.fd);
-      expect(w.param('res')).toBe(13);
-      expect(new TextDecoder().decode(w.param('data') as Uint8Array)).toBe('hello scap-ts');
-      expect(w.param('size')).toBe(13);
-      const c = one(cap.events, pid, PPME.SYSCALL_CLOSE_X, (ev) => ev.param('fd') === kv.fd);
-      expect(c.param('res')).toBe(0);
-    });
-
-    it('a syscall without its own event comes out as a generic event', () => {
-      const g = one(cap.events, pid, PPME.GENERIC_X, (ev) => ev.param('nativeID') === NR.getppid);
-      expect(g.param('ID')).toBe(PPM_SC_NAMES.indexOf('getppid'));
-    });
-
-    it('socket, bind, listen, connect (enter and exit) and accept4 with addresses and tuples', () => {
-      const s = one(cap.events, pid, PPME.SOCKET_SOCKET_X, (ev) => ev.param('fd') === kv.lfd);
-      expect(s.param('domain')).toBe(2);
-      expect(s.param('flags')).toBe(PPM_O.CLOEXEC);
-      const b = one(cap.events, pid, PPME.SOCKET_BIND_X, (ev) => ev.param('fd') === kv.lfd);
-      expect(b.param('res')).toBe(0);
-      expect(b.param('addr')).toMatchObject({ family: 2, addr: '127.0.0.1', port: 0 });
-      const l = one(cap.events, pid, PPME.SOCKET_LISTEN_X);
-      expect(l.param('backlog')).toBe(8);
-      const ce = one(cap.events, pid, PPME.SOCKET_CONNECT_E, (ev) => ev.param('fd') === kv.cfd);
-      expect(ce.param('addr')).toMatchObject({ family: 2, addr: '127.0.0.1', port: kv.port });
-      const cx = one(cap.events, pid, PPME.SOCKET_CONNECT_X, (ev) => ev.param('fd') === kv.cfd);
-      expect(cx.param('res')).toBe(0);
-      expect(cx.param('tuple')).toMatchObject({ family: 2, sip: '127.0.0.1', sport: kv.cport, dip: '127.0.0.1', dport: kv.port });
-      const ax = one(cap.events, pid, PPME.SOCKET_ACCEPT4_6_X, (ev) => ev.param('fd') === kv.afd);
-      // Inbound: the connecting side first.
-      expect(ax.param('tuple')).toMatchObject({ family: 2, sip: '127.0.0.1', sport: kv.cport, dip: '127.0.0.1', dport: kv.port });
-      expect(ax.param('flags')).toBe(PPM_O.CLOEXEC);
-      expect(ax.param('queuemax')).toBe(8);
-    });
-
-    it('kill', () => {
-      const k = one(cap.events, pid, PPME.SYSCALL_KILL_X);
-      expect(k.param('res')).toBe(0);
-      expect(k.param('pid')).toBe(pid);
-      expect(k.param('sig')).toBe(0);
-    });
-
-    it('fork: clone exit in the parent (res = child) and in the child (res = 0)', () => {
-      const child = kv.child;
-      const parentSide = one(cap.events, pid, PPME.SYSCALL_CLONE_20_X, (ev) => ev.param('res') === child);
-      expect(parentSide.param('pid')).toBe(pid);
-      expect(parentSide.param('exe')).toBe(prog);
-      const childSide = one(cap.events, child, PPME.SYSCALL_CLONE_20_X);
-      expect(childSide.param('res')).toBe(0);
-      expect(childSide.param('tid')).toBe(child);
-      expect(childSide.param('pid')).toBe(child);
-      expect(childSide.param('ptid')).toBe(pid);
-      expect(childSide.param('vtid')).toBe(child);
-      expect(childSide.param('comm')).toBe(basename(prog));
-      const exit = one(cap.events, child, PPME.PROCEXIT_1_E);
-      expect(exit.param('ret')).toBe(7);
-      expect(exit.param('status')).toBe(7 << 8);
-      expect(exit.param('sig')).toBe(0);
-    });
-
-    it('a failed execve describes the attempted command', () => {
-      const e = one(cap.events, pid, PPME.SYSCALL_EXECVE_19_X, (x) => x.param('res') === -2);
-      expect(e.param('exe')).toBe('/nonexistent-scap-ts-exe');
-      expect(new TextDecoder().decode(e.param('args') as Uint8Array)).toBe('arg-one\0');
-      expect(e.param('filename')).toBe('/nonexistent-scap-ts-exe');
-      expect(e.param('comm')).toBe(basename(prog));
-    });
-
-    it('procexit of the workload with its exit code', () => {
-      const e = one(cap.events, pid, PPME.PROCEXIT_1_E);
-      expect(e.param('status')).toBe(3 << 8);
-      expect(e.param('ret')).toBe(3);
-      expect(e.param('sig')).toBe(0);
-      expect(e.param('core')).toBe(0);
-      expect(e.param('reaper_tid')).toBe(0);
-    });
   });
 
   it('stays in timestamp order when JS is slow and the drain thread waits for room', async () => {

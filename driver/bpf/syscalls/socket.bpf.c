@@ -107,3 +107,48 @@ int BPF_PROG(accept4_x, struct pt_regs *regs, long ret) {
 	evt_submit(&e);
 	return 0;
 }
+
+/* shutdown(fd, how) -> res, fd, how */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(shutdown_x, struct pt_regs *regs, long ret) {
+	struct evt e;
+	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_SHUTDOWN_X)) return 0;
+	evt_s64(&e, ret);                                            /* res */
+	evt_s64(&e, (__s32)sc_arg(regs, 0));                         /* fd */
+	evt_u8(&e, shutdown_how_to_scap((__u32)sc_arg(regs, 1)));    /* how */
+	evt_submit(&e);
+	return 0;
+}
+
+/* socketpair(domain, type, proto, sv) -> res, fd1, fd2, source, peer,
+ * domain, type, proto. source/peer are the kernel socket pointers of the
+ * first socket and of its peer (unix pairs), as in the UNIX socktuple. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(socketpair_x, struct pt_regs *regs, long ret) {
+	struct evt e;
+	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_SOCKETPAIR_X)) return 0;
+	__s32 fds[2] = {-1, -1};
+	__u64 source = 0, peer = 0;
+	if (ret == 0) {
+		if (bpf_probe_read_user(fds, sizeof(fds), (const void *)sc_arg(regs, 3))) {
+			evt_fault(&e);
+			fds[0] = fds[1] = -1;
+		}
+		struct socket *sock = file_socket(fd_file(fds[0]));
+		struct sock *sk = sock ? BPF_CORE_READ(sock, sk) : NULL;
+		if (sk) {
+			source = (__u64)sk;
+			peer = (__u64)BPF_CORE_READ((struct unix_sock *)sk, peer);
+		}
+	}
+	evt_s64(&e, ret);                                            /* res */
+	evt_s64(&e, fds[0]);                                         /* fd1 */
+	evt_s64(&e, fds[1]);                                         /* fd2 */
+	evt_u64(&e, source);                                         /* source */
+	evt_u64(&e, peer);                                           /* peer */
+	evt_u32(&e, socket_family_to_scap((__u32)sc_arg(regs, 0)));  /* domain */
+	evt_u32(&e, (__u32)sc_arg(regs, 1));                         /* type */
+	evt_u32(&e, (__u32)sc_arg(regs, 2));                         /* proto */
+	evt_submit(&e);
+	return 0;
+}
