@@ -1,0 +1,171 @@
+/**
+ * The filter AST: what `parseFilter` returns. Every node carries the position
+ * of its first character (as libsinsp's parser records it), so later stages
+ * can point at the node in errors.
+ */
+import type { FilterPosition } from './errors.js';
+
+export type Pos = FilterPosition;
+
+/** Comparison operators as written (`=` and `==` are both kept, for printing). */
+export type BinaryOperator =
+  | '='
+  | '=='
+  | '!='
+  | '<'
+  | '<='
+  | '>'
+  | '>='
+  | 'contains'
+  | 'icontains'
+  | 'bcontains'
+  | 'startswith'
+  | 'bstartswith'
+  | 'endswith'
+  | 'glob'
+  | 'iglob'
+  | 'regex'
+  | 'in'
+  | 'intersects'
+  | 'pmatch';
+
+export type UnaryOperator = 'exists';
+export type Operator = BinaryOperator | UnaryOperator;
+
+/** Transformers the parser recognises (`val` only on the right-hand side). */
+export type TransformerName = 'tolower' | 'toupper' | 'b64' | 'basename' | 'len' | 'val';
+
+export type Expr = AndExpr | OrExpr | NotExpr | IdentifierExpr | UnaryCheck | BinaryCheck;
+
+export interface AndExpr {
+  readonly kind: 'and';
+  readonly children: readonly Expr[];
+  readonly pos: Pos;
+}
+
+export interface OrExpr {
+  readonly kind: 'or';
+  readonly children: readonly Expr[];
+  readonly pos: Pos;
+}
+
+export interface NotExpr {
+  readonly kind: 'not';
+  readonly child: Expr;
+  readonly pos: Pos;
+}
+
+/** A bare identifier where a check is expected: a macro reference (Falco expands these). */
+export interface IdentifierExpr {
+  readonly kind: 'identifier';
+  readonly name: string;
+  readonly pos: Pos;
+}
+
+export interface UnaryCheck {
+  readonly kind: 'unary';
+  readonly op: UnaryOperator;
+  readonly left: Operand;
+  readonly pos: Pos;
+  readonly opPos: Pos;
+}
+
+export interface BinaryCheck {
+  readonly kind: 'binary';
+  readonly op: BinaryOperator;
+  readonly left: Operand;
+  readonly right: RightHand;
+  readonly pos: Pos;
+  readonly opPos: Pos;
+}
+
+/** `proc.name`, `proc.aname[2]`, `evt.arg.flags`: the name as written and the bracket argument, unquoted. */
+export interface FieldNode {
+  readonly kind: 'field';
+  readonly name: string;
+  readonly arg?: string;
+  readonly pos: Pos;
+}
+
+/** `tolower(x)`, `val(proc.pname)`; `arg` is a bracket argument after the closing parenthesis. */
+export interface TransformerNode {
+  readonly kind: 'transformer';
+  readonly name: TransformerName;
+  readonly args: readonly TransformerArg[];
+  readonly arg?: string;
+  readonly pos: Pos;
+}
+
+/** A literal: a bare word, a number or a quoted string (unescaped). */
+export interface ValueNode {
+  readonly kind: 'value';
+  readonly value: string;
+  /** The exact bytes, present only when the literal used `\xHH` escapes. */
+  readonly bytes?: Uint8Array;
+  readonly quoted: boolean;
+  readonly pos: Pos;
+}
+
+/** `(a, 'b', c)`: the right-hand side of `in`, `intersects`, `pmatch`. */
+export interface ListNode {
+  readonly kind: 'list';
+  readonly items: readonly ValueNode[];
+  readonly pos: Pos;
+}
+
+/** A parenthesised list inside a transformer's arguments (for multi-value transformers). */
+export interface TransformerListNode {
+  readonly kind: 'transformer_list';
+  readonly items: readonly TransformerArg[];
+  readonly pos: Pos;
+}
+
+export type Operand = FieldNode | TransformerNode;
+export type TransformerArg = FieldNode | TransformerNode | ValueNode | TransformerListNode;
+export type RightHand = ValueNode | ListNode | TransformerNode;
+
+/** Quotes a literal when it would not read back as the same bare word. */
+function formatValue(v: string): string {
+  if (v !== '' && /^[^()"'\s=,]+$/.test(v)) return v;
+  return `"${v.replace(/[\\"\n\r\t\b\f]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' })[c]!)}"`;
+}
+
+function formatArg(arg: string | undefined): string {
+  if (arg === undefined) return '';
+  return /^[^\][\s"']+$/.test(arg) ? `[${arg}]` : `[${JSON.stringify(arg)}]`;
+}
+
+function formatNode(n: Expr | Operand | RightHand | TransformerArg, inner: boolean): string {
+  switch (n.kind) {
+    case 'and':
+    case 'or': {
+      const s = n.children.map((c) => formatNode(c, true)).join(` ${n.kind} `);
+      return inner ? `(${s})` : s;
+    }
+    case 'not':
+      return `not ${formatNode(n.child, true)}`;
+    case 'identifier':
+      return n.name;
+    case 'unary':
+      return `${formatNode(n.left, true)} ${n.op}`;
+    case 'binary':
+      return `${formatNode(n.left, true)} ${n.op} ${formatNode(n.right, true)}`;
+    case 'field':
+      return `${n.name}${formatArg(n.arg)}`;
+    case 'transformer':
+      return `${n.name}(${n.args.map((a) => formatNode(a, true)).join(', ')})${formatArg(n.arg)}`;
+    case 'value':
+      return formatValue(n.value);
+    case 'list':
+    case 'transformer_list':
+      return `(${n.items.map((i) => formatNode(i, true)).join(', ')})`;
+  }
+}
+
+/**
+ * Prints an AST back as filter text that parses to the same tree (modulo
+ * positions): boolean sub-expressions are parenthesised, literals quoted when needed.
+ */
+export function formatFilter(node: Expr | Operand | RightHand): string {
+  return formatNode(node, false);
+}

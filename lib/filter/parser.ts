@@ -1,0 +1,401 @@
+/**
+ * Recursive-descent parser for Falco's filter language, producing the AST of
+ * ast.ts. It accepts and rejects exactly what libsinsp's parser does for the
+ * classic grammar (keywords, blanks, operators that need a blank after them,
+ * bare and quoted values, lists, field arguments, transformers and `val()`),
+ * and stops at the same place on errors, so error columns match.
+ *
+ *   Expr      := Or
+ *   Or        := And ( "or" (blank And | "(" Embedded) )*
+ *   And       := Not ( "and" (blank Not | "(" Embedded) )*
+ *   Not       := ("not" blank)* ( "not(" Embedded | Check )     each "not" flips
+ *   Embedded  := Or ")"
+ *   Check     := "(" Embedded | Operand Condition | Identifier
+ *   Operand   := Field | Transformer
+ *   Condition := "exists" | NumOp (Number | RhsTr) | StrOp (RhsTr | Quoted | Bare)
+ *              | ListOp ( List | RhsTr | Identifier )
+ *   Field     := FieldName [ "[" (Quoted | BareArg) "]" ]
+ *   Transformer := ("tolower(" | "toupper(" | "b64(" | "basename(" | "len(") TrArg ("," TrArg)* ")" ["[" arg "]"]
+ *   RhsTr     := "val(" Field ")" | Transformer
+ *
+ * Precedence: not > and > or; and/or are n-ary. Nesting deeper than
+ * `maxDepth` (100, as libsinsp; Falco uses 1000 for rules) is an error.
+ */
+import type {
+  BinaryCheck,
+  BinaryOperator,
+  Expr,
+  FieldNode,
+  ListNode,
+  Operand,
+  Pos,
+  RightHand,
+  TransformerArg,
+  TransformerListNode,
+  TransformerName,
+  TransformerNode,
+  ValueNode,
+} from './ast.js';
+import { FilterSyntaxError } from './errors.js';
+import { LEX, Scanner } from './lexer.js';
+
+export interface ParseOptions {
+  /** Maximum nesting of the recursive descent (default 100, as libsinsp). */
+  maxDepth?: number;
+}
+
+const UNARY_OPS = ['exists'] as const;
+const NUM_OPS = ['<=', '<', '>=', '>'] as const;
+/** String operators; the word ones need a blank after them, the symbol ones do not. */
+const STR_OPS = ['==', '=', '!=', 'glob', 'iglob', 'contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'regex'] as const;
+const LIST_OPS = ['intersects', 'in', 'pmatch'] as const;
+const TRANSFORMERS = ['tolower(', 'toupper(', 'b64(', 'basename(', 'len('] as const;
+
+const ALL_OPS = [...UNARY_OPS, ...NUM_OPS, ...STR_OPS, ...LIST_OPS].map((o) => `'${o}'`).join(', ');
+const ALL_TRANSFORMERS = ['val', ...TRANSFORMERS.map((t) => t.slice(0, -1))].map((t) => `'${t}'`).join(', ');
+
+class Parser {
+  private readonly s: Scanner;
+  private depth = 0;
+  private readonly maxDepth: number;
+
+  constructor(text: string, options: ParseOptions) {
+    this.s = new Scanner(text);
+    this.maxDepth = options.maxDepth ?? 100;
+  }
+
+  parse(): Expr {
+    const s = this.s;
+    if (s.text.length === 0) throw s.error('filter input string is empty');
+    const e = this.or();
+    if (!s.atEnd) throw s.error(`unexpected token after '${s.last}', expecting 'or', 'and'`);
+    return e;
+  }
+
+  /** Runs `f` one level deeper, failing past the depth limit. */
+  private nested<T>(f: () => T): T {
+    if (++this.depth >= this.maxDepth) {
+      this.depth--;
+      throw this.s.error(`exceeded max depth limit of ${this.maxDepth}`);
+    }
+    try {
+      return f();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private or(): Expr {
+    return this.nested(() => {
+      const s = this.s;
+      const pos = s.pos();
+      s.blank();
+      const children = [this.and()];
+      s.blank();
+      while (s.str('or')) {
+        if (s.blank()) children.push(this.and());
+        else if (s.str('(')) children.push(this.embedded());
+        else throw s.error("expected blank or '(' after 'or'");
+        s.blank();
+      }
+      return children.length > 1 ? { kind: 'or', children, pos } : children[0];
+    });
+  }
+
+  private and(): Expr {
+    return this.nested(() => {
+      const s = this.s;
+      const pos = s.pos();
+      s.blank();
+      const children = [this.not()];
+      s.blank();
+      while (s.str('and')) {
+        if (s.blank()) children.push(this.not());
+        else if (s.str('(')) children.push(this.embedded());
+        else throw s.error("expected blank or '(' after 'and'");
+        s.blank();
+      }
+      return children.length > 1 ? { kind: 'and', children, pos } : children[0];
+    });
+  }
+
+  private not(): Expr {
+    return this.nested(() => {
+      const s = this.s;
+      const pos = s.pos();
+      s.blank();
+      let negate = false;
+      while (s.rgx(LEX.notBlank)) negate = !negate;
+      let child: Expr;
+      if (s.str('not(')) {
+        negate = !negate;
+        child = this.embedded();
+      } else {
+        child = this.check();
+      }
+      return negate ? { kind: 'not', child, pos } : child;
+    });
+  }
+
+  /** The rest of a parenthesised expression, after its "(". */
+  private embedded(): Expr {
+    return this.nested(() => {
+      const s = this.s;
+      s.blank();
+      const e = this.or();
+      s.blank();
+      if (!s.str(')')) throw s.error("expected a ')' token");
+      return e;
+    });
+  }
+
+  private check(): Expr {
+    return this.nested(() => {
+      const s = this.s;
+      const pos = s.pos();
+      s.blank();
+      if (s.str('(')) return this.embedded();
+      if (s.rgx(LEX.fieldName)) return this.condition(this.fieldRest(s.last, pos), pos);
+      if (s.oneOf(TRANSFORMERS)) {
+        s.blank();
+        return this.condition(this.transformerRest(s.last.slice(0, -1) as TransformerName, pos), pos);
+      }
+      if (s.rgx(LEX.identifier)) return { kind: 'identifier', name: s.last, pos };
+      throw s.error("expected a '(' token, a field check, or an identifier");
+    });
+  }
+
+  private fieldRest(name: string, pos: Pos): FieldNode {
+    return this.nested(() => {
+      const arg = this.optionalArg();
+      return arg === undefined ? { kind: 'field', name, pos } : { kind: 'field', name, arg, pos };
+    });
+  }
+
+  /** `[arg]` right after a field name or a transformer's ")". */
+  private optionalArg(): string | undefined {
+    const s = this.s;
+    if (!s.str('[')) return undefined;
+    let arg: string;
+    const q = s.quoted();
+    if (q) arg = q.value;
+    else if (s.rgx(LEX.fieldArgBare)) arg = s.last;
+    else throw s.error('expected a valid field argument: a quoted string or a bare string');
+    if (!s.str(']')) throw s.error("expected a ']' token");
+    return arg;
+  }
+
+  /** The rest of a transformer after "name(": its arguments, ")" and an optional argument. */
+  private transformerRest(name: TransformerName, pos: Pos): TransformerNode {
+    return this.nested(() => {
+      const s = this.s;
+      s.blank();
+      const args: TransformerArg[] = [];
+      do {
+        args.push(this.transformerArg(s.pos()));
+        s.blank();
+      } while (s.str(','));
+      s.blank();
+      if (!s.str(')')) throw s.error("expected a ')' token closing the transformer");
+      const arg = this.optionalArg();
+      return arg === undefined ? { kind: 'transformer', name, args, pos } : { kind: 'transformer', name, args, arg, pos };
+    });
+  }
+
+  private transformerArg(pos: Pos): TransformerArg {
+    return this.nested(() => {
+      const s = this.s;
+      s.blank();
+      if (s.rgx(LEX.hexNumber) || s.rgx(LEX.number)) return { kind: 'value', value: s.last, quoted: false, pos };
+      const q = s.quoted();
+      if (q) return valueNode(q.value, q.bytes, true, pos);
+      if (s.str('(')) return this.transformerList(pos);
+      if (s.oneOf(TRANSFORMERS)) return this.transformerRest(s.last.slice(0, -1) as TransformerName, pos);
+      if (s.rgx(LEX.fieldName)) return this.fieldRest(s.last, pos);
+      throw s.error('expected field transformer argument: field, transformer, quoted string, number, or transformer list');
+    });
+  }
+
+  /** A parenthesised transformer argument list, after its "(". */
+  private transformerList(pos: Pos): TransformerListNode {
+    const s = this.s;
+    const items: TransformerArg[] = [];
+    s.blank();
+    if (s.str(')')) return { kind: 'transformer_list', items, pos };
+    items.push(this.transformerListItem(pos));
+    s.blank();
+    while (s.str(',')) {
+      s.blank();
+      items.push(this.transformerListItem(pos));
+      s.blank();
+    }
+    if (!s.str(')')) throw s.error("expected ')'");
+    return { kind: 'transformer_list', items, pos };
+  }
+
+  private transformerListItem(pos: Pos): TransformerArg {
+    const s = this.s;
+    if (s.rgx(LEX.fieldName)) return this.fieldRest(s.last, pos);
+    if (s.oneOf(TRANSFORMERS)) {
+      s.blank();
+      return this.transformerRest(s.last.slice(0, -1) as TransformerName, pos);
+    }
+    const q = s.quoted();
+    if (q) return valueNode(q.value, q.bytes, true, pos);
+    if (s.rgx(LEX.hexNumber) || s.rgx(LEX.number)) return { kind: 'value', value: s.last, quoted: false, pos };
+    throw s.error('expected transformer list argument: field, transformer, quoted string, or number');
+  }
+
+  /** Consumes an operator of `list`; the word ones only when a blank follows. */
+  private operator(list: readonly string[], wordsNeedBlank: boolean): string | undefined {
+    const s = this.s;
+    for (const op of list) {
+      const word = /^[a-z]/.test(op);
+      if (!word || !wordsNeedBlank) {
+        if (s.str(op)) return op;
+        continue;
+      }
+      const saved = s.save();
+      if (s.str(op)) {
+        if (s.blank()) return op;
+        s.restore(saved);
+      }
+    }
+    return undefined;
+  }
+
+  private condition(left: Operand, pos: Pos): Expr {
+    return this.nested(() => {
+      const s = this.s;
+      s.blank();
+      let opPos = s.pos();
+      if (this.operator(UNARY_OPS, false)) return { kind: 'unary', op: 'exists', left, pos, opPos };
+      s.blank();
+      opPos = s.pos();
+      let op: string | undefined;
+      let right: RightHand;
+      if ((op = this.operator(NUM_OPS, false))) {
+        right = this.numValue();
+      } else if ((op = this.operator(STR_OPS, true))) {
+        // Symbol operators need no blank after them; the value may follow directly.
+        if (!/^[a-z]/.test(op)) s.blank();
+        right = this.strValue(false);
+      } else if ((op = this.operator(LIST_OPS, false))) {
+        right = this.listValue();
+      } else {
+        throw s.error(`expected a valid check operator: one of ${ALL_OPS}`);
+      }
+      const check: BinaryCheck = { kind: 'binary', op: op as BinaryOperator, left, right, pos, opPos };
+      return check;
+    });
+  }
+
+  private numValue(): RightHand {
+    return this.nested(() => {
+      const s = this.s;
+      s.blank();
+      const pos = s.pos();
+      const tr = this.rhsTransformer();
+      if (tr) return tr;
+      if (s.rgx(LEX.hexNumber) || s.rgx(LEX.number)) return { kind: 'value', value: s.last, quoted: false, pos };
+      throw s.error(`expected a number value or a field with a valid transformer: ${ALL_TRANSFORMERS}`);
+    });
+  }
+
+  private strValue(noTransformer: boolean): ValueNode | TransformerNode {
+    return this.nested(() => {
+      const s = this.s;
+      s.blank();
+      const pos = s.pos();
+      if (!noTransformer) {
+        const tr = this.rhsTransformer();
+        if (tr) return tr;
+      }
+      const q = s.quoted();
+      if (q) return valueNode(q.value, q.bytes, true, pos);
+      if (s.rgx(LEX.bareString)) return { kind: 'value', value: s.last, quoted: false, pos };
+      throw s.error(noTransformer ? 'expected a string value' : `expected a string value or a field with a valid transformer: ${ALL_TRANSFORMERS}`);
+    });
+  }
+
+  /** `( v, v, ... )` after a list operator; undefined if no "(" is here. */
+  private list(): ListNode | undefined {
+    const s = this.s;
+    const pos = s.pos();
+    if (!s.str('(')) return undefined;
+    const items: ValueNode[] = [];
+    s.blank();
+    let first: ValueNode | TransformerNode | undefined;
+    try {
+      first = this.strValue(true);
+    } catch (e) {
+      // Nothing parseable here: the list must be empty (checked by the ")" below).
+      if (!(e instanceof FilterSyntaxError) || e.reason.startsWith('exceeded max depth')) throw e;
+    }
+    if (first) {
+      items.push(first as ValueNode);
+      s.blank();
+      while (s.str(',')) {
+        items.push(this.strValue(true) as ValueNode);
+        s.blank();
+      }
+    }
+    if (!s.str(')')) throw s.error("expected a ')' token");
+    return { kind: 'list', items, pos };
+  }
+
+  private listValue(): RightHand {
+    return this.nested(() => {
+      const s = this.s;
+      s.blank();
+      const pos = s.pos();
+      const l = this.list();
+      if (l) return l;
+      const tr = this.rhsTransformer();
+      if (tr) return tr;
+      if (s.rgx(LEX.identifier)) return { kind: 'value', value: s.last, quoted: false, pos };
+      throw s.error(`expected a list, an identifier, or a field with a valid transformer: ${ALL_TRANSFORMERS}`);
+    });
+  }
+
+  /** `val(field)` or a transformer on the right-hand side; undefined if neither is here. */
+  private rhsTransformer(): TransformerNode | undefined {
+    return this.nested(() => {
+      const s = this.s;
+      s.blank();
+      const pos = s.pos();
+      if (s.str('val(')) {
+        s.blank();
+        const fieldPos = s.pos();
+        if (!s.rgx(LEX.fieldName)) throw s.error("expected a field within 'val' transformer");
+        const field = this.fieldRest(s.last, fieldPos);
+        s.blank();
+        if (!s.str(')')) throw s.error("expected a ')' token closing the transformer");
+        const arg = this.optionalArg();
+        return arg === undefined ? { kind: 'transformer', name: 'val', args: [field], pos } : { kind: 'transformer', name: 'val', args: [field], arg, pos };
+      }
+      if (s.oneOf(TRANSFORMERS)) {
+        s.blank();
+        return this.transformerRest(s.last.slice(0, -1) as TransformerName, pos);
+      }
+      return undefined;
+    });
+  }
+}
+
+function valueNode(value: string, bytes: Uint8Array | undefined, quoted: boolean, pos: Pos): ValueNode {
+  return bytes ? { kind: 'value', value, bytes, quoted, pos } : { kind: 'value', value, quoted, pos };
+}
+
+/**
+ * Parses a filter into its AST. Throws `FilterSyntaxError` with the position
+ * where parsing stopped and the token found there.
+ */
+export function parseFilter(text: string, options: ParseOptions = {}): Expr {
+  return new Parser(text, options).parse();
+}
+
+/** The operators the grammar knows, for help texts. */
+export const OPERATORS: readonly string[] = [...UNARY_OPS, ...NUM_OPS, ...STR_OPS, ...LIST_OPS];
+/** The transformer names the grammar knows (`val` only on the right-hand side). */
+export const TRANSFORMER_NAMES: readonly string[] = ['val', ...TRANSFORMERS.map((t) => t.slice(0, -1))];
