@@ -50,11 +50,16 @@ const NR = {
   // sockets
   socket: 41, connect: 42, accept: 43, sendto: 44, recvfrom: 45, sendmsg: 46, recvmsg: 47,
   shutdown: 48, bind: 49, listen: 50, socketpair: 53, accept4: 288,
+  // credentials, namespaces, mounts, ptrace, prctl
+  ptrace: 101, setuid: 105, setgid: 106, setresuid: 117, setresgid: 119, capset: 126,
+  prctl: 157, mount: 165, umount2: 166, unshare: 272, setns: 308,
   // processes and signals
   clone: 56, fork: 57, vfork: 58, execve: 59, kill: 62, getppid: 110, execveat: 322, clone3: 435,
 } as const;
 
 const PPM_O = { WRONLY: 2, CREAT: 4, TRUNC: 256, CLOEXEC: 4096, F_CREATED: 16384 } as const;
+const PPM_CL = { NEWNS: 1 << 5, NEWUTS: 1 << 7 } as const;
+const PPM_MS = { NOSUID: 2, NODEV: 4, REC: 16384, PRIVATE: 262144 } as const;
 
 // The workload: known calls, family by family, their results printed as
 // key=value lines (numbers, or strings such as hex dumps). argv: target file,
@@ -69,6 +74,11 @@ const WORKLOAD_C = String.raw`
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -209,6 +219,79 @@ static void socket_data(void) {
   close(u2);
 }
 
+/* --- credentials, namespaces, mounts, prctl: in a child, which changes its
+ *     own ids, namespaces and name ------------------------------------------- */
+static void creds_child(const char *dir) {
+  struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct d[2];
+  syscall(SYS_capget, &h, d);
+  d[0].effective &= ~(1u << 22); /* CAP_SYS_BOOT */
+  d[0].permitted &= ~(1u << 22);
+  out("capset_res", R(syscall(SYS_capset, &h, d)));
+  syscall(SYS_capget, &h, d);
+  printf("cap_inh=%llu\ncap_perm=%llu\ncap_eff=%llu\n",
+         d[0].inheritable | (unsigned long long)d[1].inheritable << 32,
+         d[0].permitted | (unsigned long long)d[1].permitted << 32,
+         d[0].effective | (unsigned long long)d[1].effective << 32);
+
+  int nsfd = open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC);
+  out("nsfd", nsfd);
+  out("setns_res", R(setns(nsfd, CLONE_NEWUTS)));
+  out("unshare_res", R(unshare(CLONE_NEWNS | CLONE_NEWUTS)));
+  out("mount_private_res", R(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)));
+  char mnt[4096];
+  snprintf(mnt, sizeof mnt, "%s/mnt", dir);
+  mkdir(mnt, 0700);
+  out("mount_res", R(mount("scap-tmpfs", mnt, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k")));
+  out("umount2_res", R(umount2(mnt, MNT_DETACH)));
+
+  out("prctl_set_name_res", R(prctl(PR_SET_NAME, "scap-prctl", 0, 0, 0)));
+  char name[16] = {0};
+  out("prctl_get_name_res", R(prctl(PR_GET_NAME, name, 0, 0, 0)));
+  out("prctl_set_sub_res", R(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)));
+  int sub = 0;
+  out("prctl_get_sub_res", R(prctl(PR_GET_CHILD_SUBREAPER, &sub, 0, 0, 0)));
+
+  out("setgid_res", R(syscall(SYS_setgid, 4321)));
+  out("setresgid_res", R(syscall(SYS_setresgid, 4321, 4321, -1)));
+  out("setresuid_res", R(syscall(SYS_setresuid, 1234, 1234, -1))); /* saved uid stays 0 */
+  out("setuid_res", R(syscall(SYS_setuid, 1234)));
+  out("setuid_denied_res", R(syscall(SYS_setuid, 4242))); /* neither real nor saved: EPERM */
+}
+
+static void credentials_and_namespaces(const char *dir) {
+  fflush(stdout);
+  pid_t c = fork();
+  if (c == 0) {
+    creds_child(dir);
+    fflush(stdout);
+    _exit(0);
+  }
+  waitpid(c, NULL, 0);
+  out("cred_child", c);
+}
+
+/* --- ptrace: attach, peek a known word, detach with a signal, a failure ---- */
+static volatile unsigned long ptrace_word = 0x5ca912345678UL;
+
+static void tracing(void) {
+  fflush(stdout);
+  pid_t t = fork();
+  if (t == 0) {
+    for (;;) pause();
+  }
+  out("tracee", t);
+  out("ptrace_attach_res", R(syscall(SYS_ptrace, PTRACE_ATTACH, t, 0, 0)));
+  waitpid(t, NULL, 0);
+  unsigned long word = 0;
+  out("ptrace_peek_res", R(syscall(SYS_ptrace, PTRACE_PEEKDATA, t, &ptrace_word, &word)));
+  printf("ptrace_addr=%lu\nptrace_word=%lu\n", (unsigned long)&ptrace_word, word);
+  out("ptrace_detach_res", R(syscall(SYS_ptrace, PTRACE_DETACH, t, 0, SIGCONT)));
+  out("ptrace_peek_denied_res", R(syscall(SYS_ptrace, PTRACE_PEEKDATA, t, &ptrace_word, &word)));
+  kill(t, SIGKILL);
+  waitpid(t, NULL, 0);
+}
+
 /* --- processes: kill, fork + child exit -------------------------------------- */
 static void processes(void) {
   kill(getpid(), 0);
@@ -227,6 +310,8 @@ int main(int argc, char **argv) {
   vectored_io(argv[3]);
   if ((rc = sockets())) return rc;
   socket_data();
+  credentials_and_namespaces(argv[3]);
+  tracing();
   processes();
 
   /* Last: a failed execve, then exit 3. */
@@ -548,6 +633,114 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
         expect(e.param('how')).toBe(1);
       });
     });
+    describe('credentials, namespaces and mounts (in a child)', () => {
+      let c: number;
+      beforeAll(() => {
+        c = kv.cred_child;
+      });
+
+      it('capset: the sets the task holds afterwards', () => {
+        const e = one(cap.events, c, PPME.SYSCALL_CAPSET_X);
+        expect(e.param('res')).toBe(kv.capset_res);
+        expect(e.param('res')).toBe(0);
+        expect(e.param('cap_inheritable')).toBe(BigInt(str.cap_inh));
+        expect(e.param('cap_permitted')).toBe(BigInt(str.cap_perm));
+        expect(e.param('cap_effective')).toBe(BigInt(str.cap_eff));
+        expect((e.param('cap_effective') as bigint) & (1n << 22n)).toBe(0n);
+      });
+
+      it('setgid, setresgid, setresuid, setuid: ids as passed (-1 = unchanged), a denied setuid', () => {
+        const g = one(cap.events, c, PPME.SYSCALL_SETGID_X);
+        expect([g.param('res'), g.param('gid')]).toEqual([kv.setgid_res, 4321]);
+        const rg = one(cap.events, c, PPME.SYSCALL_SETRESGID_X);
+        expect([rg.param('res'), rg.param('rgid'), rg.param('egid'), rg.param('sgid')]).toEqual([0, 4321, 4321, 0xffffffff]);
+        const ru = one(cap.events, c, PPME.SYSCALL_SETRESUID_X);
+        expect([ru.param('res'), ru.param('ruid'), ru.param('euid'), ru.param('suid')]).toEqual([0, 1234, 1234, 0xffffffff]);
+        const u = one(cap.events, c, PPME.SYSCALL_SETUID_X, (x) => x.param('uid') === 1234);
+        expect(u.param('res')).toBe(kv.setuid_res);
+        expect(u.param('res')).toBe(0);
+        const denied = one(cap.events, c, PPME.SYSCALL_SETUID_X, (x) => x.param('uid') === 4242);
+        expect(denied.param('res')).toBe(kv.setuid_denied_res);
+        expect(denied.param('res')).toBe(-1); // -EPERM
+      });
+
+      it('setns and unshare: namespace types as PPM_CL_* bits', () => {
+        const s = one(cap.events, c, PPME.SYSCALL_SETNS_X);
+        expect(s.param('res')).toBe(kv.setns_res);
+        expect(s.param('res')).toBe(0);
+        expect(s.param('fd')).toBe(kv.nsfd);
+        expect(s.param('nstype')).toBe(PPM_CL.NEWUTS);
+        const u = one(cap.events, c, PPME.SYSCALL_UNSHARE_X);
+        expect(u.param('res')).toBe(kv.unshare_res);
+        expect(u.param('res')).toBe(0);
+        expect(u.param('flags')).toBe(PPM_CL.NEWNS | PPM_CL.NEWUTS);
+      });
+
+      it('mount (NULL source and type left empty) and umount2', () => {
+        const priv = one(cap.events, c, PPME.SYSCALL_MOUNT_X, (x) => x.param('dir') === '/');
+        expect(priv.param('res')).toBe(kv.mount_private_res);
+        expect(priv.param('dev')).toBeNull();
+        expect(priv.param('type')).toBeNull();
+        expect(priv.param('flags')).toBe(PPM_MS.REC | PPM_MS.PRIVATE);
+        const mnt = join(dir, 'mnt');
+        const m = one(cap.events, c, PPME.SYSCALL_MOUNT_X, (x) => x.param('dir') === mnt);
+        expect(m.param('res')).toBe(kv.mount_res);
+        expect(m.param('res')).toBe(0);
+        expect(m.param('dev')).toBe('scap-tmpfs');
+        expect(m.param('type')).toBe('tmpfs');
+        expect(m.param('flags')).toBe(PPM_MS.NOSUID | PPM_MS.NODEV);
+        const u = one(cap.events, c, PPME.SYSCALL_UMOUNT2_X);
+        expect(u.param('res')).toBe(kv.umount2_res);
+        expect(u.param('res')).toBe(0);
+        expect(u.param('name')).toBe(mnt);
+        expect(u.param('flags')).toBe(2); // PPM_MNT_DETACH
+      });
+
+      it('prctl: names as strings, the subreaper flag set and read back', () => {
+        const PR = { SET_NAME: 15, GET_NAME: 16, SET_CHILD_SUBREAPER: 36, GET_CHILD_SUBREAPER: 37 };
+        const pr = ofType(cap.events, c, PPME.SYSCALL_PRCTL_X);
+        const by = (o: number) => {
+          const e = pr.find((x) => x.param('option') === o);
+          expect(e, `prctl option ${o}`).toBeDefined();
+          return e!;
+        };
+        expect([by(PR.SET_NAME).param('res'), by(PR.SET_NAME).param('arg2_str'), by(PR.SET_NAME).param('arg2_int')])
+          .toEqual([kv.prctl_set_name_res, 'scap-prctl', 0n]);
+        expect([by(PR.GET_NAME).param('res'), by(PR.GET_NAME).param('arg2_str')]).toEqual([kv.prctl_get_name_res, 'scap-prctl']);
+        expect([by(PR.SET_CHILD_SUBREAPER).param('arg2_str'), by(PR.SET_CHILD_SUBREAPER).param('arg2_int')]).toEqual([null, 1n]);
+        expect([by(PR.GET_CHILD_SUBREAPER).param('res'), by(PR.GET_CHILD_SUBREAPER).param('arg2_int')])
+          .toEqual([kv.prctl_get_sub_res, 1n]);
+      });
+    });
+
+    describe('ptrace', () => {
+      const u64 = (value: bigint) => ({ index: 0, type: 8, value });
+
+      it('attach, peek (data = the word read), detach (data = the signal), a denied peek', () => {
+        const t = kv.tracee;
+        const evs = ofType(cap.events, pid, PPME.SYSCALL_PTRACE_X).filter((x) => x.param('pid') === t);
+        const REQ = { PEEKDATA: 3, ATTACH: 11, DETACH: 12 };
+        const attach = evs.find((x) => x.param('request') === REQ.ATTACH)!;
+        expect(attach).toBeDefined();
+        expect(attach.param('res')).toBe(kv.ptrace_attach_res);
+        expect(attach.param('res')).toBe(0);
+        expect([attach.param('addr'), attach.param('data')]).toEqual([u64(0n), u64(0n)]);
+        const peeks = evs.filter((x) => x.param('request') === REQ.PEEKDATA);
+        expect(peeks.length).toBe(2);
+        expect(peeks[0].param('res')).toBe(kv.ptrace_peek_res);
+        expect(peeks[0].param('addr')).toEqual(u64(BigInt(str.ptrace_addr)));
+        expect(peeks[0].param('data')).toEqual(u64(0x5ca912345678n));
+        expect(BigInt(str.ptrace_word)).toBe(0x5ca912345678n);
+        const detach = evs.find((x) => x.param('request') === REQ.DETACH)!;
+        expect(detach.param('res')).toBe(kv.ptrace_detach_res);
+        expect(detach.param('data')).toEqual({ index: 1, type: 19, value: 18 }); // SIGCONT as sigtype
+        // After the detach: -ESRCH, both dynamic params 0.
+        expect(peeks[1].param('res')).toBe(kv.ptrace_peek_denied_res);
+        expect(peeks[1].param('res')).toBe(-3);
+        expect([peeks[1].param('addr'), peeks[1].param('data')]).toEqual([u64(0n), u64(0n)]);
+      });
+    });
+
     describe('processes and signals', () => {
       it('execve of the workload: the new image, from sched_process_exec', () => {
         const e = one(cap.events, pid, PPME.SYSCALL_EXECVE_19_X, (x) => x.param('res') === 0);
@@ -568,7 +761,7 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
       });
 
       it('kill', () => {
-        const k = one(cap.events, pid, PPME.SYSCALL_KILL_X);
+        const k = one(cap.events, pid, PPME.SYSCALL_KILL_X, (ev) => ev.param('sig') === 0);
         expect(k.param('res')).toBe(0);
         expect(k.param('pid')).toBe(pid);
         expect(k.param('sig')).toBe(0);
