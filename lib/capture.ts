@@ -74,10 +74,15 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
     }
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<Event> {
-    for await (const b of this.batches()) {
-      for (let i = 0; i < b.length; i++) yield b.at(i);
-    }
+  /**
+   * Events one by one, in time order. Behaves as an async generator over
+   * `batches()` would (same closing, counting and errors), but hands out the
+   * events of the current batch without an async generator's per-event
+   * machinery: at millions of events per second that halves the cost of a
+   * `for await` step.
+   */
+  [Symbol.asyncIterator](): AsyncGenerator<Event, void, unknown> {
+    return new EventIterator(this.batches());
   }
 
   stats(): CaptureStats {
@@ -99,12 +104,98 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     this.#signal?.removeEventListener('abort', this.#onAbort);
-    if (this.#bpf) this.#finalStats = this.#bpf.stats();
+    // Counters as the native side last read them, once its drain thread has
+    // stopped: later than a read taken before closing, so nothing counted in
+    // between is missed.
     await this.#source.close();
+    if (this.#bpf) this.#finalStats = this.#bpf.stats();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+}
+
+/**
+ * The per-event iterator of a Capture. `next()` answers from the current
+ * batch with an already settled promise; only when the batch is used up does
+ * it wait for the next one from `batches()`, whose generator owns closing (on
+ * the end, an error, `return()` or `throw()`) and the delivered count, so the
+ * observable behaviour is that of
+ * `async function* () { for await (const b of batches()) for (...) yield b.at(i) }`:
+ * calls made while a batch is awaited are answered in order after it, and
+ * `return()` / `throw()` before the first `next()` do not close the capture.
+ */
+class EventIterator implements AsyncGenerator<Event, void, unknown> {
+  readonly #batches: AsyncGenerator<EventBatch>;
+  #batch: EventBatch | null = null;
+  #i = 0;
+  #done = false;
+  /** The batch fetch in progress; calls made meanwhile queue behind it. */
+  #fetching: Promise<IteratorResult<Event, void>> | null = null;
+  readonly #again = () => this.next();
+
+  constructor(batches: AsyncGenerator<EventBatch>) {
+    this.#batches = batches;
+  }
+
+  next(): Promise<IteratorResult<Event, void>> {
+    if (this.#fetching !== null) return this.#fetching.then(this.#again, this.#again);
+    const b = this.#batch;
+    if (b !== null && this.#i < b.length) return Promise.resolve({ value: b.at(this.#i++), done: false });
+    this.#batch = null;
+    if (this.#done) return Promise.resolve({ value: undefined, done: true });
+    const p = this.#fetch();
+    this.#fetching = p;
+    return p;
+  }
+
+  async #fetch(): Promise<IteratorResult<Event, void>> {
+    try {
+      for (;;) {
+        const r = await this.#batches.next();
+        if (r.done) {
+          this.#done = true;
+          return { value: undefined, done: true };
+        }
+        const b = r.value;
+        if (b.length === 0) continue;
+        // A return() or throw() that came meanwhile ends the iteration after this answer.
+        if (!this.#done) {
+          this.#batch = b;
+          this.#i = 1;
+        }
+        return { value: b.at(0), done: false };
+      }
+    } catch (e) {
+      this.#done = true;
+      throw e;
+    } finally {
+      this.#fetching = null;
+    }
+  }
+
+  async return(value?: void | PromiseLike<void>): Promise<IteratorResult<Event, void>> {
+    this.#done = true;
+    this.#batch = null;
+    await this.#batches.return(undefined);
+    return { value: await value, done: true };
+  }
+
+  async throw(err: unknown): Promise<IteratorResult<Event, void>> {
+    this.#done = true;
+    this.#batch = null;
+    // Rejects with `err` (after closing the capture when iteration had started).
+    await this.#batches.throw(err);
+    return { value: undefined, done: true };
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return();
   }
 }
 

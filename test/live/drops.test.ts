@@ -1,0 +1,142 @@
+/**
+ * Drop accounting is exact: with a tiny ring, a syscall storm and a consumer
+ * that is slow on purpose, the kernel drops events, and once the storm is over
+ * and the rings are drained every event the probe produced is either delivered
+ * or counted as dropped (per CPU, to the event), while the consumer's memory
+ * stays bounded (back-pressure stops at the rings, not in a queue).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCapture, type CaptureStats } from '../../lib/capture.js';
+import { ROOT, prerequisite } from '../helpers/env.js';
+
+const ccPath = ['/usr/bin/cc', '/usr/bin/gcc'].find((p) => existsSync(p));
+// SCAP_TS_REQUIRE_LIVE=1 (CI) turns a missing prerequisite into a failure instead of a skip.
+const noLive = prerequisite(
+  process.getuid?.() === 0 && existsSync('/sys/kernel/btf/vmlinux') && ccPath !== undefined,
+  'live capture needs root, kernel BTF and a C compiler',
+);
+
+const work = mkdtempSync(join(tmpdir(), 'scap-drops-'));
+const load = join(work, 'syscall-load');
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+const STORM_SECONDS = 2;
+/** No batch for this long after the load exited: the rings and the queue are empty. */
+const QUIET_MS = 750;
+
+interface LoadReport {
+  mode: string;
+  calls: number;
+  seconds: number;
+  rate: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Every event the probe produced is delivered or counted as a drop, in total and on each CPU. */
+function expectExact(st: CaptureStats, deliveredByCpu: Map<number, number>): void {
+  expect(st.seen).toBe(st.delivered + st.drops.ringFull + st.drops.tooLarge);
+  expect(st.drops.total).toBe(st.drops.ringFull + st.drops.tooLarge);
+  for (const c of st.cpus) {
+    expect(c.events, `cpu ${c.cpu}`).toBe((deliveredByCpu.get(c.cpu) ?? 0) + c.dropsRingFull + c.dropsTooLarge);
+  }
+}
+
+describe.skipIf(noLive)('drop accounting (SCAP_TS_REQUIRE_LIVE=1 makes a missing root/BTF/cc fail)', () => {
+  beforeAll(() => {
+    execFileSync(ccPath!, ['-O2', '-Wall', '-Wextra', '-Werror', '-o', load, join(ROOT, 'test', 'triggers', 'syscall-load.c')]);
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('tiny ring, syscall storm, slow consumer: drops > 0, seen = delivered + dropped exactly, bounded RSS', async () => {
+    // The load waits for a byte on stdin, so the capture is attached (to its pid only) before the storm.
+    const child = spawn(load, ['getppid', String(STORM_SECONDS), '-1', '--gate'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    let exited = false;
+    const exit = new Promise<number | null>((resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => {
+        exited = true;
+        resolve(code);
+      });
+    });
+
+    const cap = await openCapture({
+      tgids: [child.pid!],
+      bufferBytesPerCpu: 64 * KiB,
+      batchBytes: 64 * KiB,
+      maxQueuedBatches: 1,
+    });
+    const rss0 = process.memoryUsage.rss();
+    let rssMax = rss0;
+    const deliveredByCpu = new Map<number, number>();
+    let delivered = 0;
+    let batches = 0;
+    let foreign = 0;
+    let lastBatch = Date.now();
+    let before: CaptureStats | undefined;
+
+    // Ends the capture once the load is gone and nothing has come for QUIET_MS (or after 30 s).
+    const started = Date.now();
+    const watchdog = setInterval(() => {
+      const quiet = exited && Date.now() - lastBatch >= QUIET_MS;
+      if (quiet || Date.now() - started > 30_000) {
+        clearInterval(watchdog);
+        before = cap.stats();
+        void cap.close();
+      }
+    }, 50);
+
+    child.stdin!.end('g');
+    try {
+      for await (const b of cap.batches()) {
+        batches++;
+        delivered += b.length;
+        for (let i = 0; i < b.length; i++) {
+          deliveredByCpu.set(b.cpus[i], (deliveredByCpu.get(b.cpus[i]) ?? 0) + 1);
+          if (b.tid(i) !== child.pid) foreign++;
+        }
+        rssMax = Math.max(rssMax, process.memoryUsage.rss());
+        // The slow consumer: the rings fill up while it sleeps.
+        await sleep(2);
+        lastBatch = Date.now();
+      }
+    } finally {
+      clearInterval(watchdog);
+      await cap.close();
+    }
+
+    expect(await exit).toBe(0);
+    const report = JSON.parse(out) as LoadReport;
+    const after = cap.stats();
+
+    // The storm happened and overran the consumer.
+    expect(report.calls).toBeGreaterThan(100_000);
+    expect(batches).toBeGreaterThan(10);
+    expect(after.drops.ringFull).toBeGreaterThan(0);
+    expect(after.drops.tooLarge).toBe(0);
+    expect(delivered).toBeGreaterThan(0);
+    expect(after.delivered).toBe(delivered);
+
+    // Only the load was captured, and the kernel counts only what passed the filters: one
+    // event per getppid plus the load's few other syscalls (gate read, write, exit).
+    expect(foreign).toBe(0);
+    expect(after.seen).toBeGreaterThanOrEqual(report.calls);
+    expect(after.seen - report.calls).toBeLessThan(100);
+
+    // Exact: delivered + dropped = seen, in total and CPU by CPU, before and after close().
+    expect(before).toBeDefined();
+    expectExact(before!, deliveredByCpu);
+    expectExact(after, deliveredByCpu);
+    expect(after.seen).toBe(before!.seen);
+
+    // Back-pressure stops at the kernel rings: the consumer's memory stays bounded.
+    expect(rssMax - rss0).toBeLessThan(64 * MiB);
+  });
+});
