@@ -13,7 +13,7 @@
  * line, `{"bench": ..., "case": ..., ...}`.
  *
  *   node bench/run.mjs                 run every benchmark
- *   node bench/run.mjs scapfile-read   run the named ones only
+ *   node bench/run.mjs scapfile-read   run the named ones only (live-capture needs root)
  *
  * Environment knobs are documented in each benchmark file.
  */
@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Every benchmark, in the order they run. */
-const BENCHMARKS = ['scapfile-read'];
+const BENCHMARKS = ['scapfile-read', 'live-capture'];
 
 if (!existsSync(join(here, '..', 'dist', 'index.js'))) {
   console.error('bench: ../dist/index.js is missing: run `npm run build` (or `npm run build:ts`) first');

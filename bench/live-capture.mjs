@@ -1,0 +1,265 @@
+#!/usr/bin/env node
+/**
+ * Benchmark `live-capture`: what live capture costs a syscall-heavy process,
+ * and whether the JS consumer keeps up, against Falco's figures for the same
+ * kind of machine.
+ *
+ * Needs the compiled library (`npm run build`), root (or CAP_BPF+CAP_PERFMON),
+ * kernel BTF, a C compiler and 2 CPUs. Without them it prints a `skip` line and
+ * exits 0. Run through `npm run bench`, or alone:
+ * `node --expose-gc bench/live-capture.mjs`.
+ *
+ * Set-up:
+ * - The load generator, test/triggers/syscall-load.c, is compiled at start
+ *   (`cc -O2`) into os.tmpdir(). Modes: `getpid` (`syscall(SYS_getpid)` in a
+ *   loop) and `read8` (8-byte `read` of /dev/zero in a loop). It pins itself to
+ *   CPU 1 (sched_setaffinity), waits for a byte on stdin (so that its start-up
+ *   syscalls and our warm-up stay out of the window), loops for
+ *   BENCH_LIVE_SECONDS and prints its calls/s.
+ * - This process (JS thread, drain thread, every other thread) is pinned to
+ *   CPU 0 with `taskset -a -p`. It consumes `for await (const evt of capture)`
+ *   reading `evt.type` only (lazy decoding: no parameter is decoded).
+ * - Captures are system-wide (every process but this one, as Falco's figures
+ *   are), with the default ring size (8 MiB per CPU), batch size and queue.
+ *
+ * Cases, per mode, in one run:
+ * - `<mode>-alone`:    the load with no capture. Measured before, between and
+ *                      after the capture cases; the median is the reference.
+ * - `<mode>-all`:      capture of all syscalls.
+ * - `<mode>-only`:     capture of only the load's syscall (`['getpid']` / `['read']`).
+ * - `<mode>-excluded`: capture of every syscall but the load's: the load's
+ *                      syscalls only run the hook, which is what this measures.
+ *
+ * Figures per capture case (over the window from the gate byte to the load's
+ * exit plus BENCH_LIVE_TAIL_MS for the consumer to catch up):
+ * - loadRate (calls/s, the load's own count) and slowdown = alone / loadRate;
+ * - nsPerSyscall = 1e9 / loadRate - 1e9 / alone: time added to each syscall
+ *   (for `excluded`: the hook's own cost on a syscall that is not captured);
+ * - eventsPerSec: events delivered to the `for await` loop / load seconds;
+ *   seen / drops / dropRate: kernel counters (stats()) over the window, every
+ *   process's events included;
+ * - consumerCpuPct: this process's utime+stime (/proc/self/stat) over the
+ *   window, in % of one core; jsThreadCpuPct the JS thread alone
+ *   (/proc/self/task/<pid>/stat); consumerNsPerEvent: that process CPU time
+ *   per delivered event.
+ * Then ratio lines and `target` lines: each slowdown no worse than Falco's
+ * (getpid: 2.07x all captured, 1.18x excluded; read8: 2.75x captured, 1.22x
+ * excluded; the `only` cases against the `all` figure) and zero drops in every
+ * capture case (the JS consumer keeps up at the default ring size).
+ *
+ * Environment: BENCH_LIVE_SECONDS (load duration, default 3),
+ * BENCH_LIVE_MODES (comma list, default "getpid,read8"), BENCH_LIVE_TAIL_MS
+ * (default 150), BENCH_LIVE_NO_PIN=1 (do not pin anything).
+ * Progress goes to stderr; stdout carries only JSON lines.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openCapture } from '../dist/index.js';
+import { SYSCALLS_X86_64 } from '../dist/events/schema.generated.js';
+
+const BENCH = 'live-capture';
+const here = dirname(fileURLToPath(import.meta.url));
+const SECONDS = Number(process.env.BENCH_LIVE_SECONDS ?? 3);
+const MODES = (process.env.BENCH_LIVE_MODES ?? 'getpid,read8').split(',').filter(Boolean);
+const TAIL_MS = Number(process.env.BENCH_LIVE_TAIL_MS ?? 150);
+const PIN = process.env.BENCH_LIVE_NO_PIN !== '1';
+const LOAD_CPU = PIN ? 1 : -1;
+
+/** Falco's figures on this machine kind (the issue): rate alone, slowdowns, events/s, drop rate, consumer CPU. */
+const FALCO = {
+  getpid: { alone: 9.3e6, all: 2.07, excluded: 1.18, eventsPerSec: 4.5e6, dropRate: 0, consumerCpuPct: 16 },
+  read8: { alone: 7.1e6, all: 2.75, excluded: 1.22, eventsPerSec: 2.6e6, dropRate: 0.001 },
+};
+/** The syscall each mode makes. */
+const SYSCALL = { getpid: 'getpid', read8: 'read' };
+
+const log = (msg) => process.stderr.write(`[${BENCH}] ${msg}\n`);
+const emit = (obj) => process.stdout.write(`${JSON.stringify({ bench: BENCH, ...obj })}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const round = (x, d = 3) => +x.toFixed(d);
+
+function skip(reason) {
+  emit({ case: 'skip', reason });
+  log(`skipped: ${reason}`);
+  process.exit(0);
+}
+
+// --- prerequisites ---------------------------------------------------------
+
+if (os.cpus().length < 2) skip('needs 2 CPUs (consumer on CPU 0, load on CPU 1)');
+if (!existsSync('/sys/kernel/btf/vmlinux')) skip('no kernel BTF');
+if (process.getuid?.() !== 0) skip('needs root (CAP_BPF + CAP_PERFMON)');
+
+const workDir = join(os.tmpdir(), 'scap-ts-bench');
+mkdirSync(workDir, { recursive: true });
+const loadBin = join(workDir, `syscall-load-${process.pid}`);
+try {
+  execFileSync('cc', ['-O2', '-Wall', '-o', loadBin, join(here, '..', 'test', 'triggers', 'syscall-load.c')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  process.on('exit', () => rmSync(loadBin, { force: true }));
+} catch (e) {
+  skip(`cannot compile the load generator: ${e.stderr?.toString().trim() || e.message}`);
+}
+
+if (PIN) {
+  // Every thread of this process, and those created later (drain thread), on CPU 0.
+  const r = spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { encoding: 'utf8' });
+  if (r.status !== 0) skip(`taskset failed: ${r.error?.message ?? r.stderr}`);
+}
+
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** utime + stime, in ns, of /proc/<path>/stat. */
+function cpuNs(path) {
+  const s = readFileSync(path, 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  // After "pid (comm) ": state is f[0], utime field 14 is f[11], stime f[12].
+  return ((Number(f[11]) + Number(f[12])) * 1e9) / CLK_TCK;
+}
+
+// --- the load --------------------------------------------------------------
+
+/** Starts the load, gated; resolves `ready` once spawned, `done` with its report once it exited. */
+function startLoad(mode) {
+  const child = spawn(loadBin, [mode, String(SECONDS), String(LOAD_CPU), '--gate'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const done = new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, sig) => {
+      if (code !== 0) reject(new Error(`load ${mode} exited ${sig ?? code}`));
+      else resolve(JSON.parse(out));
+    });
+  });
+  return { child, done, go: () => child.stdin.end('g') };
+}
+
+async function alone(mode) {
+  const load = startLoad(mode);
+  await sleep(50);
+  load.go();
+  const r = await load.done;
+  log(`${mode} alone: ${(r.rate / 1e6).toFixed(2)} M calls/s`);
+  return r.rate;
+}
+
+// --- a capture case --------------------------------------------------------
+
+function snapshot(cap, counter) {
+  const s = cap.stats();
+  return {
+    t: process.hrtime.bigint(),
+    events: counter.n,
+    seen: s.seen,
+    drops: s.drops.total,
+    cpu: cpuNs('/proc/self/stat'),
+    jsCpu: cpuNs(`/proc/self/task/${process.pid}/stat`),
+  };
+}
+
+async function captured(mode, kase, syscalls) {
+  const cap = await openCapture(syscalls ? { syscalls } : {});
+  const counter = { n: 0, acc: 0 };
+  const consumer = (async () => {
+    for await (const evt of cap) {
+      counter.acc += evt.type;
+      counter.n++;
+    }
+  })();
+  const load = startLoad(mode);
+  await sleep(300); // the load's start-up events go by, the consumer warms up
+  globalThis.gc?.();
+  const s0 = snapshot(cap, counter);
+  load.go();
+  const r = await load.done;
+  await sleep(TAIL_MS);
+  const s1 = snapshot(cap, counter);
+  await cap.close();
+  await consumer;
+
+  const wallNs = Number(s1.t - s0.t);
+  const events = s1.events - s0.events;
+  const seen = s1.seen - s0.seen;
+  const drops = s1.drops - s0.drops;
+  const cpu = s1.cpu - s0.cpu;
+  const res = {
+    mode,
+    syscalls: kase === 'all' ? 'all' : kase === 'only' ? SYSCALL[mode] : `all but ${SYSCALL[mode]}`,
+    loadRate: Math.round(r.rate),
+    loadSeconds: round(r.seconds),
+    eventsDelivered: events,
+    eventsPerSec: Math.round(events / r.seconds),
+    seen,
+    drops,
+    dropRate: seen ? round(drops / seen, 6) : 0,
+    consumerCpuPct: round((cpu / wallNs) * 100, 1),
+    jsThreadCpuPct: round(((s1.jsCpu - s0.jsCpu) / wallNs) * 100, 1),
+    // Per event only where there are enough events for the 10 ms tick of /proc/self/stat.
+    consumerNsPerEvent: events >= 100_000 ? round(cpu / events, 1) : null,
+    checksum: counter.acc & 0xff,
+  };
+  log(`${mode}-${kase}: load ${(r.rate / 1e6).toFixed(2)} M calls/s, ${(res.eventsPerSec / 1e6).toFixed(2)} M events/s, drops ${drops}, consumer ${res.consumerCpuPct}% (${res.consumerNsPerEvent} ns/event)`);
+  return res;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+// --- run -------------------------------------------------------------------
+
+emit({
+  case: 'env',
+  node: process.version,
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model,
+  kernel: os.release(),
+  seconds: SECONDS,
+  consumerCpu: PIN ? 0 : null,
+  loadCpu: PIN ? 1 : null,
+});
+
+// Fail early, clearly, when the probe cannot load.
+try {
+  const probe = await openCapture();
+  await probe.close();
+} catch (e) {
+  skip(`cannot open a live capture: ${e.message}`);
+}
+
+const allNames = SYSCALLS_X86_64.map(([, name]) => name);
+const targets = [];
+for (const mode of MODES) {
+  if (!SYSCALL[mode]) throw new Error(`unknown mode ${mode} (getpid, read8)`);
+  const alones = [await alone(mode)];
+  const results = {};
+  for (const [kase, syscalls] of [
+    ['all', undefined],
+    ['only', [SYSCALL[mode]]],
+    ['excluded', allNames.filter((n) => n !== SYSCALL[mode])],
+  ]) {
+    results[kase] = await captured(mode, kase, syscalls);
+    alones.push(await alone(mode));
+  }
+  const ref = median(alones);
+  emit({ case: `${mode}-alone`, mode, loadRate: Math.round(ref), runs: alones.map(Math.round), falcoAlone: FALCO[mode].alone });
+  for (const [kase, r] of Object.entries(results)) {
+    const slowdown = ref / r.loadRate;
+    const nsPerSyscall = 1e9 / r.loadRate - 1e9 / ref;
+    emit({ case: `${mode}-${kase}`, ...r, slowdown: round(slowdown), nsPerSyscall: round(nsPerSyscall, 1) });
+    const falco = kase === 'excluded' ? FALCO[mode].excluded : FALCO[mode].all;
+    targets.push({ case: `${mode}-${kase}`, what: 'slowdown', value: round(slowdown), target: falco, meets: slowdown <= falco });
+    targets.push({ case: `${mode}-${kase}`, what: 'drops', value: r.drops, target: 0, meets: r.drops === 0 });
+  }
+  emit({
+    case: `${mode}-vs-falco`,
+    allSlowdownRatio: round(ref / results.all.loadRate / FALCO[mode].all),
+    excludedSlowdownRatio: round(ref / results.excluded.loadRate / FALCO[mode].excluded),
+    allEventsPerSecRatio: round(results.all.eventsPerSec / FALCO[mode].eventsPerSec),
+  });
+}
+for (const t of targets) emit({ case: t.case, [t.what]: t.value, target: t.target, meets: t.meets });
