@@ -51,6 +51,9 @@ const NR = {
   chdir: 80, fchdir: 81, rename: 82, mkdir: 83, link: 86, unlink: 87, symlink: 88, chmod: 90,
   fchmod: 91, mkdirat: 258, unlinkat: 263, renameat: 264, linkat: 265, symlinkat: 266,
   fchmodat: 268, renameat2: 316,
+  // fds and memory
+  mmap: 9, mprotect: 10, munmap: 11, ioctl: 16, pipe: 22, dup: 32, dup2: 33, fcntl: 72,
+  dup3: 292, pipe2: 293, memfd_create: 319, userfaultfd: 323, io_uring_setup: 425,
   // sockets
   socket: 41, connect: 42, accept: 43, sendto: 44, recvfrom: 45, sendmsg: 46, recvmsg: 47,
   shutdown: 48, bind: 49, listen: 50, socketpair: 53, accept4: 288,
@@ -61,7 +64,7 @@ const NR = {
   clone: 56, fork: 57, vfork: 58, execve: 59, kill: 62, getppid: 110, execveat: 322, clone3: 435,
 } as const;
 
-const PPM_O = { WRONLY: 2, CREAT: 4, TRUNC: 256, CLOEXEC: 4096, F_CREATED: 16384 } as const;
+const PPM_O = { WRONLY: 2, CREAT: 4, NONBLOCK: 64, TRUNC: 256, CLOEXEC: 4096, F_CREATED: 16384 } as const;
 const PPM_CL = { NEWNS: 1 << 5, NEWUTS: 1 << 7 } as const;
 const PPM_MS = { NOSUID: 2, NODEV: 4, REC: 16384, PRIVATE: 262144 } as const;
 
@@ -80,7 +83,10 @@ const WORKLOAD_C = String.raw`
 #include <string.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/io_uring.h>
 #include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -152,6 +158,59 @@ static void vectored_io(const char *dir) {
   out("preadv_res", R(syscall(SYS_preadv, fd, pr, 1, 11L, 0L)));
   out("readv_bad_res", R(syscall(SYS_readv, 9999, r, 2)));
   close(fd);
+}
+
+/* --- fds and memory: pipe*, dup*, fcntl, ioctl, memfd_create, userfaultfd,
+ *     io_uring_setup, mmap (anonymous and of the memfd), mprotect, munmap ---- */
+static unsigned long long ino_of(int fd) {
+  struct stat st;
+  fstat(fd, &st);
+  return (unsigned long long)st.st_ino;
+}
+static long statm_kb(int fd) { /* VmSize from /proc/self/statm, in KiB */
+  char b[128] = {0};
+  pread(fd, b, sizeof b - 1, 0);
+  return atol(b) * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static void fds_and_memory(void) {
+  int p[2] = {-1, -1}, q[2] = {-1, -1};
+  out("pipe_res", R(syscall(SYS_pipe, p)));
+  printf("pipe_fd1=%d\npipe_fd2=%d\npipe_ino=%llu\n", p[0], p[1], ino_of(p[0]));
+  out("pipe2_res", R(syscall(SYS_pipe2, q, O_NONBLOCK | O_CLOEXEC)));
+  printf("pipe2_fd1=%d\npipe2_fd2=%d\npipe2_ino=%llu\n", q[0], q[1], ino_of(q[0]));
+  out("dup_res", R(syscall(SYS_dup, p[0])));
+  out("dup2_res", R(syscall(SYS_dup2, p[0], 100)));
+  out("dup3_res", R(syscall(SYS_dup3, p[0], 101, O_CLOEXEC)));
+  out("dup_bad_res", R(syscall(SYS_dup, 9999)));
+  out("fcntl_dupfd_res", R(syscall(SYS_fcntl, p[0], F_DUPFD_CLOEXEC, 200)));
+  out("fcntl_getfl_res", R(syscall(SYS_fcntl, q[0], F_GETFL, 0)));
+  write(p[1], "abc", 3);
+  int n = 0;
+  printf("ioctl_arg=%lu\n", (unsigned long)&n);
+  out("ioctl_res", R(syscall(SYS_ioctl, p[0], FIONREAD, &n)));
+  out("ioctl_n", n);
+  int mfd = (int)R(syscall(SYS_memfd_create, "scap-memfd", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+  out("memfd_res", mfd);
+  out("userfaultfd_res", R(syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK)));
+  struct io_uring_params up;
+  memset(&up, 0, sizeof up);
+  up.flags = IORING_SETUP_CQSIZE;
+  up.cq_entries = 64;
+  out("uring_res", R(syscall(SYS_io_uring_setup, 8, &up)));
+  printf("uring_sq=%u\nuring_cq=%u\nuring_flags=%u\nuring_features=%u\n", up.sq_entries, up.cq_entries, up.flags, up.features);
+
+  int sfd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  long m = R(syscall(SYS_mmap, 0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  out("mmap_vm_kb", statm_kb(sfd));
+  printf("mmap_addr=%lu\n", (unsigned long)m);
+  out("mprotect_res", R(syscall(SYS_mprotect, m, 4096, PROT_READ)));
+  out("munmap_res", R(syscall(SYS_munmap, m, 8192)));
+  out("munmap_vm_kb", statm_kb(sfd));
+  ftruncate(mfd, 4096);
+  long fm = R(syscall(SYS_mmap, 0, 4096, PROT_READ, MAP_SHARED, mfd, 0));
+  printf("mmap_memfd_addr=%lu\n", (unsigned long)fm);
+  close(sfd);
 }
 
 /* --- filesystem changes: mkdir*, chmod family, rename family, link family,
@@ -349,6 +408,7 @@ int main(int argc, char **argv) {
   if (rc) return rc;
   vectored_io(argv[3]);
   filesystem(argv[3]);
+  fds_and_memory();
   if ((rc = sockets())) return rc;
   socket_data();
   credentials_and_namespaces(argv[3]);
@@ -365,6 +425,9 @@ int main(int argc, char **argv) {
 `;
 
 interface Captured {
+  /** Everything delivered. */
+  all: Event[];
+  /** The same without the workload's events from before its exec (node's fork-to-exec code). */
   events: Event[];
   batches: number;
   stats: ReturnType<NativeBpfCapture['stats']>;
@@ -469,7 +532,11 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
         const eb = new EventBatch(new Uint8Array(b.data), b.offsets, b.count, b.cpus, new Uint32Array(b.count));
         for (const e of eb) events.push(e);
       }
-      cap = { events, batches: batches.length, stats };
+      // The spawned child runs node's own code between fork and exec: keep the
+      // workload's events from its exec on.
+      const exec = events.find((e) => e.tid === childPid && e.type === PPME.SYSCALL_EXECVE_19_X && e.param('res') === 0);
+      const from = exec?.ts ?? 0n;
+      cap = { all: events, events: events.filter((e) => e.tid !== childPid || e.ts >= from), batches: batches.length, stats };
       ({ kv, str } = parseKv(out));
       pid = childPid;
       expect(sawExit, 'procexit of the workload seen').toBe(true);
@@ -477,8 +544,8 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
 
     describe('the stream as a whole', () => {
       it('every event has the schema parameter count and a consistent length', () => {
-        expect(cap.events.length).toBeGreaterThan(0);
-        for (const e of cap.events) {
+        expect(cap.all.length).toBeGreaterThan(0);
+        for (const e of cap.all) {
           const info = eventInfo(e.type);
           expect(info, `known event type ${e.type}`).toBeDefined();
           expect(e.nparams, `nparams of ${info!.name} (${e.type})`).toBe(info!.params.length);
@@ -489,14 +556,14 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
       it('timestamps never go backwards across the merged stream', () => {
         let prev = 0n;
         let inversions = 0;
-        for (const e of cap.events) {
+        for (const e of cap.all) {
           if (e.ts < prev) inversions++;
           prev = e.ts;
         }
         expect(inversions).toBe(0);
         // Wall-clock timestamps: within a minute of now.
         const now = BigInt(Date.now()) * 1_000_000n;
-        const last = cap.events[cap.events.length - 1].ts;
+        const last = cap.all[cap.all.length - 1].ts;
         expect(last > now - 60_000_000_000n && last <= now + 1_000_000_000n).toBe(true);
       });
 
@@ -504,7 +571,7 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
         const seen = cap.stats.cpus.reduce((s, c) => s + c.events, 0);
         expect(cap.stats.cpus.length).toBeGreaterThanOrEqual(1);
         expect(cap.stats.delivered).toBeLessThanOrEqual(seen);
-        expect(cap.stats.delivered).toBeLessThanOrEqual(cap.events.length);
+        expect(cap.stats.delivered).toBeLessThanOrEqual(cap.all.length);
         expect(cap.stats.batches).toBeLessThanOrEqual(cap.batches);
         for (const c of cap.stats.cpus) {
           expect(c.dropsTooLarge).toBe(0);
@@ -589,6 +656,87 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
         expect(e.param('data')).toBeNull();
       });
     });
+    describe('fds and memory', () => {
+      const x = (type: number, pred: (e: Event) => boolean) => one(cap.events, pid, type, pred);
+
+      it('pipe and pipe2: both fds and the pipe inode; pipe2 flags as PPM_O_*', () => {
+        const p = x(PPME.SYSCALL_PIPE_X, (e) => e.param('fd1') === kv.pipe_fd1);
+        expect([p.param('res'), p.param('fd2'), p.param('ino')]).toEqual([kv.pipe_res, kv.pipe_fd2, BigInt(str.pipe_ino)]);
+        expect(p.param('res')).toBe(0);
+        const q = x(PPME.SYSCALL_PIPE2_X, (e) => e.param('fd1') === kv.pipe2_fd1);
+        expect([q.param('res'), q.param('fd2'), q.param('ino'), q.param('flags')])
+          .toEqual([kv.pipe2_res, kv.pipe2_fd2, BigInt(str.pipe2_ino), PPM_O.NONBLOCK | PPM_O.CLOEXEC]);
+      });
+
+      it('dup, dup2, dup3 (O_CLOEXEC), a failed dup', () => {
+        const d = x(PPME.SYSCALL_DUP_1_X, (e) => e.param('oldfd') === kv.pipe_fd1);
+        expect(d.param('res')).toBe(kv.dup_res);
+        const d2 = x(PPME.SYSCALL_DUP2_X, (e) => e.param('oldfd') === kv.pipe_fd1);
+        expect([d2.param('res'), d2.param('newfd')]).toEqual([100, 100]);
+        expect(kv.dup2_res).toBe(100);
+        const d3 = x(PPME.SYSCALL_DUP3_X, (e) => e.param('oldfd') === kv.pipe_fd1);
+        expect([d3.param('res'), d3.param('newfd'), d3.param('flags')]).toEqual([kv.dup3_res, 101, PPM_O.CLOEXEC]);
+        const bad = x(PPME.SYSCALL_DUP_1_X, (e) => e.param('oldfd') === 9999);
+        expect(bad.param('res')).toBe(kv.dup_bad_res);
+        expect(bad.param('res')).toBe(-9);
+      });
+
+      it('fcntl: the command as PPM_FCNTL_*, the raw argument', () => {
+        const d = x(PPME.SYSCALL_FCNTL_X, (e) => e.param('fd') === kv.pipe_fd1 && e.param('cmd') === 26);
+        expect([d.param('res'), d.param('arg')]).toEqual([kv.fcntl_dupfd_res, 200n]); // F_DUPFD_CLOEXEC
+        expect(d.param('res')).toBe(200);
+        const g = x(PPME.SYSCALL_FCNTL_X, (e) => e.param('fd') === kv.pipe2_fd1 && e.param('cmd') === 4);
+        expect([g.param('res'), g.param('arg')]).toEqual([kv.fcntl_getfl_res, 0n]); // F_GETFL
+        expect(g.param('res')).toBe(0o4000); // O_RDONLY | O_NONBLOCK
+      });
+
+      it('ioctl: request and argument as passed', () => {
+        const e = x(PPME.SYSCALL_IOCTL_3_X, (ev) => ev.param('fd') === kv.pipe_fd1);
+        expect([e.param('res'), e.param('request'), e.param('argument')]).toEqual([kv.ioctl_res, 0x541bn, BigInt(str.ioctl_arg)]);
+        expect(kv.ioctl_n).toBe(3);
+      });
+
+      it('memfd_create and userfaultfd: names and flags converted', () => {
+        const m = x(PPME.SYSCALL_MEMFD_CREATE_X, (e) => e.param('name') === 'scap-memfd');
+        expect([m.param('fd'), m.param('flags')]).toEqual([kv.memfd_res, 3]); // CLOEXEC | ALLOW_SEALING
+        expect(kv.memfd_res).toBeGreaterThan(0);
+        const u = x(PPME.SYSCALL_USERFAULTFD_X, () => true);
+        expect([u.param('res'), u.param('flags')]).toEqual([kv.userfaultfd_res, PPM_O.CLOEXEC | PPM_O.NONBLOCK]);
+      });
+
+      it('io_uring_setup: the params the kernel filled in', () => {
+        const toScap = (f: number) => [1, 2, 8, 16, 32, 64, 128].reduce((r, bit, i) => (f & (1 << i) ? r | bit : r), 0);
+        const e = x(PPME.SYSCALL_IO_URING_SETUP_X, () => true);
+        expect(e.param('res')).toBe(kv.uring_res);
+        expect(e.param('entries')).toBe(8);
+        expect([e.param('sq_entries'), e.param('cq_entries')]).toEqual([kv.uring_sq, kv.uring_cq]);
+        expect(e.param('flags')).toBe(toScap(kv.uring_flags));
+        expect((e.param('flags') as number) & 16).toBe(16); // PPM_IORING_SETUP_CQSIZE
+        expect([e.param('sq_thread_cpu'), e.param('sq_thread_idle')]).toEqual([0, 0]);
+        expect(e.param('features')).toBe(kv.uring_features & 0x7ff);
+        if (kv.uring_res >= 0) expect(kv.uring_cq).toBe(64);
+      });
+
+      it('mmap, mprotect, munmap: arguments, flags converted, address-space size after the call', () => {
+        const addr = kv.mmap_addr;
+        const m = x(PPME.SYSCALL_MMAP_X, (e) => e.param('res') === addr);
+        expect([m.param('addr'), m.param('length'), m.param('prot'), m.param('flags'), m.param('fd'), m.param('offset')])
+          .toEqual([0n, 8192n, 3, 2 | 8, -1, 0n]); // READ|WRITE, PRIVATE|ANONYMOUS
+        expect(m.param('vm_size')).toBe(kv.mmap_vm_kb);
+        const rss = m.param('vm_rss') as number;
+        expect(rss > 0 && rss <= kv.mmap_vm_kb).toBe(true);
+        expect(m.param('vm_swap')).toBeGreaterThanOrEqual(0);
+        const p = x(PPME.SYSCALL_MPROTECT_X, (e) => e.param('addr') === BigInt(addr));
+        expect([p.param('res'), p.param('length'), p.param('prot')]).toEqual([kv.mprotect_res, 4096n, 1]);
+        expect(p.param('res')).toBe(0);
+        const u = x(PPME.SYSCALL_MUNMAP_X, (e) => e.param('addr') === BigInt(addr));
+        expect([u.param('res'), u.param('length'), u.param('vm_size')]).toEqual([kv.munmap_res, 8192n, kv.munmap_vm_kb]);
+        expect(kv.munmap_vm_kb).toBe(kv.mmap_vm_kb - 8);
+        const f = x(PPME.SYSCALL_MMAP_X, (e) => e.param('fd') === kv.memfd_res);
+        expect([f.param('res'), f.param('length'), f.param('prot'), f.param('flags')]).toEqual([kv.mmap_memfd_addr, 4096n, 1, 1]);
+      });
+    });
+
     describe('filesystem changes', () => {
       const AT_FDCWD = -100;
       let fsd: string;
