@@ -54,6 +54,8 @@ const NR = {
   // fds and memory
   mmap: 9, mprotect: 10, munmap: 11, ioctl: 16, pipe: 22, dup: 32, dup2: 33, fcntl: 72,
   dup3: 292, pipe2: 293, memfd_create: 319, userfaultfd: 323, io_uring_setup: 425,
+  // kernel modules and bpf
+  init_module: 175, delete_module: 176, finit_module: 313, bpf: 321,
   // sockets
   socket: 41, connect: 42, accept: 43, sendto: 44, recvfrom: 45, sendmsg: 46, recvmsg: 47,
   shutdown: 48, bind: 49, listen: 50, socketpair: 53, accept4: 288,
@@ -81,9 +83,11 @@ const WORKLOAD_C = String.raw`
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/bpf.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/io_uring.h>
+#include <linux/module.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -211,6 +215,37 @@ static void fds_and_memory(void) {
   long fm = R(syscall(SYS_mmap, 0, 4096, PROT_READ, MAP_SHARED, mfd, 0));
   printf("mmap_memfd_addr=%lu\n", (unsigned long)fm);
   close(sfd);
+}
+
+/* --- kernel extension points: init_module / finit_module of an image the
+ *     kernel refuses, delete_module of a missing module, bpf -------------------- */
+static void kernel_extensions(const char *dir) {
+  static const char img[] = "scap-ts: not a kernel module, the kernel must refuse it";
+  out("img_len", sizeof img);
+  out("init_module_res", R(syscall(SYS_init_module, img, sizeof img, "scap_opt=1")));
+  char path[4096];
+  snprintf(path, sizeof path, "%s/not-a-module.ko", dir);
+  int w = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  write(w, img, sizeof img);
+  close(w);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  out("finit_fd", fd);
+  out("finit_module_res", R(syscall(SYS_finit_module, fd, "scap_opt=2",
+                                    MODULE_INIT_IGNORE_MODVERSIONS | MODULE_INIT_IGNORE_VERMAGIC)));
+  close(fd);
+  out("delete_module_res", R(syscall(SYS_delete_module, "scap_ts_no_such_module", O_NONBLOCK)));
+  union bpf_attr attr;
+  memset(&attr, 0, sizeof attr);
+  attr.map_type = BPF_MAP_TYPE_ARRAY;
+  attr.key_size = 4;
+  attr.value_size = 4;
+  attr.max_entries = 1;
+  int mfd = (int)R(syscall(SYS_bpf, BPF_MAP_CREATE, &attr, sizeof attr));
+  out("bpf_res", mfd);
+  memset(&attr, 0, sizeof attr);
+  attr.map_fd = 9999;
+  out("bpf_bad_res", R(syscall(SYS_bpf, BPF_MAP_LOOKUP_ELEM, &attr, sizeof attr)));
+  if (mfd >= 0) close(mfd);
 }
 
 /* --- filesystem changes: mkdir*, chmod family, rename family, link family,
@@ -409,6 +444,7 @@ int main(int argc, char **argv) {
   vectored_io(argv[3]);
   filesystem(argv[3]);
   fds_and_memory();
+  kernel_extensions(argv[3]);
   if ((rc = sockets())) return rc;
   socket_data();
   credentials_and_namespaces(argv[3]);
@@ -734,6 +770,40 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
         expect(kv.munmap_vm_kb).toBe(kv.mmap_vm_kb - 8);
         const f = x(PPME.SYSCALL_MMAP_X, (e) => e.param('fd') === kv.memfd_res);
         expect([f.param('res'), f.param('length'), f.param('prot'), f.param('flags')]).toEqual([kv.mmap_memfd_addr, 4096n, 1, 1]);
+      });
+    });
+
+    describe('kernel modules and bpf', () => {
+      it('init_module: the image (cut at snaplen), its length and the module options', () => {
+        const e = one(cap.events, pid, PPME.SYSCALL_INIT_MODULE_X);
+        expect(e.param('res')).toBe(kv.init_module_res);
+        expect(kv.init_module_res).toBeLessThan(0);
+        const img = 'scap-ts: not a kernel module, the kernel must refuse it\0';
+        expect(text(e.param('img'))).toBe(img);
+        expect(e.param('length')).toBe(BigInt(kv.img_len));
+        expect(e.param('uargs')).toBe('scap_opt=1');
+      });
+
+      it('finit_module: fd, options, flags as PPM_MODULE_INIT_*', () => {
+        const e = one(cap.events, pid, PPME.SYSCALL_FINIT_MODULE_X);
+        expect([e.param('res'), e.param('fd'), e.param('uargs'), e.param('flags')])
+          .toEqual([kv.finit_module_res, kv.finit_fd, 'scap_opt=2', 1 | 2]);
+        expect(kv.finit_module_res).toBeLessThan(0);
+      });
+
+      it('delete_module: name and flags (O_NONBLOCK as PPM_DELETE_MODULE_O_NONBLOCK)', () => {
+        const e = one(cap.events, pid, PPME.SYSCALL_DELETE_MODULE_X);
+        expect([e.param('res'), e.param('name'), e.param('flags')]).toEqual([kv.delete_module_res, 'scap_ts_no_such_module', 2]);
+        expect([-2, -38]).toContain(e.param('res')); // -ENOENT, or -ENOSYS on kernels without modules
+      });
+
+      it('bpf: the new fd of BPF_MAP_CREATE, a failed BPF_MAP_LOOKUP_ELEM', () => {
+        const c = one(cap.events, pid, PPME.SYSCALL_BPF_2_X, (x) => x.param('cmd') === 0);
+        expect(c.param('fd')).toBe(kv.bpf_res);
+        expect(kv.bpf_res).toBeGreaterThan(2);
+        const l = one(cap.events, pid, PPME.SYSCALL_BPF_2_X, (x) => x.param('cmd') === 1);
+        expect(l.param('fd')).toBe(kv.bpf_bad_res);
+        expect(l.param('fd')).toBe(-9);
       });
     });
 
