@@ -1,0 +1,257 @@
+/**
+ * The checker: resolves every field of a parsed filter through a
+ * `FieldSource`, applies transformer typing, checks each operator against the
+ * type it is applied to (libsinsp's operator × type matrix), and parses every
+ * value for the field it is compared with. The result is a typed tree the
+ * compiler and the interpreter both run; every problem is a
+ * `FilterCompileError` pointing at the offending field, operator or value.
+ */
+import type { BinaryCheck, Expr, FieldNode, Operand, RightHand, TransformerNode, ValueNode } from './ast.js';
+import { FilterCompileError } from './errors.js';
+import type { FieldDef, FieldSource, FieldType } from './fields.js';
+import { transformedType, type TransformerKind } from './transformers.js';
+import { kindOf, parseConstant, type Constant, type Kind } from './values.js';
+import { isEventTypeName } from './pushdown.js';
+
+/** Operators after normalisation (`==` is `=`). */
+export type CmpOp =
+  | '='
+  | '!='
+  | '<'
+  | '<='
+  | '>'
+  | '>='
+  | 'contains'
+  | 'icontains'
+  | 'bcontains'
+  | 'startswith'
+  | 'bstartswith'
+  | 'endswith'
+  | 'glob'
+  | 'iglob'
+  | 'regex'
+  | 'in'
+  | 'intersects'
+  | 'pmatch';
+
+export const LIST_OPERATORS: ReadonlySet<string> = new Set(['in', 'intersects', 'pmatch']);
+
+/** A value source: a field, or a transformer over another operand. */
+export type CheckedOperand =
+  | {
+      readonly k: 'field';
+      /** Canonical text (`proc.aname[2]`), the per-event cache key. */
+      readonly key: string;
+      readonly def: FieldDef;
+      readonly type: FieldType;
+      readonly isList: boolean;
+      readonly anyOf: boolean;
+    }
+  | {
+      readonly k: 'transform';
+      readonly key: string;
+      readonly transformer: TransformerKind;
+      readonly input: CheckedOperand;
+      readonly type: FieldType;
+      readonly isList: boolean;
+      readonly anyOf: false;
+    };
+
+export type CheckedExpr =
+  | { readonly k: 'and' | 'or'; readonly children: readonly CheckedExpr[] }
+  | { readonly k: 'not'; readonly child: CheckedExpr }
+  | { readonly k: 'exists'; readonly lhs: CheckedOperand; readonly node: Expr }
+  | {
+      readonly k: 'cmp';
+      readonly op: CmpOp;
+      readonly kind: Kind;
+      readonly lhs: CheckedOperand;
+      /** One value, or every list item for `in`, `intersects`, `pmatch`. */
+      readonly values: readonly Constant[];
+      readonly node: BinaryCheck;
+    }
+  | {
+      readonly k: 'cmpField';
+      readonly op: CmpOp;
+      readonly kind: Kind;
+      readonly lhs: CheckedOperand;
+      readonly rhs: CheckedOperand;
+      readonly node: BinaryCheck;
+    };
+
+const NUMERIC_OPS = new Set(['=', '!=', '<', '<=', '>', '>=', 'in', 'intersects']);
+const BOOL_OPS = new Set(['=', '!=', 'in', 'intersects']);
+const STRING_OPS = new Set(['=', '!=', '<', '<=', '>', '>=', 'contains', 'in', 'icontains', 'startswith', 'glob', 'pmatch', 'endswith', 'intersects', 'iglob', 'regex']);
+const BYTES_OPS = new Set(['=', '!=', 'contains', 'in', 'startswith', 'endswith', 'intersects', 'bcontains', 'bstartswith']);
+const IP_OPS = new Set(['=', '!=', 'in', 'intersects']);
+const LIST_FIELD_OPS = new Set(['in', 'intersects']);
+const LIST_FIELD_TYPES = new Set<FieldType>(['string', 'uint64', 'reltime', 'abstime', 'bool', 'ipaddr', 'ipnet']);
+
+/** Why `op` does not apply to values of `type`, or undefined when it does. */
+export function operatorMismatch(op: CmpOp, type: FieldType, isList: boolean): string | undefined {
+  if (isList) {
+    if (!LIST_FIELD_TYPES.has(type)) return `list filters are not supported for type '${type}'`;
+    return LIST_FIELD_OPS.has(op) ? undefined : `'${op}' operator not supported for list filters (only 'exists', 'in' and 'intersects')`;
+  }
+  switch (kindOf(type)) {
+    case 'number':
+      return NUMERIC_OPS.has(op) ? undefined : `'${op}' operator not supported for numeric filters (field type ${type})`;
+    case 'bool':
+      return BOOL_OPS.has(op) ? undefined : `'${op}' operator not supported for boolean filters`;
+    case 'string':
+      return STRING_OPS.has(op) ? undefined : `'${op}' operator not supported for string filters`;
+    case 'bytes':
+      return BYTES_OPS.has(op) ? undefined : `'${op}' operator not supported for buffer filters`;
+    case 'ipaddr':
+    case 'ipnet':
+      return IP_OPS.has(op) ? undefined : `'${op}' operator not supported for ip address and network filters`;
+  }
+}
+
+function fieldText(f: FieldNode): string {
+  return f.arg === undefined ? f.name : `${f.name}[${f.arg}]`;
+}
+
+/** Names the checker treats as `evt.type` (values validated, pushdown reads them). */
+export function isEventTypeField(o: Operand | RightHand): boolean {
+  return o.kind === 'field' && (o.name === 'evt.type' || o.name === 'syscall.type') && o.arg === undefined;
+}
+
+/** Translates RE2 syntax (full match) to a JS RegExp, rejecting what RE2 would reject. */
+export function compileRe2(pattern: string): RegExp | string {
+  if (/\(\?<?[=!]/.test(pattern)) return 'lookaround assertions are not supported (RE2 syntax)';
+  if (/\\[1-9]/.test(pattern)) return 'backreferences are not supported (RE2 syntax)';
+  const src = pattern
+    .replace(/\(\?P</g, '(?<')
+    .replace(/\[:(alpha|digit|alnum|upper|lower|space|blank|punct|xdigit|cntrl|print|graph|word):\]/g, (_, c: string) => {
+      const map: Record<string, string> = {
+        alpha: 'a-zA-Z', digit: '0-9', alnum: 'a-zA-Z0-9', upper: 'A-Z', lower: 'a-z', space: '\\s', blank: ' \\t',
+        punct: '!-\\/:-@\\[-`{-~', xdigit: '0-9A-Fa-f', cntrl: '\\x00-\\x1f\\x7f', print: ' -~', graph: '!-~', word: '\\w',
+      };
+      return map[c];
+    });
+  try {
+    return new RegExp(`^(?:${src})$`);
+  } catch (e) {
+    return `invalid regular expression: ${(e as Error).message}`;
+  }
+}
+
+class Checker {
+  constructor(private readonly fields: FieldSource) {}
+
+  private fail(reason: string, pos: { index: number; line: number; column: number }, token: string): never {
+    throw new FilterCompileError(reason, pos, token);
+  }
+
+  private field(f: FieldNode): CheckedOperand {
+    const text = fieldText(f);
+    let def: FieldDef | undefined;
+    try {
+      def = this.fields.lookup(f.name, f.arg);
+    } catch (e) {
+      this.fail((e as Error).message, f.pos, text);
+    }
+    if (!def) this.fail(`unknown field '${text}'`, f.pos, text);
+    if (def.printOnly) this.fail(`field '${text}' cannot be used in filters`, f.pos, text);
+    return { k: 'field', key: text, def, type: def.type, isList: def.isList === true, anyOf: def.anyOf === true };
+  }
+
+  private transformer(t: TransformerNode): CheckedOperand {
+    if (t.arg !== undefined) this.fail(`transformer '${t.name}' does not support field arguments`, t.pos, t.name);
+    if (t.name === 'val') this.fail("'val' can only wrap the right-hand side of a comparison", t.pos, t.name);
+    if (t.args.length !== 1) this.fail(`transformer '${t.name}' takes exactly one field`, t.pos, t.name);
+    const a = t.args[0];
+    if (a.kind !== 'field' && a.kind !== 'transformer') this.fail(`transformer '${t.name}' takes a field or another transformer, not a literal`, a.pos, t.name);
+    const input = this.operand(a);
+    const base = baseDef(input);
+    if (base.noTransformer || input.anyOf) this.fail(`field '${base.name}' does not support transformers`, t.pos, t.name);
+    const r = transformedType(t.name, input.type, input.isList);
+    if (typeof r === 'string') this.fail(r, t.pos, t.name);
+    return { k: 'transform', key: `${t.name}(${input.key})`, transformer: t.name, input, type: r.type, isList: r.isList, anyOf: false };
+  }
+
+  private operand(o: Operand): CheckedOperand {
+    return o.kind === 'field' ? this.field(o) : this.transformer(o);
+  }
+
+  /** The right-hand side when it is a field: `val(f)` or a transformer. */
+  private rhsOperand(t: TransformerNode): CheckedOperand {
+    let r: CheckedOperand;
+    if (t.name === 'val') {
+      if (t.arg !== undefined) this.fail("transformer 'val' does not support field arguments", t.pos, 'val');
+      r = this.field(t.args[0] as FieldNode);
+    } else {
+      r = this.transformer(t);
+    }
+    const base = baseDef(r);
+    if (base.noRhs) this.fail(`field '${r.key}' cannot be used as a right-hand side value`, t.pos, t.name);
+    return r;
+  }
+
+  expr(e: Expr): CheckedExpr {
+    switch (e.kind) {
+      case 'and':
+      case 'or':
+        return { k: e.kind, children: e.children.map((c) => this.expr(c)) };
+      case 'not':
+        return { k: 'not', child: this.expr(e.child) };
+      case 'identifier':
+        this.fail(`unknown identifier '${e.name}' (an undefined macro: fields have a dot in their name)`, e.pos, e.name);
+      // eslint-disable-next-line no-fallthrough
+      case 'unary': {
+        const lhs = this.operand(e.left);
+        const ops = lhs.k === 'field' ? lhs.def.operators : undefined;
+        if (ops && !ops.includes('exists')) this.fail(`field '${lhs.key}' does not support the 'exists' operator`, e.opPos, 'exists');
+        return { k: 'exists', lhs, node: e };
+      }
+      case 'binary':
+        return this.binary(e);
+    }
+  }
+
+  private binary(e: BinaryCheck): CheckedExpr {
+    const lhs = this.operand(e.left);
+    const op = (e.op === '==' ? '=' : e.op) as CmpOp;
+    const allowed = lhs.k === 'field' ? lhs.def.operators : undefined;
+    if (allowed && !allowed.includes(op) && !allowed.includes(e.op)) this.fail(`field '${lhs.key}' does not support the '${e.op}' operator`, e.opPos, e.op);
+    const mismatch = operatorMismatch(op, lhs.type, lhs.isList);
+    if (mismatch) this.fail(mismatch, e.opPos, e.op);
+    const kind = kindOf(lhs.type);
+
+    if (e.right.kind === 'transformer') {
+      if (op === 'regex') this.fail("the 'regex' operator does not support field values (val() or transformers)", e.right.pos, e.right.name);
+      const rhs = this.rhsOperand(e.right);
+      if (rhs.type !== lhs.type || rhs.isList !== lhs.isList) {
+        const t = (o: CheckedOperand) => `${o.type}${o.isList ? ' (list)' : ''}`;
+        this.fail(`field '${lhs.key}' has type '${t(lhs)}' while the right-hand side field '${rhs.key}' has incompatible type '${t(rhs)}'`, e.right.pos, e.right.name);
+      }
+      return { k: 'cmpField', op, kind, lhs, rhs, node: e };
+    }
+
+    const items: readonly ValueNode[] = e.right.kind === 'list' ? e.right.items : [e.right];
+    const values: Constant[] = [];
+    const evtType = isEventTypeField(e.left) && (op === '=' || op === '!=' || op === 'in' || op === 'intersects');
+    for (const item of items) {
+      if (evtType && !isEventTypeName(item.value)) this.fail(`unknown event type '${item.value}'`, item.pos, item.value);
+      const r = parseConstant(lhs.type, op, item);
+      if (typeof r === 'string') this.fail(r, item.pos, item.value);
+      values.push(r.value);
+    }
+    if (op === 'regex') {
+      const re = compileRe2(values[0] as string);
+      if (typeof re === 'string') this.fail(re, items[0].pos, items[0].value);
+    }
+    return { k: 'cmp', op, kind, lhs, values, node: e };
+  }
+}
+
+/** The field a (possibly transformed) operand reads. */
+export function baseDef(o: CheckedOperand): FieldDef {
+  return o.k === 'field' ? o.def : baseDef(o.input);
+}
+
+/** Type-checks a parsed filter against a field source. Throws FilterCompileError. */
+export function checkFilter(ast: Expr, fields: FieldSource): CheckedExpr {
+  return new Checker(fields).expr(ast);
+}
