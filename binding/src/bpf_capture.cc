@@ -1,3 +1,16 @@
+// BpfCapture: the JS class over BpfEngine + DrainThread. Its JS API and
+// options are documented in bpf_capture.h; among them:
+//
+//   schedSwitch?: boolean   attach the sched_switch tracepoint (default false).
+//                           When true, every context switch of a captured task
+//                           (tgid filter and self-exclusion apply, as the task
+//                           switched out) gives a PPME_SCHEDSWITCH_6_E event:
+//                           next (host tid switched in), pgft_maj, pgft_min,
+//                           vm_size, vm_rss, vm_swap of the outgoing task. Off by
+//                           default because it is by far the busiest source.
+//
+// signal_deliver (PPME_SIGNALDELIVER_E) is always attached, like
+// sched_process_exit.
 #include "bpf_capture.h"
 
 #include <cmath>
@@ -120,6 +133,8 @@ BpfCapture::BpfCapture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfCap
   if (!o.Get("syscalls").IsUndefined()) opts.syscalls = IntArrayOption(env, o, "syscalls", 0, 511);
   if (!o.Get("tgids").IsUndefined()) opts.tgids = IntArrayOption(env, o, "tgids", 1, 4294967295.0);
   opts.include_self = BoolOption(env, o, "includeSelf", false);
+  // Off by default: one event per context switch of every captured task.
+  opts.sched_switch = BoolOption(env, o, "schedSwitch", false);
   DrainConfig dc;
   dc.batch_bytes = static_cast<size_t>(
       IntOption(env, o, "batchBytes", 1 << 20, kMinBatchBytes, kMaxBatchBytes));

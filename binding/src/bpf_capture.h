@@ -8,9 +8,15 @@
 //     snaplen?: number,            // bytes of I/O data kept per event, 0..65000 (default 80)
 //     dropFailed?: boolean,        // skip syscalls that returned < 0 (default false)
 //     syscalls?: number[],         // native x86_64 syscall numbers (0..511) to capture;
-//                                  // default all. procexit is always captured.
+//                                  // default all. procexit and signaldeliver (the
+//                                  // signal_deliver tracepoint) are always captured.
 //     tgids?: number[],            // capture only these processes (default all; max 4096)
 //     includeSelf?: boolean,       // also capture this process's syscalls (default false)
+//     schedSwitch?: boolean,       // attach the sched_switch tracepoint: one `switch`
+//                                  // event (PPME_SCHEDSWITCH_6_E: next, page faults and
+//                                  // memory of the task switched out) per context switch
+//                                  // of a captured task. Default false: it is by far the
+//                                  // busiest source of events.
 //     batchBytes?: number,         // batch buffer size, >= 64 KiB (default 1 MiB)
 //     maxQueuedBatches?: number,   // batches waiting for JS before draining stops,
 //                                  // 1..1024 (default 4)

@@ -373,6 +373,8 @@ void BpfEngine::Attach(const BpfOptions& options) {
     links_.push_back(l);
   };
   attach(skel_->progs.sched_proc_exit, "sched_process_exit");
+  attach(skel_->progs.signal_deliver_e, "signal_deliver");
+  if (options.sched_switch) attach(skel_->progs.sched_switch_e, "sched_switch");
   if (wanted(59) || wanted(322)) attach(skel_->progs.sched_proc_exec, "sched_process_exec");
   // open, creat, connect, openat, openat2: the TOCTOU enter events.
   if (wanted(2) || wanted(85) || wanted(42) || wanted(257) || wanted(437)) {

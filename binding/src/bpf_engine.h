@@ -13,8 +13,9 @@
 //      fill the tail-call tables from the x86_64 syscall table and the filler
 //      registry (driver/bpf/fillers.def), generic_x for the rest; create one
 //      ring per possible CPU and put them in the ring array;
-//   5. attach sys_exit, sched_process_exit, and (only when one of their
-//      syscalls is captured) sched_process_exec and sys_enter.
+//   5. attach sys_exit, sched_process_exit, signal_deliver, (only when one of
+//      their syscalls is captured) sched_process_exec and sys_enter, and (only
+//      when asked) sched_switch.
 #pragma once
 
 #include <cstddef>
@@ -36,6 +37,7 @@ struct BpfOptions {
   std::optional<std::vector<uint32_t>> syscalls;  // native ids; nullopt = all
   std::vector<uint32_t> tgids;                    // empty = all processes
   bool include_self = false;
+  bool sched_switch = false;  // attach sched_switch (PPME_SCHEDSWITCH_6_E)
 };
 
 // A load/attach failure. code(): "PERMISSION", "UNSUPPORTED", "VERIFIER" or "BPF".

@@ -3,6 +3,9 @@
  *   sched_process_exit -> PPME_PROCEXIT_1_E (status, ret, sig, core, reaper_tid)
  *   sched_process_exec -> the successful execve/execveat exit event, built
  *                         once the new image is in place
+ *   sched_switch       -> PPME_SCHEDSWITCH_6_E (next, pgft_maj, pgft_min,
+ *                         vm_size, vm_rss, vm_swap), attached only when the
+ *                         capture asks for it (BpfCapture `schedSwitch`)
  *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
@@ -83,6 +86,27 @@ int BPF_PROG(sched_proc_exec, struct task_struct *p, pid_t old_pid, struct linux
 	evt_env_mm(&e, t);                                /* env */
 	evt_exec_tail(&e, t);                             /* tty .. gid */
 	if (!at) evt_str_kernel(&e, BPF_CORE_READ(bprm, filename), PATH_MAX_LEN); /* filename */
+	evt_submit(&e);
+	return 0;
+}
+
+/* A context switch, in the task being switched out (the header tid): next is
+ * the host tid switched in (0: idle); the page faults and memory sizes are
+ * those of the outgoing task (0 for kernel threads, which have no mm). */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_e, bool preempt, struct task_struct *prev, struct task_struct *next) {
+	struct scap_settings *s = get_settings();
+	if (!s || !tgid_wanted(s, (__u32)BPF_CORE_READ(prev, tgid))) return 0;
+	struct evt e;
+	if (!evt_begin(&e, SCAP_SLOT_SCHED, PPME_SCHEDSWITCH_6_E)) return 0;
+	evt_set_tid(&e, (__u32)BPF_CORE_READ(prev, pid));
+	evt_s64(&e, BPF_CORE_READ(next, pid));            /* next */
+	evt_u64(&e, BPF_CORE_READ(prev, maj_flt));        /* pgft_maj */
+	evt_u64(&e, BPF_CORE_READ(prev, min_flt));        /* pgft_min */
+	struct mm_struct *mm = BPF_CORE_READ(prev, mm);
+	evt_u32(&e, mm_vm_size_kb(mm));                   /* vm_size */
+	evt_u32(&e, mm_vm_rss_kb(mm));                    /* vm_rss */
+	evt_u32(&e, mm_vm_swap_kb(mm));                   /* vm_swap */
 	evt_submit(&e);
 	return 0;
 }

@@ -63,7 +63,8 @@ const NR = {
   ptrace: 101, setuid: 105, setgid: 106, setresuid: 117, setresgid: 119, capset: 126,
   prctl: 157, mount: 165, umount2: 166, unshare: 272, setns: 308,
   // processes and signals
-  clone: 56, fork: 57, vfork: 58, execve: 59, kill: 62, getppid: 110, execveat: 322, clone3: 435,
+  clone: 56, fork: 57, vfork: 58, execve: 59, kill: 62, getppid: 110, tgkill: 234, execveat: 322,
+  clone3: 435,
 } as const;
 
 const PPM_O = { WRONLY: 2, CREAT: 4, NONBLOCK: 64, TRUNC: 256, CLOEXEC: 4096, F_CREATED: 16384 } as const;
@@ -426,6 +427,34 @@ static void tracing(void) {
   waitpid(t, NULL, 0);
 }
 
+/* --- signals: delivered to handlers (signal_deliver), with and without a
+ *     sender in the siginfo, and a child's SIGCHLD ------------------------------- */
+static volatile sig_atomic_t caught;
+static void on_signal(int s) { (void)s; caught++; }
+
+static void signals(void) {
+  struct sigaction sa, old_chld;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal;
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGUSR1, &sa, NULL);
+  sigaction(SIGRTMIN, &sa, NULL);
+  sigaction(SIGCHLD, &sa, &old_chld);
+  kill(getpid(), SIGTERM);
+  syscall(SYS_tgkill, getpid(), (int)syscall(SYS_gettid), SIGUSR1);
+  union sigval v = {.sival_int = 1};
+  sigqueue(getpid(), SIGRTMIN, v);
+  out("sigrtmin", SIGRTMIN);
+  fflush(stdout);
+  pid_t c = fork();
+  if (c == 0) _exit(0);
+  while (waitpid(c, NULL, 0) < 0 && errno == EINTR) {}
+  out("sig_child", c);
+  sigaction(SIGCHLD, &old_chld, NULL);
+  out("caught", caught);
+}
+
 /* --- processes: kill, fork + child exit -------------------------------------- */
 static void processes(void) {
   kill(getpid(), 0);
@@ -449,6 +478,7 @@ int main(int argc, char **argv) {
   socket_data();
   credentials_and_namespaces(argv[3]);
   tracing();
+  signals();
   processes();
 
   /* Last: a failed execve, then exit 3. */
@@ -1098,6 +1128,28 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
         expect((e.param('vm_size') as number) > 0).toBe(true);
       });
 
+      it('signal_deliver: spid from the siginfo where Falco takes it, dpid the receiver', () => {
+        const sig = (tid: number, n: number, pred: (e: Event) => boolean = () => true) =>
+          one(cap.events, tid, PPME.SIGNALDELIVER_E, (e) => e.param('sig') === n && pred(e));
+        expect(kv.caught).toBe(4);
+        const term = sig(pid, 15);
+        expect([term.param('spid'), term.param('dpid')]).toEqual([pid, pid]);
+        const usr1 = sig(pid, 10); // not a signal Falco takes the sender of
+        expect([usr1.param('spid'), usr1.param('dpid')]).toEqual([0, pid]);
+        const rt = sig(pid, kv.sigrtmin); // real-time, queued with sigqueue
+        expect([rt.param('spid'), rt.param('dpid')]).toEqual([pid, pid]);
+        const chld = sig(pid, 17, (e) => e.param('spid') === kv.sig_child);
+        expect(chld.param('dpid')).toBe(pid);
+        // The traced child, killed by the workload: a fatal SIGKILL takes the kernel's
+        // fast path, delivered without a siginfo, so no sender.
+        const killed = sig(kv.tracee, 9);
+        expect([killed.param('spid'), killed.param('dpid')]).toEqual([0, kv.tracee]);
+      });
+
+      it('no sched_switch events unless asked for', () => {
+        expect(cap.all.some((e) => e.type === PPME.SCHEDSWITCH_6_E)).toBe(false);
+      });
+
       it('kill', () => {
         const k = one(cap.events, pid, PPME.SYSCALL_KILL_X, (ev) => ev.param('sig') === 0);
         expect(k.param('res')).toBe(0);
@@ -1141,6 +1193,46 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
       });
     });
 
+  });
+
+  it('schedSwitch: a switch event per context switch of a captured task, from the task switched out', async () => {
+    const child = spawn('sh', ['-c', 'read x; sleep 0.05; sleep 0.05'], { stdio: ['pipe', 'ignore', 'ignore'] });
+    const tid = child.pid!;
+    const capture = new BpfCapture({ schedSwitch: true, tgids: [tid], syscalls: [NR.getppid] });
+    const events: Event[] = [];
+    const drain = (async () => {
+      for (;;) {
+        const b = await capture.nextBatch();
+        if (!b) return;
+        for (const e of new EventBatch(new Uint8Array(b.data), b.offsets, b.count, b.cpus, new Uint32Array(b.count))) events.push(e);
+      }
+    })();
+    const closed = new Promise((r) => child.on('close', r));
+    child.stdin!.end('go\n');
+    await closed;
+    await new Promise((r) => setTimeout(r, 100));
+    capture.close();
+    await drain;
+    const switches = events.filter((e) => e.type === PPME.SCHEDSWITCH_6_E);
+    const exit = events.find((e) => e.type === PPME.PROCEXIT_1_E)!;
+    expect(exit).toBeDefined();
+    const alive = switches.filter((e) => e.ts < exit.ts);
+    expect(alive.length).toBeGreaterThan(0);
+    for (const e of switches) {
+      expect(e.nparams).toBe(6);
+      expect(e.tid).toBe(tid); // only the captured process, as the task switched out
+      expect(e.param('next')).not.toBe(tid);
+      expect(e.param('next')).toBeGreaterThanOrEqual(0);
+      expect(e.param('pgft_min') as bigint).toBeGreaterThan(0n);
+    }
+    for (const e of alive) {
+      expect(e.param('vm_size')).toBeGreaterThan(0);
+      expect(e.param('vm_rss')).toBeGreaterThan(0);
+    }
+    // Its last switch, once exit released the address space: no memory left.
+    const last = switches[switches.length - 1];
+    expect(last.ts > exit.ts).toBe(true);
+    expect([last.param('vm_size'), last.param('vm_rss'), last.param('vm_swap')]).toEqual([0, 0, 0]);
   });
 
   it('stays in timestamp order when JS is slow and the drain thread waits for room', async () => {
