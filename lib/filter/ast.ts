@@ -143,7 +143,8 @@ function formatNode(n: Expr | Operand | RightHand | TransformerArg, inner: boole
       return inner ? `(${s})` : s;
     }
     case 'not':
-      return `not ${formatNode(n.child, true)}`;
+      // `not not a` reads back as `a` (each not flips): keep a nested not in parentheses.
+      return n.child.kind === 'not' ? `not (${formatNode(n.child, false)})` : `not ${formatNode(n.child, true)}`;
     case 'identifier':
       return n.name;
     case 'unary':

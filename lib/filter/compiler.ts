@@ -208,8 +208,13 @@ class Generator {
     this.counts = countUses(root);
   }
 
+  private readonly refs = new Map<unknown, string>();
+
+  /** A name for a value of the environment (one per distinct value). */
   ref(x: unknown): string {
-    return `$${this.env.push(x) - 1}`;
+    let r = this.refs.get(x);
+    if (!r) this.refs.set(x, (r = `$${this.env.push(x) - 1}`));
+    return r;
   }
 
   temp(): string {

@@ -6,6 +6,7 @@
  * spaces turned into newlines and tabs, and with blanks around it, as
  * libsinsp's tests do.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { formatFilter, parseFilter, FilterSyntaxError, type Expr } from '../../lib/filter/index.js';
 
@@ -352,5 +353,60 @@ describe('filter parser: printing', () => {
   ])('prints %s back to text that parses to the same tree', (text) => {
     const once = formatFilter(parseFilter(text));
     expect(formatFilter(parseFilter(once))).toBe(once);
+  });
+});
+
+describe('filter parser: fuzz', () => {
+  const alphabet = fc.constantFrom(...'ab.()[]=!<> \t\n\'"\\,x0-_*/'.split(''), 'and ', 'or ', 'not ', 'in ', 'exists', 'contains ', 'val(', 'tolower(', 'proc.name', '"', "'");
+
+  it('either parses or throws FilterSyntaxError with a position inside the text', () => {
+    fc.assert(
+      fc.property(fc.array(alphabet, { maxLength: 40 }).map((a) => a.join('')), (text) => {
+        try {
+          parseFilter(text);
+        } catch (e) {
+          expect(e).toBeInstanceOf(FilterSyntaxError);
+          const err = e as FilterSyntaxError;
+          expect(err.index).toBeGreaterThanOrEqual(0);
+          expect(err.index).toBeLessThanOrEqual(text.length);
+          expect(err.column).toBeGreaterThanOrEqual(1);
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('prints any parsed filter back to text that parses to the same tree', () => {
+    const value = fc.oneof(fc.constantFrom('a', 'x y', "it's", 'say "hi"', '', 'tab\there', '/etc/*', 'b\\c'), fc.string({ maxLength: 6 }).filter((s) => !s.includes('\0')));
+    const field = fc.constantFrom('proc.name', 'fd.name', 'proc.aname[2]', "evt.arg['a b']", 'evt.arg.flags');
+    const check = fc.oneof(
+      fc.tuple(field, fc.constantFrom('=', '!=', 'contains', 'startswith', 'glob'), value).map(([f, o, v]) => `${f} ${o} ${JSON.stringify(v)}`),
+      fc.tuple(field, fc.array(value, { maxLength: 3 })).map(([f, vs]) => `${f} in (${vs.map((v) => JSON.stringify(v)).join(', ')})`),
+      field.map((f) => `${f} exists`),
+      field.map((f) => `tolower(${f}) = val(proc.pname)`),
+      fc.constantFrom('some_macro', 'fd.num > -3'),
+    );
+    const expr: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
+      e: fc.oneof(
+        { depthSize: 'small', withCrossShrink: true },
+        check,
+        fc.tuple(tie('e'), tie('e')).map(([a, b]) => `(${a}) and (${b})`),
+        fc.tuple(tie('e'), tie('e')).map(([a, b]) => `${a} or ${b}`),
+        tie('e').map((a) => `not (${a})`),
+      ),
+    })).e;
+    fc.assert(
+      fc.property(expr, (text) => {
+        let ast;
+        try {
+          ast = parseFilter(text);
+        } catch {
+          return; // JSON quoting can produce escapes the language lacks (\u…); those texts are not the point here
+        }
+        const printed = formatFilter(ast);
+        expect(formatFilter(parseFilter(printed))).toBe(printed);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
