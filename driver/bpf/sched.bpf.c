@@ -1,8 +1,8 @@
 /*
  * Scheduler tracepoints:
  *   sched_process_exit -> PPME_PROCEXIT_1_E (status, ret, sig, core, reaper_tid)
- *   sched_process_exec -> the successful execve/execveat exit event, built
- *                         once the new image is in place
+ *   sched_process_exec -> the successful execve/execveat exit event (always
+ *                         EXECVE_19_X), built once the new image is in place
  *   sched_switch       -> PPME_SCHEDSWITCH_6_E (next, pgft_maj, pgft_min,
  *                         vm_size, vm_rss, vm_swap), attached only when the
  *                         capture asks for it (BpfCapture `schedSwitch`)
@@ -67,25 +67,26 @@ int BPF_PROG(sched_proc_exit, struct task_struct *t) {
 	return 0;
 }
 
+/* Every successful exec, execve or execveat alike, is reported as
+ * EXECVE_19_X, as Falco does: by the time this tracepoint fires, x86_64's
+ * saved syscall number says execve (59) even after an execveat, so the two
+ * cannot be told apart here. filename is what the kernel resolved
+ * (bprm->filename: the path, or "/dev/fd/N[/path]" for an fd-relative
+ * execveat). */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sched_proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm) {
 	struct task_struct *t = cur_task();
-	/* Which syscall: execveat (322) or execve (anything else, e.g. a kernel exec). */
-	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(t);
-	long id = regs ? (long)BPF_CORE_READ(regs, orig_ax) : NR_execve;
-	bool at = id == NR_execveat;
-	if (!syscall_interesting(at ? NR_execveat : NR_execve)) return 0;
+	if (!syscall_interesting(NR_execve) && !syscall_interesting(NR_execveat)) return 0;
 	struct scap_settings *s = get_settings();
 	if (!s || !tgid_wanted(s, (__u32)(bpf_get_current_pid_tgid() >> 32))) return 0;
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SCHED, at ? PPME_SYSCALL_EXECVEAT_X : PPME_SYSCALL_EXECVE_19_X))
-		return 0;
+	if (!evt_begin(&e, SCAP_SLOT_SCHED, PPME_SYSCALL_EXECVE_19_X)) return 0;
 	evt_s64(&e, 0);                                   /* res */
 	evt_exe_args_mm(&e, t);                           /* exe, args */
 	evt_proc_ids_mem(&e, t);                          /* tid .. cgroups */
 	evt_env_mm(&e, t);                                /* env */
 	evt_exec_tail(&e, t);                             /* tty .. gid */
-	if (!at) evt_str_kernel(&e, BPF_CORE_READ(bprm, filename), PATH_MAX_LEN); /* filename */
+	evt_str_kernel(&e, BPF_CORE_READ(bprm, filename), PATH_MAX_LEN); /* filename */
 	evt_submit(&e);
 	return 0;
 }

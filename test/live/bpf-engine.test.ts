@@ -4,9 +4,9 @@
  * checks the events the probe produced, decoded with the TS event view.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -69,6 +69,7 @@ const NR = {
 
 const PPM_O = { WRONLY: 2, CREAT: 4, NONBLOCK: 64, TRUNC: 256, CLOEXEC: 4096, F_CREATED: 16384 } as const;
 const PPM_CL = { NEWNS: 1 << 5, NEWUTS: 1 << 7 } as const;
+const PPM_EXE = { WRITABLE: 1, FROM_MEMFD: 4 } as const;
 const PPM_MS = { NOSUID: 2, NODEV: 4, REC: 16384, PRIVATE: 262144 } as const;
 
 // The workload: known calls, family by family, their results printed as
@@ -378,6 +379,14 @@ static void creds_child(const char *dir) {
   snprintf(mnt, sizeof mnt, "%s/mnt", dir);
   mkdir(mnt, 0700);
   out("mount_res", R(mount("scap-tmpfs", mnt, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k")));
+  /* A child born with its cwd in the new mount: its clone event's cwd crosses it. */
+  chdir(mnt);
+  fflush(stdout);
+  pid_t g = fork();
+  if (g == 0) _exit(0);
+  waitpid(g, NULL, 0);
+  out("mnt_child", g);
+  chdir("/");
   out("umount2_res", R(umount2(mnt, MNT_DETACH)));
 
   out("prctl_set_name_res", R(prctl(PR_SET_NAME, "scap-prctl", 0, 0, 0)));
@@ -455,8 +464,36 @@ static void signals(void) {
   out("caught", caught);
 }
 
+/* --- an executable run from a memfd (execveat of the fd, AT_EMPTY_PATH) ---- */
+static void exec_from_memfd(void) {
+  int src = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  int mfd = (int)syscall(SYS_memfd_create, "scap-exe", MFD_CLOEXEC);
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(src, buf, sizeof buf)) > 0) write(mfd, buf, (size_t)n);
+  close(src);
+  fflush(stdout);
+  pid_t c = fork();
+  if (c == 0) {
+    char *a[] = {"scap-memfd-exe", "--exit", NULL};
+    syscall(SYS_execveat, mfd, "", a, environ, AT_EMPTY_PATH);
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(c, &status, 0);
+  out("memfd_exec_child", c);
+  out("memfd_exec_status", status);
+  struct stat st;
+  fstat(mfd, &st);
+  printf("memfd_exe_ino=%llu\n", (unsigned long long)st.st_ino);
+  close(mfd);
+}
+
 /* --- processes: kill, fork + child exit -------------------------------------- */
-static void processes(void) {
+static void processes(const char *dir) {
+  char fs[4096];
+  snprintf(fs, sizeof fs, "%s/fs", dir);
+  chdir(fs); /* the fork below and the failed execve run from here */
   kill(getpid(), 0);
   fflush(stdout);
   pid_t c = fork();
@@ -467,6 +504,7 @@ static void processes(void) {
 }
 
 int main(int argc, char **argv) {
+  if (argc == 2 && strcmp(argv[1], "--exit") == 0) return 0; /* run from the memfd */
   if (argc < 4) return 100;
   int rc = files_and_streams(argv[1], argv[2]);
   if (rc) return rc;
@@ -479,7 +517,8 @@ int main(int argc, char **argv) {
   credentials_and_namespaces(argv[3]);
   tracing();
   signals();
-  processes();
+  exec_from_memfd();
+  processes(argv[3]);
 
   /* Last: a failed execve, then exit 3. */
   char *args[] = {"/nonexistent-scap-ts-exe", "arg-one", NULL};
@@ -513,6 +552,60 @@ function parseKv(out: string): { kv: Record<string, number>; str: Record<string,
 const text = (v: unknown): string => new TextDecoder().decode(v as Uint8Array);
 const hexOf = (v: unknown): string => Buffer.from(v as Uint8Array).toString('hex');
 
+/**
+ * The cgroups param expected for a process in the same cgroups as this one:
+ * `subsys=path` for cpuset, cpu, cpuacct, io, memory (those the kernel has,
+ * per /proc/cgroups, which names io "blkio"), the path from the v1 hierarchy
+ * the controller is bound to, else the nearest cgroup v2 ancestor where it
+ * is enabled. Assumes the initial cgroup namespace (full paths).
+ */
+function expectedCgroups(): string[] {
+  const compiled = new Map<string, boolean>();
+  for (const l of readFileSync('/proc/cgroups', 'utf8').split('\n')) {
+    const f = l.split('\t');
+    if (l && !l.startsWith('#')) compiled.set(f[0], f[3] === '1');
+  }
+  const v1 = new Map<string, string>();
+  let v2: string | undefined;
+  for (const l of readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n')) {
+    const m = l.match(/^\d+:([^:]*):(.*)$/);
+    if (!m) continue;
+    if (m[1] === '') v2 = m[2];
+    else for (const c of m[1].split(',')) v1.set(c, m[2]);
+  }
+  const v2mount = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' '))
+    .find((f) => f[f.indexOf('-') + 1] === 'cgroup2')?.[4];
+  const enabledIn = (cg: string, ctrl: string) => {
+    try {
+      return readFileSync(join(v2mount!, cg, 'cgroup.controllers'), 'utf8').trim().split(/\s+/).includes(ctrl);
+    } catch {
+      return false;
+    }
+  };
+  const out: string[] = [];
+  for (const [name, legacy] of [['cpuset', 'cpuset'], ['cpu', 'cpu'], ['cpuacct', 'cpuacct'], ['io', 'blkio'], ['memory', 'memory']]) {
+    if (!compiled.has(legacy)) continue;
+    let path = '/';
+    if (!compiled.get(legacy)) path = '/';
+    else if (v1.has(legacy)) path = v1.get(legacy)!;
+    else if (v2 !== undefined && v2mount !== undefined) {
+      for (let p = v2; p !== '/'; p = dirname(p)) {
+        if (enabledIn(p, name)) {
+          path = p;
+          break;
+        }
+      }
+    }
+    out.push(`${name}=${path}`);
+  }
+  return out;
+}
+
+/** A NUL-separated list param as its strings. */
+const strList = (v: unknown): string[] => text(v).split('\0').slice(0, -1);
+
 /** Events of thread `tid` of type `type`. */
 function ofType(events: Event[], tid: number, type: number): Event[] {
   return events.filter((e) => e.tid === tid && e.type === type);
@@ -531,7 +624,7 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
 
   beforeAll(() => {
     BpfCapture = (loadNative() as unknown as { BpfCapture: BpfCaptureCtor }).BpfCapture;
-    dir = mkdtempSync(join(tmpdir(), 'scap-ts-bpf-'));
+    dir = realpathSync(mkdtempSync(join(tmpdir(), 'scap-ts-bpf-'))); // canonical: cwd params are
     const src = join(dir, 'workload.c');
     prog = join(dir, 'scapwork');
     writeFileSync(src, WORKLOAD_C);
@@ -576,6 +669,7 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
       })();
       const child = spawn(prog, [target, missing, dir], {
         env: { ...process.env, SCAP_TS_MARK: 'bpf-engine-test' },
+        cwd: dir,
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       childPid = child.pid!;
@@ -1057,6 +1151,9 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
         expect(m.param('dev')).toBe('scap-tmpfs');
         expect(m.param('type')).toBe('tmpfs');
         expect(m.param('flags')).toBe(PPM_MS.NOSUID | PPM_MS.NODEV);
+        // A child forked with its cwd in the tmpfs: the walk crosses the mount.
+        const born = one(cap.events, kv.mnt_child, PPME.SYSCALL_CLONE_20_X);
+        expect(born.param('cwd')).toBe(mnt);
         const u = one(cap.events, c, PPME.SYSCALL_UMOUNT2_X);
         expect(u.param('res')).toBe(kv.umount2_res);
         expect(u.param('res')).toBe(0);
@@ -1128,6 +1225,29 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
         expect((e.param('vm_size') as number) > 0).toBe(true);
       });
 
+      it('execve: cwd (spawned in the scratch dir), cgroups, flags (owner: writable), trusted_exepath', () => {
+        const e = one(cap.events, pid, PPME.SYSCALL_EXECVE_19_X, (x) => x.param('res') === 0);
+        expect(e.param('cwd')).toBe(dir);
+        expect(strList(e.param('cgroups'))).toEqual(expectedCgroups());
+        expect(e.param('flags')).toBe(PPM_EXE.WRITABLE);
+        expect(e.param('trusted_exepath')).toBe(prog);
+      });
+
+      it('execveat of a memfd: reported as execve (as Falco does); flags FROM_MEMFD | WRITABLE', () => {
+        const c = kv.memfd_exec_child;
+        expect(kv.memfd_exec_status).toBe(0);
+        const e = one(cap.events, c, PPME.SYSCALL_EXECVE_19_X, (x) => x.param('res') === 0);
+        expect(e.param('exe')).toBe('scap-memfd-exe');
+        expect(strList(e.param('args'))).toEqual(['--exit']);
+        expect([e.param('tid'), e.param('pid'), e.param('ptid')]).toEqual([c, c, pid]);
+        expect(e.param('cwd')).toBe(dir);
+        expect(e.param('flags')).toBe(PPM_EXE.FROM_MEMFD | PPM_EXE.WRITABLE);
+        expect(e.param('exe_ino')).toBe(BigInt(str.memfd_exe_ino));
+        expect(e.param('trusted_exepath')).toBe('memfd:scap-exe');
+        expect(e.param('filename')).toMatch(/^\/dev\/fd\/\d+$/);
+        expect(ofType(cap.events, c, PPME.SYSCALL_EXECVEAT_X)).toEqual([]);
+      });
+
       it('signal_deliver: spid from the siginfo where Falco takes it, dpid the receiver', () => {
         const sig = (tid: number, n: number, pred: (e: Event) => boolean = () => true) =>
           one(cap.events, tid, PPME.SIGNALDELIVER_E, (e) => e.param('sig') === n && pred(e));
@@ -1169,6 +1289,11 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
         expect(childSide.param('ptid')).toBe(pid);
         expect(childSide.param('vtid')).toBe(child);
         expect(childSide.param('comm')).toBe(basename(prog));
+        // Both sides: the cwd the workload moved to before forking, its cgroups.
+        for (const side of [parentSide, childSide]) {
+          expect(side.param('cwd')).toBe(join(dir, 'fs'));
+          expect(strList(side.param('cgroups'))).toEqual(expectedCgroups());
+        }
         const exit = one(cap.events, child, PPME.PROCEXIT_1_E);
         expect(exit.param('ret')).toBe(7);
         expect(exit.param('status')).toBe(7 << 8);
@@ -1180,6 +1305,10 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
         expect(e.param('exe')).toBe('/nonexistent-scap-ts-exe');
         expect(new TextDecoder().decode(e.param('args') as Uint8Array)).toBe('arg-one\0');
         expect(e.param('filename')).toBe('/nonexistent-scap-ts-exe');
+        expect(e.param('cwd')).toBe(join(dir, 'fs'));
+        expect(strList(e.param('cgroups'))).toEqual(expectedCgroups());
+        expect(e.param('flags')).toBe(PPM_EXE.WRITABLE); // the image that is still running
+        expect(e.param('trusted_exepath')).toBe(prog);
         expect(e.param('comm')).toBe(basename(prog));
       });
 
