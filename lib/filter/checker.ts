@@ -137,8 +137,43 @@ export function compileRe2(pattern: string): RegExp | string {
   }
 }
 
+/** A non-fatal remark about a filter that compiles (as libsinsp's compiler warnings). */
+export interface FilterWarning {
+  readonly message: string;
+  readonly index: number;
+  readonly line: number;
+  readonly column: number;
+  readonly token: string;
+}
+
+const FIELD_NAME = /^[a-zA-Z]+[a-zA-Z0-9_]*(?:\.[a-zA-Z]+[a-zA-Z0-9_]*)+$/;
+
 class Checker {
-  constructor(private readonly fields: FieldSource) {}
+  constructor(
+    private readonly fields: FieldSource,
+    private readonly warnings: FilterWarning[],
+  ) {}
+
+  /** libsinsp warns when a literal is exactly a known field's name: `val()` was probably meant. */
+  private warnIfFieldName(v: ValueNode): void {
+    if (!FIELD_NAME.test(v.value)) return;
+    let known = false;
+    try {
+      known = this.fields.lookup(v.value) !== undefined;
+    } catch {
+      known = true; // a field that wants an argument is still a field name
+    }
+    if (known) {
+      const { index, line, column } = v.pos;
+      this.warnings.push({
+        message: `'${v.value}' is compared as a literal string; to compare with the field's value, write val(${v.value})`,
+        index,
+        line,
+        column,
+        token: v.value,
+      });
+    }
+  }
 
   private fail(reason: string, pos: { index: number; line: number; column: number }, token: string): never {
     throw new FilterCompileError(reason, pos, token);
@@ -233,6 +268,7 @@ class Checker {
     const values: Constant[] = [];
     const evtType = isEventTypeField(e.left) && (op === '=' || op === '!=' || op === 'in' || op === 'intersects');
     for (const item of items) {
+      this.warnIfFieldName(item);
       if (evtType && !isEventTypeName(item.value)) this.fail(`unknown event type '${item.value}'`, item.pos, item.value);
       const r = parseConstant(lhs.type, op, item);
       if (typeof r === 'string') this.fail(r, item.pos, item.value);
@@ -251,7 +287,10 @@ export function baseDef(o: CheckedOperand): FieldDef {
   return o.k === 'field' ? o.def : baseDef(o.input);
 }
 
-/** Type-checks a parsed filter against a field source. Throws FilterCompileError. */
-export function checkFilter(ast: Expr, fields: FieldSource): CheckedExpr {
-  return new Checker(fields).expr(ast);
+/**
+ * Type-checks a parsed filter against a field source. Throws
+ * FilterCompileError; remarks that are not errors go to `warnings`.
+ */
+export function checkFilter(ast: Expr, fields: FieldSource, warnings: FilterWarning[] = []): CheckedExpr {
+  return new Checker(fields, warnings).expr(ast);
 }

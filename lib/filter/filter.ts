@@ -2,8 +2,8 @@
  * `compileFilter`: text → parse → (macros) → check → compile, plus the event
  * types and syscalls the filter can match.
  */
-import type { Expr } from './ast.js';
-import { checkFilter, type CheckedExpr } from './checker.js';
+import { formatFilter, type Expr } from './ast.js';
+import { checkFilter, type CheckedExpr, type FilterWarning } from './checker.js';
 import { compileClosures, compileCodegen, type Strategy } from './compiler.js';
 import type { FieldSource } from './fields.js';
 import { createInterpreter, type Predicate } from './interpreter.js';
@@ -20,7 +20,7 @@ export interface CompileOptions extends ParseOptions {
 }
 
 export interface CompiledFilter {
-  /** The filter as given (text, or the printed AST). */
+  /** The filter as given, or the given AST printed. */
   readonly text: string;
   /** The AST after macro expansion. */
   readonly ast: Expr;
@@ -32,6 +32,8 @@ export interface CompiledFilter {
   readonly allEventTypes: boolean;
   /** The x86_64 syscalls whose events the filter can match: what the live driver needs to keep. */
   readonly syscalls: readonly string[];
+  /** Remarks that are not errors (a literal that is a field name: `val()` was probably meant). */
+  readonly warnings: readonly FilterWarning[];
   /** Names of the fields the filter reads (with their arguments), sorted. */
   readonly fields: readonly string[];
   readonly strategy: Strategy | 'interpret';
@@ -85,19 +87,21 @@ function canGenerate(): boolean {
 export function compileFilter(filter: string | Expr, fields: FieldSource, options: CompileOptions = {}): CompiledFilter {
   let ast = typeof filter === 'string' ? parseFilter(filter, options) : filter;
   if (options.macros) ast = expandMacros(ast, options.macros, options);
-  const checked = checkFilter(ast, fields);
+  const warnings: FilterWarning[] = [];
+  const checked = checkFilter(ast, fields, warnings);
   const eventTypes = eventTypesOf(ast);
   const target = { root: checked, fields, eventTypes, eventCodeCount: PPM_EVENT_MAX };
   let strategy = options.strategy ?? 'codegen';
   if (strategy === 'codegen' && !canGenerate()) strategy = 'closure';
   const match = strategy === 'codegen' ? compileCodegen(target) : strategy === 'closure' ? compileClosures(target) : createInterpreter(checked);
   return {
-    text: typeof filter === 'string' ? filter : '',
+    text: typeof filter === 'string' ? filter : formatFilter(filter),
     ast,
     checked,
     eventTypes,
     allEventTypes: eventTypes.length === PPM_EVENT_MAX,
     syscalls: syscallsOf(ast),
+    warnings,
     fields: [...fieldNames(checked, new Set())].sort(),
     strategy,
     match,

@@ -8,7 +8,7 @@ export * from './ast.js';
 export { FilterError, FilterSyntaxError, FilterCompileError, type FilterPosition } from './errors.js';
 export { parseFilter, OPERATORS, TRANSFORMER_NAMES, type ParseOptions } from './parser.js';
 export type { FieldDef, FieldSource, FieldType } from './fields.js';
-export { checkFilter, operatorMismatch, type CheckedExpr, type CheckedOperand, type CmpOp } from './checker.js';
+export { checkFilter, operatorMismatch, type CheckedExpr, type CheckedOperand, type CmpOp, type FilterWarning } from './checker.js';
 export { createInterpreter, type Predicate } from './interpreter.js';
 export { compileClosures, compileCodegen, generateSource, type Strategy } from './compiler.js';
 export { expandMacros, type Macros } from './macros.js';

@@ -658,3 +658,16 @@ describe('filter compiler: generated code agrees with the interpreter (property)
     );
   });
 });
+
+describe('filter compiler: warnings', () => {
+  it('warns when a literal is exactly a known field name, not for other dotted words', () => {
+    const w = compileFilter('proc.name = proc.pname and fd.name != "evt.arg.flags" and fd.name = a.b and proc.name in (x, proc.exe)', FIELDS).warnings;
+    expect(w.map((x) => [x.token, x.column])).toEqual([
+      ['proc.pname', 13],
+      ['evt.arg.flags', 39],
+      ['proc.exe', 94],
+    ]);
+    expect(w[0].message).toBe("'proc.pname' is compared as a literal string; to compare with the field's value, write val(proc.pname)");
+    expect(compileFilter('proc.name = val(proc.pname)', FIELDS).warnings).toEqual([]);
+  });
+});
