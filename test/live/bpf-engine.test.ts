@@ -2,6 +2,12 @@
  * The eBPF engine end to end: loads the real probe through the raw addon
  * (`BpfCapture`), runs a small C program that makes known syscalls, and
  * checks the events the probe produced, decoded with the TS event view.
+ *
+ * Organised by family, in the same order everywhere: the syscall numbers
+ * (NR), the workload's sections (one C function each, called in that order
+ * by main) and the `describe` blocks that check their events param by param
+ * against what the workload printed. A family added to the probe gets its
+ * NR line, its C section and its describe block.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
@@ -62,7 +68,7 @@ const NR = {
   // credentials, namespaces, mounts, ptrace, prctl
   ptrace: 101, setuid: 105, setgid: 106, setresuid: 117, setresgid: 119, capset: 126,
   prctl: 157, mount: 165, umount2: 166, unshare: 272, setns: 308,
-  // processes and signals
+  // signals and processes
   clone: 56, fork: 57, vfork: 58, execve: 59, kill: 62, getppid: 110, tgkill: 234, execveat: 322,
   clone3: 435,
 } as const;
@@ -166,6 +172,41 @@ static void vectored_io(const char *dir) {
   close(fd);
 }
 
+/* --- filesystem changes: mkdir*, chmod family, rename family, link family,
+ *     symlink family, unlink family, chdir/fchdir (back to the start) -------- */
+static void filesystem(const char *dir) {
+  char d[4096], f[4096], g[4096], h[4096], l[4096];
+  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  out("dirfd", dfd);
+  snprintf(d, sizeof d, "%s/fs", dir);
+  snprintf(f, sizeof f, "%s/fs/file", dir);
+  snprintf(g, sizeof g, "%s/fs/renamed", dir);
+  snprintf(h, sizeof h, "%s/fs/hard", dir);
+  snprintf(l, sizeof l, "%s/fs/sym", dir);
+  out("mkdir_res", R(syscall(SYS_mkdir, d, 0750)));
+  out("mkdirat_res", R(syscall(SYS_mkdirat, dfd, "fs/sub", 0700)));
+  int fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  out("fs_fd", fd);
+  out("chmod_res", R(syscall(SYS_chmod, f, 0640)));
+  out("fchmod_res", R(syscall(SYS_fchmod, fd, 0604)));
+  out("fchmodat_res", R(syscall(SYS_fchmodat, dfd, "fs/file", 04755)));
+  out("chmod_missing_res", R(syscall(SYS_chmod, "/nonexistent-scap-ts/file", 0600)));
+  out("rename_res", R(syscall(SYS_rename, f, g)));
+  out("renameat_res", R(syscall(SYS_renameat, dfd, "fs/renamed", dfd, "fs/renamed2")));
+  out("renameat2_res", R(syscall(SYS_renameat2, dfd, "fs/renamed2", AT_FDCWD, f, RENAME_NOREPLACE)));
+  out("link_res", R(syscall(SYS_link, f, h)));
+  out("linkat_res", R(syscall(SYS_linkat, dfd, "fs/file", dfd, "fs/hard2", AT_SYMLINK_FOLLOW)));
+  out("symlink_res", R(syscall(SYS_symlink, "file", l)));
+  out("symlinkat_res", R(syscall(SYS_symlinkat, "file", dfd, "fs/sym2")));
+  out("unlink_res", R(syscall(SYS_unlink, h)));
+  out("unlinkat_res", R(syscall(SYS_unlinkat, dfd, "fs/hard2", 0)));
+  out("unlinkat_dir_res", R(syscall(SYS_unlinkat, dfd, "fs/sub", AT_REMOVEDIR)));
+  out("chdir_res", R(syscall(SYS_chdir, d)));
+  out("fchdir_res", R(syscall(SYS_fchdir, dfd)));
+  close(fd);
+  close(dfd);
+}
+
 /* --- fds and memory: pipe*, dup*, fcntl, ioctl, memfd_create, userfaultfd,
  *     io_uring_setup, mmap (anonymous and of the memfd), mprotect, munmap ---- */
 static unsigned long long ino_of(int fd) {
@@ -248,41 +289,6 @@ static void kernel_extensions(const char *dir) {
   attr.map_fd = 9999;
   out("bpf_bad_res", R(syscall(SYS_bpf, BPF_MAP_LOOKUP_ELEM, &attr, sizeof attr)));
   if (mfd >= 0) close(mfd);
-}
-
-/* --- filesystem changes: mkdir*, chmod family, rename family, link family,
- *     symlink family, unlink family, chdir/fchdir (back to the start) -------- */
-static void filesystem(const char *dir) {
-  char d[4096], f[4096], g[4096], h[4096], l[4096];
-  int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  out("dirfd", dfd);
-  snprintf(d, sizeof d, "%s/fs", dir);
-  snprintf(f, sizeof f, "%s/fs/file", dir);
-  snprintf(g, sizeof g, "%s/fs/renamed", dir);
-  snprintf(h, sizeof h, "%s/fs/hard", dir);
-  snprintf(l, sizeof l, "%s/fs/sym", dir);
-  out("mkdir_res", R(syscall(SYS_mkdir, d, 0750)));
-  out("mkdirat_res", R(syscall(SYS_mkdirat, dfd, "fs/sub", 0700)));
-  int fd = open(f, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-  out("fs_fd", fd);
-  out("chmod_res", R(syscall(SYS_chmod, f, 0640)));
-  out("fchmod_res", R(syscall(SYS_fchmod, fd, 0604)));
-  out("fchmodat_res", R(syscall(SYS_fchmodat, dfd, "fs/file", 04755)));
-  out("chmod_missing_res", R(syscall(SYS_chmod, "/nonexistent-scap-ts/file", 0600)));
-  out("rename_res", R(syscall(SYS_rename, f, g)));
-  out("renameat_res", R(syscall(SYS_renameat, dfd, "fs/renamed", dfd, "fs/renamed2")));
-  out("renameat2_res", R(syscall(SYS_renameat2, dfd, "fs/renamed2", AT_FDCWD, f, RENAME_NOREPLACE)));
-  out("link_res", R(syscall(SYS_link, f, h)));
-  out("linkat_res", R(syscall(SYS_linkat, dfd, "fs/file", dfd, "fs/hard2", AT_SYMLINK_FOLLOW)));
-  out("symlink_res", R(syscall(SYS_symlink, "file", l)));
-  out("symlinkat_res", R(syscall(SYS_symlinkat, "file", dfd, "fs/sym2")));
-  out("unlink_res", R(syscall(SYS_unlink, h)));
-  out("unlinkat_res", R(syscall(SYS_unlinkat, dfd, "fs/hard2", 0)));
-  out("unlinkat_dir_res", R(syscall(SYS_unlinkat, dfd, "fs/sub", AT_REMOVEDIR)));
-  out("chdir_res", R(syscall(SYS_chdir, d)));
-  out("fchdir_res", R(syscall(SYS_fchdir, dfd)));
-  close(fd);
-  close(dfd);
 }
 
 /* --- sockets: socket, bind, listen, connect, accept4 ------------------------ */
@@ -816,6 +822,85 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
         expect(e.param('data')).toBeNull();
       });
     });
+    describe('filesystem changes', () => {
+      const AT_FDCWD = -100;
+      let fsd: string;
+      let file: string;
+      beforeAll(() => {
+        fsd = join(dir, 'fs');
+        file = join(fsd, 'file');
+      });
+      const at = (type: number, pred: (e: Event) => boolean) => one(cap.events, pid, type, pred);
+
+      it('mkdir and mkdirat: path and the mode argument', () => {
+        const m = at(PPME.SYSCALL_MKDIR_2_X, (x) => x.param('path') === fsd);
+        expect([m.param('res'), m.param('mode')]).toEqual([kv.mkdir_res, 0o750]);
+        expect(m.param('res')).toBe(0);
+        const ma = at(PPME.SYSCALL_MKDIRAT_X, (x) => x.param('path') === 'fs/sub');
+        expect([ma.param('res'), ma.param('dirfd'), ma.param('mode')]).toEqual([kv.mkdirat_res, kv.dirfd, 0o700]);
+      });
+
+      it('chmod, fchmod, fchmodat: modes as PT_MODE bits (setuid included); a failed chmod', () => {
+        const c = at(PPME.SYSCALL_CHMOD_X, (x) => x.param('filename') === file);
+        expect([c.param('res'), c.param('mode')]).toEqual([kv.chmod_res, 0o640]);
+        expect(c.param('res')).toBe(0);
+        const f = at(PPME.SYSCALL_FCHMOD_X, (x) => x.param('fd') === kv.fs_fd);
+        expect([f.param('res'), f.param('mode')]).toEqual([kv.fchmod_res, 0o604]);
+        const fa = at(PPME.SYSCALL_FCHMODAT_X, (x) => x.param('filename') === 'fs/file');
+        expect([fa.param('res'), fa.param('dirfd'), fa.param('mode')]).toEqual([kv.fchmodat_res, kv.dirfd, 0o4755]);
+        const bad = at(PPME.SYSCALL_CHMOD_X, (x) => x.param('filename') === '/nonexistent-scap-ts/file');
+        expect(bad.param('res')).toBe(kv.chmod_missing_res);
+        expect(bad.param('res')).toBe(-2);
+      });
+
+      it('rename, renameat, renameat2 (RENAME_NOREPLACE, back to an absolute path)', () => {
+        const r = at(PPME.SYSCALL_RENAME_X, (x) => x.param('oldpath') === file);
+        expect([r.param('res'), r.param('newpath')]).toEqual([kv.rename_res, join(fsd, 'renamed')]);
+        expect(r.param('res')).toBe(0);
+        const ra = at(PPME.SYSCALL_RENAMEAT_X, (x) => x.param('oldpath') === 'fs/renamed');
+        expect([ra.param('res'), ra.param('olddirfd'), ra.param('newdirfd'), ra.param('newpath')])
+          .toEqual([kv.renameat_res, kv.dirfd, kv.dirfd, 'fs/renamed2']);
+        const r2 = at(PPME.SYSCALL_RENAMEAT2_X, (x) => x.param('oldpath') === 'fs/renamed2');
+        expect([r2.param('res'), r2.param('olddirfd'), r2.param('newdirfd'), r2.param('newpath'), r2.param('flags')])
+          .toEqual([kv.renameat2_res, kv.dirfd, AT_FDCWD, file, 1]); // PPM_RENAME_NOREPLACE
+        expect(r2.param('res')).toBe(0);
+      });
+
+      it('link, linkat (AT_SYMLINK_FOLLOW), symlink, symlinkat', () => {
+        const l = at(PPME.SYSCALL_LINK_2_X, (x) => x.param('oldpath') === file);
+        expect([l.param('res'), l.param('newpath')]).toEqual([kv.link_res, join(fsd, 'hard')]);
+        expect(l.param('res')).toBe(0);
+        const la = at(PPME.SYSCALL_LINKAT_2_X, (x) => x.param('newpath') === 'fs/hard2');
+        expect([la.param('res'), la.param('olddir'), la.param('oldpath'), la.param('newdir'), la.param('flags')])
+          .toEqual([kv.linkat_res, kv.dirfd, 'fs/file', kv.dirfd, 1024]); // PPM_AT_SYMLINK_FOLLOW
+        const s = at(PPME.SYSCALL_SYMLINK_X, (x) => x.param('linkpath') === join(fsd, 'sym'));
+        expect([s.param('res'), s.param('target')]).toEqual([kv.symlink_res, 'file']);
+        expect(s.param('res')).toBe(0);
+        const sa = at(PPME.SYSCALL_SYMLINKAT_X, (x) => x.param('linkpath') === 'fs/sym2');
+        expect([sa.param('res'), sa.param('target'), sa.param('linkdirfd')]).toEqual([kv.symlinkat_res, 'file', kv.dirfd]);
+      });
+
+      it('unlink, unlinkat (a file, then a directory with AT_REMOVEDIR)', () => {
+        const u = at(PPME.SYSCALL_UNLINK_2_X, (x) => x.param('path') === join(fsd, 'hard'));
+        expect(u.param('res')).toBe(kv.unlink_res);
+        expect(u.param('res')).toBe(0);
+        const ua = at(PPME.SYSCALL_UNLINKAT_2_X, (x) => x.param('name') === 'fs/hard2');
+        expect([ua.param('res'), ua.param('dirfd'), ua.param('flags')]).toEqual([kv.unlinkat_res, kv.dirfd, 0]);
+        const ud = at(PPME.SYSCALL_UNLINKAT_2_X, (x) => x.param('name') === 'fs/sub');
+        expect([ud.param('res'), ud.param('flags')]).toEqual([kv.unlinkat_dir_res, 512]); // PPM_AT_REMOVEDIR
+        expect(ud.param('res')).toBe(0);
+      });
+
+      it('chdir and fchdir', () => {
+        const c = at(PPME.SYSCALL_CHDIR_X, (x) => x.param('path') === fsd);
+        expect(c.param('res')).toBe(kv.chdir_res);
+        expect(c.param('res')).toBe(0);
+        const f = at(PPME.SYSCALL_FCHDIR_X, (x) => x.param('fd') === kv.dirfd);
+        expect(f.param('res')).toBe(kv.fchdir_res);
+        expect(f.param('res')).toBe(0);
+      });
+    });
+
     describe('fds and memory', () => {
       const x = (type: number, pred: (e: Event) => boolean) => one(cap.events, pid, type, pred);
 
@@ -928,85 +1013,6 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
         const l = one(cap.events, pid, PPME.SYSCALL_BPF_2_X, (x) => x.param('cmd') === 1);
         expect(l.param('fd')).toBe(kv.bpf_bad_res);
         expect(l.param('fd')).toBe(-9);
-      });
-    });
-
-    describe('filesystem changes', () => {
-      const AT_FDCWD = -100;
-      let fsd: string;
-      let file: string;
-      beforeAll(() => {
-        fsd = join(dir, 'fs');
-        file = join(fsd, 'file');
-      });
-      const at = (type: number, pred: (e: Event) => boolean) => one(cap.events, pid, type, pred);
-
-      it('mkdir and mkdirat: path and the mode argument', () => {
-        const m = at(PPME.SYSCALL_MKDIR_2_X, (x) => x.param('path') === fsd);
-        expect([m.param('res'), m.param('mode')]).toEqual([kv.mkdir_res, 0o750]);
-        expect(m.param('res')).toBe(0);
-        const ma = at(PPME.SYSCALL_MKDIRAT_X, (x) => x.param('path') === 'fs/sub');
-        expect([ma.param('res'), ma.param('dirfd'), ma.param('mode')]).toEqual([kv.mkdirat_res, kv.dirfd, 0o700]);
-      });
-
-      it('chmod, fchmod, fchmodat: modes as PT_MODE bits (setuid included); a failed chmod', () => {
-        const c = at(PPME.SYSCALL_CHMOD_X, (x) => x.param('filename') === file);
-        expect([c.param('res'), c.param('mode')]).toEqual([kv.chmod_res, 0o640]);
-        expect(c.param('res')).toBe(0);
-        const f = at(PPME.SYSCALL_FCHMOD_X, (x) => x.param('fd') === kv.fs_fd);
-        expect([f.param('res'), f.param('mode')]).toEqual([kv.fchmod_res, 0o604]);
-        const fa = at(PPME.SYSCALL_FCHMODAT_X, (x) => x.param('filename') === 'fs/file');
-        expect([fa.param('res'), fa.param('dirfd'), fa.param('mode')]).toEqual([kv.fchmodat_res, kv.dirfd, 0o4755]);
-        const bad = at(PPME.SYSCALL_CHMOD_X, (x) => x.param('filename') === '/nonexistent-scap-ts/file');
-        expect(bad.param('res')).toBe(kv.chmod_missing_res);
-        expect(bad.param('res')).toBe(-2);
-      });
-
-      it('rename, renameat, renameat2 (RENAME_NOREPLACE, back to an absolute path)', () => {
-        const r = at(PPME.SYSCALL_RENAME_X, (x) => x.param('oldpath') === file);
-        expect([r.param('res'), r.param('newpath')]).toEqual([kv.rename_res, join(fsd, 'renamed')]);
-        expect(r.param('res')).toBe(0);
-        const ra = at(PPME.SYSCALL_RENAMEAT_X, (x) => x.param('oldpath') === 'fs/renamed');
-        expect([ra.param('res'), ra.param('olddirfd'), ra.param('newdirfd'), ra.param('newpath')])
-          .toEqual([kv.renameat_res, kv.dirfd, kv.dirfd, 'fs/renamed2']);
-        const r2 = at(PPME.SYSCALL_RENAMEAT2_X, (x) => x.param('oldpath') === 'fs/renamed2');
-        expect([r2.param('res'), r2.param('olddirfd'), r2.param('newdirfd'), r2.param('newpath'), r2.param('flags')])
-          .toEqual([kv.renameat2_res, kv.dirfd, AT_FDCWD, file, 1]); // PPM_RENAME_NOREPLACE
-        expect(r2.param('res')).toBe(0);
-      });
-
-      it('link, linkat (AT_SYMLINK_FOLLOW), symlink, symlinkat', () => {
-        const l = at(PPME.SYSCALL_LINK_2_X, (x) => x.param('oldpath') === file);
-        expect([l.param('res'), l.param('newpath')]).toEqual([kv.link_res, join(fsd, 'hard')]);
-        expect(l.param('res')).toBe(0);
-        const la = at(PPME.SYSCALL_LINKAT_2_X, (x) => x.param('newpath') === 'fs/hard2');
-        expect([la.param('res'), la.param('olddir'), la.param('oldpath'), la.param('newdir'), la.param('flags')])
-          .toEqual([kv.linkat_res, kv.dirfd, 'fs/file', kv.dirfd, 1024]); // PPM_AT_SYMLINK_FOLLOW
-        const s = at(PPME.SYSCALL_SYMLINK_X, (x) => x.param('linkpath') === join(fsd, 'sym'));
-        expect([s.param('res'), s.param('target')]).toEqual([kv.symlink_res, 'file']);
-        expect(s.param('res')).toBe(0);
-        const sa = at(PPME.SYSCALL_SYMLINKAT_X, (x) => x.param('linkpath') === 'fs/sym2');
-        expect([sa.param('res'), sa.param('target'), sa.param('linkdirfd')]).toEqual([kv.symlinkat_res, 'file', kv.dirfd]);
-      });
-
-      it('unlink, unlinkat (a file, then a directory with AT_REMOVEDIR)', () => {
-        const u = at(PPME.SYSCALL_UNLINK_2_X, (x) => x.param('path') === join(fsd, 'hard'));
-        expect(u.param('res')).toBe(kv.unlink_res);
-        expect(u.param('res')).toBe(0);
-        const ua = at(PPME.SYSCALL_UNLINKAT_2_X, (x) => x.param('name') === 'fs/hard2');
-        expect([ua.param('res'), ua.param('dirfd'), ua.param('flags')]).toEqual([kv.unlinkat_res, kv.dirfd, 0]);
-        const ud = at(PPME.SYSCALL_UNLINKAT_2_X, (x) => x.param('name') === 'fs/sub');
-        expect([ud.param('res'), ud.param('flags')]).toEqual([kv.unlinkat_dir_res, 512]); // PPM_AT_REMOVEDIR
-        expect(ud.param('res')).toBe(0);
-      });
-
-      it('chdir and fchdir', () => {
-        const c = at(PPME.SYSCALL_CHDIR_X, (x) => x.param('path') === fsd);
-        expect(c.param('res')).toBe(kv.chdir_res);
-        expect(c.param('res')).toBe(0);
-        const f = at(PPME.SYSCALL_FCHDIR_X, (x) => x.param('fd') === kv.dirfd);
-        expect(f.param('res')).toBe(kv.fchdir_res);
-        expect(f.param('res')).toBe(0);
       });
     });
 
@@ -1206,7 +1212,7 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
       });
     });
 
-    describe('processes and signals', () => {
+    describe('processes', () => {
       it('execve of the workload: the new image, from sched_process_exec', () => {
         const e = one(cap.events, pid, PPME.SYSCALL_EXECVE_19_X, (x) => x.param('res') === 0);
         expect(e.param('exe')).toBe(prog);
@@ -1246,28 +1252,6 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
         expect(e.param('trusted_exepath')).toBe('memfd:scap-exe');
         expect(e.param('filename')).toMatch(/^\/dev\/fd\/\d+$/);
         expect(ofType(cap.events, c, PPME.SYSCALL_EXECVEAT_X)).toEqual([]);
-      });
-
-      it('signal_deliver: spid from the siginfo where Falco takes it, dpid the receiver', () => {
-        const sig = (tid: number, n: number, pred: (e: Event) => boolean = () => true) =>
-          one(cap.events, tid, PPME.SIGNALDELIVER_E, (e) => e.param('sig') === n && pred(e));
-        expect(kv.caught).toBe(4);
-        const term = sig(pid, 15);
-        expect([term.param('spid'), term.param('dpid')]).toEqual([pid, pid]);
-        const usr1 = sig(pid, 10); // not a signal Falco takes the sender of
-        expect([usr1.param('spid'), usr1.param('dpid')]).toEqual([0, pid]);
-        const rt = sig(pid, kv.sigrtmin); // real-time, queued with sigqueue
-        expect([rt.param('spid'), rt.param('dpid')]).toEqual([pid, pid]);
-        const chld = sig(pid, 17, (e) => e.param('spid') === kv.sig_child);
-        expect(chld.param('dpid')).toBe(pid);
-        // The traced child, killed by the workload: a fatal SIGKILL takes the kernel's
-        // fast path, delivered without a siginfo, so no sender.
-        const killed = sig(kv.tracee, 9);
-        expect([killed.param('spid'), killed.param('dpid')]).toEqual([0, kv.tracee]);
-      });
-
-      it('no sched_switch events unless asked for', () => {
-        expect(cap.all.some((e) => e.type === PPME.SCHEDSWITCH_6_E)).toBe(false);
       });
 
       it('kill', () => {
@@ -1322,6 +1306,29 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
       });
     });
 
+    describe('signals and the scheduler', () => {
+      it('signal_deliver: spid from the siginfo where Falco takes it, dpid the receiver', () => {
+        const sig = (tid: number, n: number, pred: (e: Event) => boolean = () => true) =>
+          one(cap.events, tid, PPME.SIGNALDELIVER_E, (e) => e.param('sig') === n && pred(e));
+        expect(kv.caught).toBe(4);
+        const term = sig(pid, 15);
+        expect([term.param('spid'), term.param('dpid')]).toEqual([pid, pid]);
+        const usr1 = sig(pid, 10); // not a signal Falco takes the sender of
+        expect([usr1.param('spid'), usr1.param('dpid')]).toEqual([0, pid]);
+        const rt = sig(pid, kv.sigrtmin); // real-time, queued with sigqueue
+        expect([rt.param('spid'), rt.param('dpid')]).toEqual([pid, pid]);
+        const chld = sig(pid, 17, (e) => e.param('spid') === kv.sig_child);
+        expect(chld.param('dpid')).toBe(pid);
+        // The traced child, killed by the workload: a fatal SIGKILL takes the kernel's
+        // fast path, delivered without a siginfo, so no sender.
+        const killed = sig(kv.tracee, 9);
+        expect([killed.param('spid'), killed.param('dpid')]).toEqual([0, kv.tracee]);
+      });
+
+      it('no sched_switch events unless asked for', () => {
+        expect(cap.all.some((e) => e.type === PPME.SCHEDSWITCH_6_E)).toBe(false);
+      });
+    });
   });
 
   it('schedSwitch: a switch event per context switch of a captured task, from the task switched out', async () => {
