@@ -10,6 +10,10 @@ import { ScapWriter } from '../scapfile/writer.js';
 import { PT } from '../events/schema.generated.js';
 import { openCapture } from '../capture.js';
 import type { ScapSection } from '../scapfile/reader.js';
+import { Inspector } from '../state/inspector.js';
+import { procThreadLookup } from '../state/live.js';
+import { BUF, timeSettings, type TimeMode } from '../fields/index.js';
+import { CONTAINER_FORMAT, DEFAULT_FORMAT, EventFormatter, isPrintable, unescapeFormat } from '../format/index.js';
 
 const PT_NAMES = new Map<number, string>(Object.entries(PT).map(([k, v]) => [v, k]));
 
@@ -30,12 +34,6 @@ export function listEvents(): string {
   return `${lines.join('\n')}\n`;
 }
 
-function clock(ts: bigint): string {
-  const d = new Date(Number(ts / 1_000_000n));
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${String(ts % 1_000_000_000n).padStart(9, '0')}`;
-}
-
 interface CliOptions {
   read?: string;
   write?: string;
@@ -45,6 +43,14 @@ interface CliOptions {
   summary?: boolean;
   quiet?: boolean;
   listEvents?: boolean;
+  print?: string;
+  json?: boolean;
+  printAscii?: boolean;
+  printHex?: boolean;
+  printHexAscii?: boolean;
+  printBase64?: boolean;
+  verbose?: boolean;
+  timetype?: string;
 }
 
 export async function run(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
@@ -60,6 +66,14 @@ export async function run(argv: readonly string[], out: (s: string) => void = (s
     .option('-S, --summary', 'print the per-event-type count table at the end, as sysdig -S')
     .option('-q, --quiet', 'do not print events')
     .option('-L, --list-events', 'list the event types and their parameters')
+    .option('-p, --print <format>', "output format: %field tokens (%Nfield for a width), '*' first to print events with missing fields; 'p' shows the default, 'c' the container one")
+    .option('-j, --json', 'print events as JSON objects')
+    .option('-A, --print-ascii', 'print the printable characters of data buffers, with their line breaks')
+    .option('-x, --print-hex', 'print data buffers in hex')
+    .option('-X, --print-hex-ascii', 'print data buffers in hex and ASCII')
+    .option('-b, --print-base64', 'print data buffers in base64')
+    .option('-v, --verbose', 'do not cut data buffers at 80 characters')
+    .option('-t, --timetype <type>', 'evt.outputtime: h (local time, default), a (absolute seconds), r (since the first event), d (event latency), D (since the previous event)')
     .exitOverride();
   program.parse(argv, { from: 'user' });
   const o = program.opts<CliOptions>();
@@ -68,35 +82,71 @@ export async function run(argv: readonly string[], out: (s: string) => void = (s
     out(listEvents());
     return 0;
   }
+  let format = DEFAULT_FORMAT;
+  if (o.print === 'p') {
+    out(`${format}\n`);
+    return 0;
+  }
+  if (o.print === 'c' || o.print === 'container') format = CONTAINER_FORMAT;
+  else if (o.print !== undefined) format = o.print;
+  const bufFlags = [o.printAscii, o.printHex, o.printHexAscii, o.printBase64].filter(Boolean).length;
+  if (bufFlags > 1) throw new InvalidArgumentError('only one of -A, -x, -X, -b can be given');
+  const bufferFormat = o.printAscii ? BUF.EOLS : o.printHex ? BUF.HEX : o.printHexAscii ? BUF.HEXASCII : o.printBase64 ? BUF.BASE64 : BUF.NORMAL;
+  if (o.timetype !== undefined && !['h', 'a', 'r', 'd', 'D'].includes(o.timetype)) {
+    throw new InvalidArgumentError(`invalid -t value '${o.timetype}' (h, a, r, d or D)`);
+  }
+  timeSettings.mode = (o.timetype ?? 'h') as TimeMode;
+  const formatter = new EventFormatter(unescapeFormat(format), {
+    json: o.json,
+    render: { bufferFormat, maxBufferLength: o.verbose ? 0 : 80 },
+  });
   // Live capture through the eBPF probe is the default source, as in sysdig.
   const signal = o.seconds ? AbortSignal.timeout(o.seconds * 1000) : undefined;
+  const live = !o.read;
   const capture = await openCapture({ source: o.read ? { file: o.read } : 'bpf', signal, snaplen: o.snaplen });
   const writer = o.write ? await ScapWriter.create(o.write, capture.metadata) : undefined;
   const summary = o.summary ? new EventSummary() : undefined;
-  // Thread names: the starting state, then execve as programs start (full state tracking is the state layer's job).
-  const comms = new Map<number, string>((capture.metadata.processes ?? []).map((t) => [t.tid, t.comm]));
+  const newInspector = (meta: typeof capture.metadata, eventsBefore = 0) =>
+    new Inspector(meta, live ? { live: true, lookupThread: procThreadLookup() } : { eventsBefore });
+  let inspector = live ? newInspector(capture.metadata) : undefined;
   const limit = o.numevents ?? Infinity;
   let num = 0;
   let section: ScapSection | undefined;
+  let pending = '';
   const stop = () => void capture.close();
   process.once('SIGINT', stop);
   try {
     outer: for await (const batch of capture.batches()) {
       const sec = (batch as { section?: ScapSection }).section;
       if (writer && sec && section && sec !== section) writer.beginSection(sec);
+      // Each section of a concatenated file starts from its own state, as sysdig restarts its capture there.
+      if (sec && sec !== section) inspector = newInspector(sec, inspector?.nevts ?? 0);
       section = sec;
+      const insp = inspector ?? (inspector = newInspector(capture.metadata));
       for (let i = 0; i < batch.length; i++) {
         if (num >= limit) break outer;
         const e = batch.at(i);
         num++;
-        summary?.add(e);
+        const ctx = insp.process(e);
         writer?.writeEvent(e);
-        if (e.name === 'execve' && e.direction === '<' && e.param('res') === 0) comms.set(e.tid, String(e.param('comm')));
-        if (!o.quiet) out(`${num} ${clock(e.ts)} ${e.cpu} ${comms.get(e.tid) ?? '<NA>'} (${e.tid}) ${e.direction} ${e.name} ${e.args()}\n`);
+        if (ctx.filteredOut || ctx.preamble) continue;
+        summary?.add(e);
+        if (o.quiet || !isPrintable(e, ctx)) continue;
+        const line = formatter.format(e, ctx);
+        if (line !== null) pending += `${line}\n`;
+        if (pending.length > 65536) {
+          out(pending);
+          pending = '';
+        }
+      }
+      if (pending) {
+        out(pending);
+        pending = '';
       }
       await writer?.flush(false);
     }
   } finally {
+    if (pending) out(pending);
     process.off('SIGINT', stop);
     await capture.close();
     await writer?.close();

@@ -6,6 +6,7 @@ import { EventDecodeError } from '../errors.js';
 import { decodeParam, readI64AsNumber } from './decode.js';
 import { renderValue, type RenderedParam } from './render.js';
 import { PPME, type EventParamsByCode } from './schema.generated.js';
+import type { EventStateSlot, FdView, ThreadView, UserView } from './state.js';
 import { eventInfo, isLargePayload, syscallName, type EventInfo } from './table.js';
 
 /** Size of the current event header: ts u64, tid u64, len u32, type u16, nparams u32. */
@@ -51,6 +52,8 @@ export class Event {
   // A plain array: allocating one is much cheaper than a Uint32Array for a few entries.
   #paramOffsets: number[] | undefined;
   #nparams = -1;
+  /** Set by an Inspector that processed the event: thread, fd, user and fields. */
+  state: EventStateSlot | undefined = undefined;
 
   constructor(bytes: Uint8Array, view: DataView, offset: number, cpu = 0, dumpFlags = 0, headerSize = EVENT_HEADER_SIZE) {
     this.bytes = bytes;
@@ -145,6 +148,11 @@ export class Event {
     return o[i + 1] - o[i];
   }
 
+  /** Offset in `bytes` (and `view`) where parameter `i` starts. */
+  paramOffset(i: number): number {
+    return this.#offsets()[i];
+  }
+
   /** Raw bytes of parameter `i` (a view into the batch, not a copy). */
   raw(i: number): Uint8Array {
     const o = this.#offsets();
@@ -204,6 +212,28 @@ export class Event {
       parts.push(`${info.params[i].name}=${r.value}${r.resolved ? `(${r.resolved})` : ''}`);
     }
     return parts.join(' ');
+  }
+
+  /** The thread that generated the event (needs an Inspector; undefined otherwise or when unknown). */
+  get thread(): ThreadView | undefined {
+    return this.state?.thread;
+  }
+  /** The file descriptor the event uses or creates, when there is one (needs an Inspector). */
+  get fd(): FdView | undefined {
+    return this.state?.fd;
+  }
+  /** The user of the thread (needs an Inspector). */
+  get user(): UserView | undefined {
+    return this.state?.user;
+  }
+  /**
+   * A field by name, as sysdig/Falco name them (`proc.name`, `fd.name`,
+   * `evt.arg.fd`...): null when it does not apply to this event. Needs the
+   * event to have gone through an Inspector (every Capture does that).
+   */
+  field(name: string): unknown {
+    if (!this.state) throw new TypeError(`field('${name}') needs the event to go through an Inspector (scap-ts/state)`);
+    return this.state.field(name);
   }
 
   /** The event's bytes with a current (26-byte) header: a copy, usable after the batch is gone. */

@@ -41,7 +41,8 @@ export function ipv6ToString(b: Uint8Array, off: number): string {
   for (let i = 0; i < 8; i++) words.push((b[off + 2 * i] << 8) | b[off + 2 * i + 1]);
   // IPv4-mapped and IPv4-compatible forms print the last 32 bits dotted, as glibc does.
   const zeros5 = words[0] === 0 && words[1] === 0 && words[2] === 0 && words[3] === 0 && words[4] === 0;
-  if (zeros5 && (words[5] === 0xffff || (words[5] === 0 && (words[6] !== 0 || words[7] > 1)))) {
+  // As glibc's inet_ntop: ::ffff:a.b.c.d, and ::a.b.c.d when exactly the first six words are zero.
+  if (zeros5 && (words[5] === 0xffff || (words[5] === 0 && words[6] !== 0))) {
     const v4 = ipv4ToString(b, off + 12);
     return words[5] === 0xffff ? `::ffff:${v4}` : `::${v4}`;
   }

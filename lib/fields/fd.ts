@@ -1,0 +1,257 @@
+/** fd.* fields, as libsinsp's fd filtercheck extracts them. */
+import type { Event } from '../events/event.js';
+import { EF, PPME } from '../events/schema.generated.js';
+import { eventFlags } from '../state/compat.js';
+import type { EventContext } from '../state/context.js';
+import { FD_TYPE, L4, type FdInfo } from '../state/fds.js';
+import { dirOf } from '../state/parsers/files.js';
+import { concatenatePaths, sanitize } from '../state/strings.js';
+import { ipv6ToString } from '../events/values.js';
+import { renderParam, type RenderOptions } from './params.js';
+import type { FieldSpec } from './registry.js';
+
+interface FdRef {
+  t: NonNullable<EventContext['tinfo']>;
+  fi: FdInfo | undefined;
+}
+
+/** libsinsp's extract_fd: only fd-related events have fd fields. */
+function fdOf(e: Event, c: EventContext | undefined): FdRef | undefined {
+  if (!c || !(eventFlags(e.type) & (EF.CREATES_FD | EF.USES_FD | EF.DESTROYS_FD))) return undefined;
+  const t = c.thread;
+  if (!t) return undefined;
+  let fi = c.fdinfo;
+  if (!fi && t.lastEventFd !== -1) fi = t.getFd(t.lastEventFd);
+  return { t, fi };
+}
+
+/** The name an fd-creating exit names even when it failed (libsinsp's extract_fdname_from_creator). */
+function nameFromCreator(e: Event, c: EventContext, opts: RenderOptions): string | undefined {
+  const type = e.type;
+  if ((type & 1) === 0) return undefined;
+  switch (type) {
+    case PPME.SYSCALL_OPEN_X: case PPME.SOCKET_ACCEPT_X: case PPME.SOCKET_ACCEPT_5_X: case PPME.SOCKET_ACCEPT4_X:
+    case PPME.SOCKET_ACCEPT4_5_X: case PPME.SYSCALL_CREAT_X: case PPME.SOCKET_CONNECT_X: {
+      if (e.nparams < 2) return '';
+      const r = renderParam(e, c, 1, opts);
+      return r.resolved || r.value;
+    }
+    case PPME.SYSCALL_OPENAT_X: case PPME.SYSCALL_OPENAT_2_X: case PPME.SYSCALL_OPENAT2_X: {
+      let src: Event | undefined = e;
+      let ni = 2;
+      let di = 1;
+      if (type === PPME.SYSCALL_OPENAT_X) {
+        src = c.inspector.retrieveEnter(c);
+        ni = 1;
+        di = 0;
+        if (!src) return undefined;
+      }
+      if (src.nparams <= ni || !c.tinfo) return '';
+      const o = src.paramOffset(ni);
+      const len = src.paramLength(ni);
+      const name = new TextDecoder().decode(src.bytes.subarray(o, o + len)).split('\0')[0];
+      const dirfd = Number(src.view.getBigInt64(src.paramOffset(di), true));
+      const sdir = dirOf(c, name, dirfd);
+      return sanitize(concatenatePaths(sdir, name, len).path);
+    }
+    default:
+      return '';
+  }
+}
+
+function fdName(e: Event, c: EventContext | undefined, o: RenderOptions): string | null {
+  const r = fdOf(e, c);
+  if (!r || !c) return null;
+  if (!r.fi) return nameFromCreator(e, c, o) ?? null;
+  if (e.type === PPME.SOCKET_CONNECT_X && e.nparams > 0 && e.paramLength(0) === 8 && e.view.getBigInt64(e.paramOffset(0), true) < 0n) {
+    return nameFromCreator(e, c, o) ?? null;
+  }
+  return sanitize(r.fi.name);
+}
+
+function ipv4(b: Uint8Array, off: number): string {
+  return `${b[off]}.${b[off + 1]}.${b[off + 2]}.${b[off + 3]}`;
+}
+
+function typecharFromCreator(type: number): string {
+  switch (type & ~1) {
+    case PPME.SYSCALL_OPEN_E: case PPME.SYSCALL_OPENAT_E: case PPME.SYSCALL_OPENAT_2_E: case PPME.SYSCALL_OPENAT2_E: case PPME.SYSCALL_CREAT_E:
+      return 'f';
+    case PPME.SOCKET_SOCKET_E: case PPME.SOCKET_ACCEPT_E: case PPME.SOCKET_ACCEPT_5_E: case PPME.SOCKET_ACCEPT4_E: case PPME.SOCKET_ACCEPT4_5_E:
+      return '4';
+    case PPME.SYSCALL_PIPE_E: return 'p';
+    case PPME.SYSCALL_EVENTFD_E: return 'e';
+    case PPME.SYSCALL_SIGNALFD_E: return 's';
+    case PPME.SYSCALL_TIMERFD_CREATE_E: return 't';
+    case PPME.SYSCALL_INOTIFY_INIT_E: return 'i';
+    default: return 'o';
+  }
+}
+
+/** libsinsp's is_ipv4addr_in_local_machine (container addresses come from container events). */
+function isIpv4Local(c: EventContext, b: Uint8Array, off: number): boolean {
+  const ip = ipv4(b, off);
+  const t = c.thread;
+  if (t?.containerId) {
+    const info = c.inspector.containers.get(t.containerId);
+    if (info && typeof info.ip === 'string' && info.ip === ip) return true;
+    if (info && !info.ip) for (const k of c.inspector.containers.map.values()) if (k.ip === ip) return true;
+  }
+  return c.inspector.interfaces.v4.some((i) => ipv4(Uint8Array.of(i.addr >>> 24, (i.addr >>> 16) & 255, (i.addr >>> 8) & 255, i.addr & 255), 0) === ip);
+}
+
+function isSock(fi: FdInfo): boolean {
+  return fi.type === FD_TYPE.IPV4_SOCK || fi.type === FD_TYPE.IPV6_SOCK;
+}
+
+export const FD_FIELDS: FieldSpec[] = [
+  { name: 'fd.num', type: 'int64', format: 'id', desc: 'fd number', extract: (e, c) => { const r = fdOf(e, c); return r ? r.t.lastEventFd : null; } },
+  { name: 'fd.type', type: 'string', desc: "fd type: 'file', 'directory', 'ipv4', 'ipv6', 'unix', 'pipe', 'event', ...", extract: (e, c) => fdOf(e, c)?.fi?.typeName ?? null },
+  {
+    name: 'fd.typechar', type: 'string', desc: "fd type as one character: 'f', '4', '6', 'u', 'p', 'e', ...",
+    extract: (e, c) => { const r = fdOf(e, c); if (!r) return null; return r.fi ? r.fi.typechar : typecharFromCreator(e.type); },
+  },
+  { name: 'fd.name', type: 'string', desc: 'fd name: the path of files, the tuple of sockets', extract: (e, c, _a, o) => fdName(e, c, o) },
+  {
+    name: 'fd.directory', type: 'string', desc: 'directory of a file fd',
+    extract: (e, c, _a, o) => {
+      const r = fdOf(e, c);
+      if (!r || !c) return null;
+      let s: string;
+      if (!r.fi) {
+        const n = nameFromCreator(e, c, o);
+        if (n === undefined) return null;
+        s = sanitize(n);
+        const p = s.lastIndexOf('/');
+        if (p > 0) { if (p < s.length - 1) s = s.slice(0, p); } else s = '/';
+        return s;
+      }
+      if (!(r.fi.isFile() || r.fi.isDirectory())) return null;
+      s = sanitize(r.fi.name);
+      if (r.fi.isFile()) {
+        const p = s.lastIndexOf('/');
+        if (p > 0) { if (p < s.length - 1) s = s.slice(0, p); } else s = '/';
+      }
+      return s;
+    },
+  },
+  {
+    name: 'fd.filename', type: 'string', desc: 'file name without its directory',
+    extract: (e, c, _a, o) => {
+      const r = fdOf(e, c);
+      if (!r || !c) return null;
+      let s: string;
+      if (!r.fi) {
+        const t = e.type;
+        if (t !== PPME.SYSCALL_OPEN_E && t !== PPME.SYSCALL_OPENAT_E && t !== PPME.SYSCALL_OPENAT_2_E && t !== PPME.SYSCALL_OPENAT2_E && t !== PPME.SYSCALL_CREAT_E) return null;
+        const n = nameFromCreator(e, c, o);
+        if (n === undefined) return null;
+        s = sanitize(n);
+        const p = s.lastIndexOf('/');
+        if (p >= 0 && p < s.length - 1) s = s.slice(p + 1);
+        return s;
+      }
+      if (!r.fi.isFile()) return null;
+      s = sanitize(r.fi.name);
+      const p = s.lastIndexOf('/');
+      if (p >= 0) { if (p < s.length - 1) s = s.slice(p + 1); } else s = '/';
+      return s;
+    },
+  },
+  {
+    name: 'fd.cip', type: 'ipaddr', desc: 'client IP address',
+    extract: (e, c) => {
+      const fi = fdOf(e, c)?.fi;
+      if (!fi || fi.isRoleNone() || !fi.sock) return null;
+      if (fi.type === FD_TYPE.IPV4_SOCK) return ipv4(fi.sock.b, 0);
+      if (fi.type === FD_TYPE.IPV6_SOCK) return ipv6ToString(fi.sock.b, 0);
+      return null;
+    },
+  },
+  {
+    name: 'fd.sip', type: 'ipaddr', desc: 'server IP address',
+    extract: (e, c) => {
+      const fi = fdOf(e, c)?.fi;
+      if (!fi || fi.isRoleNone() || !fi.sock) return null;
+      switch (fi.type) {
+        case FD_TYPE.IPV4_SOCK: return ipv4(fi.sock.b, 4);
+        case FD_TYPE.IPV4_SERVSOCK: return ipv4(fi.sock.b, 0);
+        case FD_TYPE.IPV6_SOCK: return ipv6ToString(fi.sock.b, 16);
+        case FD_TYPE.IPV6_SERVSOCK: return ipv6ToString(fi.sock.b, 0);
+        default: return null;
+      }
+    },
+  },
+  {
+    name: 'fd.cport', type: 'port', format: 'dec', desc: 'client port',
+    extract: (e, c) => {
+      const fi = fdOf(e, c)?.fi;
+      if (!fi || fi.isRoleNone()) return null;
+      if (fi.type === FD_TYPE.IPV4_SOCK) return fi.sockinfo.v4sport;
+      if (fi.type === FD_TYPE.IPV6_SOCK) return fi.sockinfo.v6sport;
+      // libsinsp falls through to an empty port string here, which reads as 0.
+      return 0;
+    },
+  },
+  {
+    name: 'fd.sport', type: 'port', format: 'dec', desc: 'server port',
+    extract: (e, c) => {
+      const fi = fdOf(e, c)?.fi;
+      if (!fi) return null;
+      switch (fi.type) {
+        case FD_TYPE.IPV4_SOCK: return fi.isRoleNone() ? null : fi.sockinfo.v4dport;
+        case FD_TYPE.IPV4_SERVSOCK: return fi.sockinfo.s4port;
+        case FD_TYPE.IPV6_SOCK: return fi.isRoleNone() ? null : fi.sockinfo.v6dport;
+        case FD_TYPE.IPV6_SERVSOCK: return fi.sockinfo.s6port;
+        default: return null;
+      }
+    },
+  },
+  {
+    name: 'fd.l4proto', type: 'string', desc: "IP protocol: 'tcp', 'udp', 'icmp' or 'raw'",
+    extract: (e, c) => {
+      const fi = fdOf(e, c)?.fi;
+      if (!fi) return null;
+      switch (fi.l4proto()) {
+        case L4.TCP: return 'tcp';
+        case L4.UDP: return 'udp';
+        case L4.ICMP: return 'icmp';
+        case L4.RAW: return 'raw';
+        default: return '<NA>';
+      }
+    },
+  },
+  {
+    name: 'fd.sockfamily', type: 'string', desc: "'ip' or 'unix' for sockets",
+    extract: (e, c) => {
+      const fi = fdOf(e, c)?.fi;
+      if (!fi) return null;
+      if (fi.type === FD_TYPE.IPV4_SOCK || fi.type === FD_TYPE.IPV6_SOCK || fi.type === FD_TYPE.IPV4_SERVSOCK || fi.type === FD_TYPE.IPV6_SERVSOCK) return 'ip';
+      if (fi.type === FD_TYPE.UNIX_SOCK) return 'unix';
+      return null;
+    },
+  },
+  {
+    name: 'fd.is_server', type: 'bool', desc: 'the process is the server end of the connection',
+    extract: (e, c) => {
+      const fi = fdOf(e, c)?.fi;
+      if (!fi || !c) return null;
+      if (fi.type === FD_TYPE.IPV4_SERVSOCK || fi.type === FD_TYPE.IPV6_SERVSOCK) return true;
+      const s = fi.sock;
+      if (fi.type === FD_TYPE.IPV4_SOCK && s) return isIpv4Local(c, s.b, 4);
+      if (fi.type === FD_TYPE.IPV6_SOCK && s) return !c.thread?.containerId && c.inspector.interfaces.isIpv6Local(s.b, 16);
+      return false;
+    },
+  },
+  {
+    name: 'fd.connected', type: 'bool', desc: 'a TCP/UDP socket is connected',
+    extract: (e, c) => { const fi = fdOf(e, c)?.fi; return fi ? (fi.flags & (1 << 13)) !== 0 : null; },
+  },
+  { name: 'fd.dev', type: 'int32', format: 'hex', desc: 'device number of the file', extract: (e, c) => fdOf(e, c)?.fi?.dev ?? null },
+  {
+    name: 'fd.uid', type: 'string', desc: 'fd number and thread id, chained',
+    extract: (e, c) => { const r = fdOf(e, c); return r ? `${r.t.tid}${r.t.lastEventFd}` : null; },
+  },
+];
+
+export { isSock };

@@ -1,0 +1,116 @@
+/**
+ * Where the event table changed since libs e5c53d64 (the version Debian's
+ * sysdig 0.29 is built from), scap-ts follows 0.29 for state and rendering
+ * when the difference is cosmetic or only affects how old captures are
+ * read. Each entry says why.
+ */
+import { EF, PF, PT, PPME } from '../events/schema.generated.js';
+import { EVENT_INFO, syscallName as currentSyscallName, type ParamInfo } from '../events/table.js';
+
+/** Event flags as libsinsp 0.29 had them, where they differ from the current table. */
+const FLAG_OVERRIDES = new Map<number, number>();
+function override(code: number, set: number, clear: number): void {
+  FLAG_OVERRIDES.set(code, (EVENT_INFO[code].flags | set) & ~clear);
+}
+// mmap/mmap2 got EF_USES_FD (their fd is not param 0); 0.29 did not resolve an fd for them.
+for (const c of [PPME.SYSCALL_MMAP_E, PPME.SYSCALL_MMAP_X, PPME.SYSCALL_MMAP2_E, PPME.SYSCALL_MMAP2_X]) override(c, 0, EF.USES_FD);
+// These exits got EF_USES_FD with an fd in the exit event; 0.29's enter events did not carry one.
+for (const c of [PPME.SYSCALL_SYMLINKAT_X, PPME.SYSCALL_UNLINKAT_2_X, PPME.SYSCALL_MKDIRAT_X, PPME.SYSCALL_FCHMODAT_X, PPME.SYSCALL_FCHMOD_X]) override(c, 0, EF.USES_FD);
+// sendmmsg/recvmmsg exits had no flags in 0.29.
+override(PPME.SOCKET_SENDMMSG_X, 0, EF.USES_FD | EF.MODIFIES_STATE | EF.WRITES_TO_FD);
+override(PPME.SOCKET_RECVMMSG_X, 0, EF.USES_FD | EF.MODIFIES_STATE | EF.READS_FROM_FD);
+// fstat64's exit was flagged EF_USES_FD in 0.29.
+override(PPME.SYSCALL_FSTAT64_X, EF.USES_FD, 0);
+
+/** Flags of an event type, with 0.29's where they differ. */
+export function eventFlags(type: number): number {
+  const o = FLAG_OVERRIDES.get(type);
+  if (o !== undefined) return o;
+  return type < EVENT_INFO.length ? EVENT_INFO[type].flags : 0;
+}
+
+const P = (name: string, type: number, format: number, info?: string): ParamInfo => ({ name, type, format, info });
+const PARAM_OVERRIDES = new Map<number, ParamInfo>();
+const key = (code: number, i: number) => code * 64 + i;
+function param(code: number, i: number, p: ParamInfo): void {
+  PARAM_OVERRIDES.set(key(code, i), p);
+}
+// These became ENUMFLAGS (every name whose value matches); 0.29 rendered them as FLAGS, which names the
+// first match in table order (socket domain 1 prints AF_LOCAL, not AF_LOCAL|AF_UNIX).
+param(PPME.SOCKET_SOCKET_E, 0, P('domain', PT.FLAGS32, PF.DEC, 'socket_families'));
+param(PPME.SOCKET_SOCKETPAIR_E, 0, P('domain', PT.FLAGS32, PF.DEC, 'socket_families'));
+param(PPME.SOCKET_SHUTDOWN_E, 1, P('how', PT.FLAGS8, PF.HEX, 'shutdown_how'));
+for (const c of [PPME.SOCKET_SETSOCKOPT_X, PPME.SOCKET_GETSOCKOPT_X]) {
+  param(c, 2, P('level', PT.FLAGS8, PF.DEC, 'sockopt_levels'));
+  param(c, 3, P('optname', PT.FLAGS8, PF.DEC, 'sockopt_options'));
+}
+param(PPME.SYSCALL_LSEEK_E, 2, P('whence', PT.FLAGS8, PF.DEC, 'lseek_whence'));
+param(PPME.SYSCALL_LLSEEK_E, 2, P('whence', PT.FLAGS8, PF.DEC, 'lseek_whence'));
+param(PPME.SYSCALL_GETRLIMIT_E, 0, P('resource', PT.FLAGS8, PF.DEC, 'rlimit_resources'));
+param(PPME.SYSCALL_SETRLIMIT_E, 0, P('resource', PT.FLAGS8, PF.DEC, 'rlimit_resources'));
+param(PPME.SYSCALL_PRLIMIT_E, 1, P('resource', PT.FLAGS8, PF.DEC, 'rlimit_resources'));
+param(PPME.SYSCALL_FCNTL_E, 1, P('cmd', PT.FLAGS8, PF.DEC, 'fcntl_commands'));
+param(PPME.SYSCALL_PTRACE_E, 0, P('request', PT.FLAGS16, PF.DEC, 'ptrace_requests'));
+// These flags became plain hex integers; 0.29 printed them as flags without a table (decimal, nothing resolved).
+param(PPME.SYSCALL_EVENTFD_E, 1, P('flags', PT.FLAGS32, PF.HEX));
+param(PPME.SYSCALL_SIGNALFD_E, 2, P('flags', PT.FLAGS8, PF.HEX));
+param(PPME.SYSCALL_TIMERFD_CREATE_E, 1, P('flags', PT.FLAGS8, PF.HEX));
+param(PPME.SYSCALL_INOTIFY_INIT_E, 0, P('flags', PT.FLAGS8, PF.HEX));
+// mmap's res became ERRNO (so errors print their name); 0.29 printed the address in hex (res=7FAD48782000).
+param(PPME.SYSCALL_MMAP_X, 0, P('res', PT.UINT64, PF.HEX));
+param(PPME.SYSCALL_MMAP2_X, 0, P('res', PT.UINT64, PF.HEX));
+// execve: 0.29 called param 17 pgid, and printed loginuid as a plain int (no user name).
+for (const c of [PPME.SYSCALL_EXECVE_19_X, PPME.SYSCALL_EXECVEAT_X]) {
+  param(c, 16, P('tty', PT.INT32, PF.DEC));
+  param(c, 17, P('pgid', PT.PID, PF.DEC));
+  param(c, 18, P('loginuid', PT.INT32, PF.DEC));
+}
+// setpgid's res was a PID (no errno name) in 0.29.
+param(PPME.SYSCALL_SETPGID_X, 0, P('res', PT.PID, PF.DEC));
+
+/** Parameter `i` of an event type, as 0.29 described it where that differs. */
+export function paramInfo(type: number, i: number): ParamInfo | undefined {
+  const o = PARAM_OVERRIDES.get(key(type, i));
+  if (o) return o;
+  return type < EVENT_INFO.length ? EVENT_INFO[type].params[i] : undefined;
+}
+
+/** Where an exit event carries its fd (current generation, exit-only events); -1 when it has none. */
+export function exitFdLocation(type: number): number {
+  switch (type) {
+    case PPME.SYSCALL_SETNS_X: case PPME.SOCKET_LISTEN_X: case PPME.SOCKET_SHUTDOWN_X: case PPME.SYSCALL_FCHDIR_X:
+    case PPME.SYSCALL_LSEEK_X: case PPME.SYSCALL_LLSEEK_X: case PPME.SYSCALL_IOCTL_3_X: case PPME.SYSCALL_FSTAT_X:
+    case PPME.SYSCALL_CLOSE_X: case PPME.SYSCALL_GETDENTS_X: case PPME.SYSCALL_GETDENTS64_X: case PPME.SYSCALL_FLOCK_X:
+    case PPME.SYSCALL_COPY_FILE_RANGE_X: case PPME.SYSCALL_FCNTL_X: case PPME.SYSCALL_DUP_1_X: case PPME.SYSCALL_DUP2_X:
+    case PPME.SYSCALL_DUP3_X: case PPME.SYSCALL_NEWFSTATAT_X: case PPME.SYSCALL_FCHOWNAT_X: case PPME.SYSCALL_FCHMODAT_X:
+    case PPME.SYSCALL_MKDIRAT_X: case PPME.SYSCALL_UNLINKAT_2_X: case PPME.SYSCALL_MKNODAT_X: case PPME.SOCKET_SENDMMSG_X:
+    case PPME.SOCKET_RECVMMSG_X: case PPME.SYSCALL_IO_URING_REGISTER_X: case PPME.SYSCALL_IO_URING_ENTER_X:
+    case PPME.SOCKET_SETSOCKOPT_X: case PPME.SOCKET_GETSOCKOPT_X: case PPME.SYSCALL_FSCONFIG_X: case PPME.SYSCALL_FINIT_MODULE_X:
+    case PPME.SYSCALL_FCHMOD_X: case PPME.SYSCALL_FCHOWN_X:
+      return 1;
+    case PPME.SYSCALL_READ_X: case PPME.SYSCALL_PREAD_X: case PPME.SOCKET_BIND_X: case PPME.SYSCALL_WRITE_X:
+    case PPME.SYSCALL_PWRITE_X: case PPME.SOCKET_RECV_X: case PPME.SOCKET_SEND_X: case PPME.SOCKET_SENDTO_X:
+    case PPME.SOCKET_SENDMSG_X: case PPME.SYSCALL_SENDFILE_X: case PPME.SYSCALL_SPLICE_X: case PPME.SYSCALL_WRITEV_X:
+    case PPME.SYSCALL_PWRITEV_X: case PPME.SOCKET_CONNECT_X: case PPME.SYSCALL_SYMLINKAT_X:
+      return 2;
+    case PPME.SOCKET_RECVFROM_X: case PPME.SYSCALL_READV_X: case PPME.SYSCALL_PREADV_X:
+      return 3;
+    case PPME.SOCKET_RECVMSG_X:
+      return 5;
+    case PPME.SYSCALL_MMAP_X: case PPME.SYSCALL_MMAP2_X:
+      return 8;
+    default:
+      return -1;
+  }
+}
+
+/** Syscall names that changed since 0.29 (the codes are the same). */
+const SYSCALL_NAMES_029 = new Map<number, string>([
+  [0, '<unknown>'], [283, 'newselect'], [292, 'llseek'], [298, 'sigreturn'], [305, 'setuid'], [306, 'getuid'], [307, 'setgid'],
+  [308, 'geteuid'], [309, 'getgid'], [310, 'setresuid'], [311, 'setresgid'], [312, 'getresuid'], [313, 'getresgid'],
+]);
+
+/** The name sysdig 0.29 gives a syscall code (generic events' evt.type); `<unknown>` when it has none. */
+export function syscallName029(code: number): string {
+  return SYSCALL_NAMES_029.get(code) ?? currentSyscallName(code) ?? '<unknown>';
+}

@@ -1,0 +1,79 @@
+/**
+ * Container ids from cgroup paths, with the patterns libsinsp's container
+ * engines match (no runtime is queried): docker (`/<64 hex>`,
+ * `/docker-<64 hex>.scope`), podman (`/libpod-<64 hex>.scope`), containerd
+ * and CRI (`/cri-containerd-<64 hex>.scope`, `:cri-containerd:<64 hex>`),
+ * cri-o (`/crio-<64 hex>`, `/crio-<64 hex>.scope`), lxc (`/lxc/<name>`,
+ * `/lxc.payload/<name>`). Hex ids are reported by their first 12 characters.
+ * A thread that matches none runs on the host (`container.id` = 'host').
+ */
+
+export type ContainerRuntime = 'docker' | 'podman' | 'cri' | 'lxc';
+
+export interface ContainerMatch {
+  id: string;
+  runtime: ContainerRuntime;
+}
+
+const LAYOUTS: ReadonlyArray<readonly [ContainerRuntime, string, string]> = [
+  ['docker', '/', ''],
+  ['docker', '/docker-', '.scope'],
+  ['podman', '/libpod-', '.scope'],
+  ['cri', '/crio-', ''],
+  ['cri', '/cri-containerd-', '.scope'],
+  ['cri', '/crio-', '.scope'],
+  ['cri', ':cri-containerd:', ''],
+];
+
+const HEX = /^[0-9a-fA-F]{64}$/;
+
+function matchOne(cgroup: string, prefix: string, suffix: string): string | undefined {
+  const start = cgroup.lastIndexOf(prefix);
+  if (start < 0) return undefined;
+  const s = start + prefix.length;
+  const end = suffix === '' ? cgroup.length : cgroup.lastIndexOf(suffix);
+  if (end < 0 || end - s !== 64) return undefined;
+  const id = cgroup.slice(s, end);
+  return HEX.test(id) ? id.slice(0, 12) : undefined;
+}
+
+/** The container a thread with these cgroups runs in, or undefined on the host. */
+export function containerFromCgroups(cgroups: readonly (readonly [string, string])[]): ContainerMatch | undefined {
+  for (const [runtime, prefix, suffix] of LAYOUTS) {
+    for (const [, path] of cgroups) {
+      const id = matchOne(path, prefix, suffix);
+      if (id) return { id, runtime: runtime === 'podman' || runtime === 'docker' ? runtime : 'cri' };
+    }
+  }
+  for (const [, path] of cgroups) {
+    for (const marker of ['/lxc/', '/lxc.payload/']) {
+      const p = path.indexOf(marker);
+      if (p >= 0) {
+        const s = p + marker.length;
+        const e = path.indexOf('/', s);
+        return { id: path.slice(s, e < 0 ? undefined : e), runtime: 'lxc' };
+      }
+    }
+  }
+  return undefined;
+}
+
+/** What a container event (or a runtime) told us about a container. */
+export interface ContainerInfo {
+  id: string;
+  type: number;
+  name: string;
+  image: string;
+  [key: string]: unknown;
+}
+
+/** Containers announced by container events, by id. */
+export class ContainerTable {
+  readonly map = new Map<string, ContainerInfo>();
+  add(c: ContainerInfo): void {
+    this.map.set(c.id, c);
+  }
+  get(id: string): ContainerInfo | undefined {
+    return this.map.get(id);
+  }
+}
