@@ -233,11 +233,13 @@ const execveExit: Parser = (c, insp) => {
       }
     }
   }
-  if ((type === PPME.SYSCALL_EXECVE_19_X || type === PPME.SYSCALL_EXECVEAT_X) && e.nparams > 17) t.vpgid = int(e, 17);
-  if (e.nparams > 18 && !isExecveOld(type)) t.loginuid = uint(e, 18);
-  if (e.nparams > 19 && !isExecveOld(type)) t.exeWritable = (uint(e, 19) & 1) !== 0;
-  if (e.nparams > 26) t.uid = uint(e, 26);
-  if (e.nparams > 29) t.gid = uint(e, 29);
+  // Parameters a current producer may leave empty are only applied when present.
+  const has = (i: number) => e.nparams > i && e.paramLength(i) > 0;
+  if ((type === PPME.SYSCALL_EXECVE_19_X || type === PPME.SYSCALL_EXECVEAT_X) && has(17)) t.vpgid = int(e, 17);
+  if (!isExecveOld(type) && has(18)) t.loginuid = uint(e, 18);
+  if (!isExecveOld(type) && has(19)) t.exeWritable = (uint(e, 19) & 1) !== 0;
+  if (has(26)) t.uid = uint(e, 26);
+  if (has(29)) t.gid = uint(e, 29);
   const keep = t.flags & (CL.PIPE_SRC | CL.PIPE_DST | CL.IS_MAIN_THREAD);
   const inverted = (t.flags & CL.CLONE_INVERTED) !== 0;
   t.flags = CL.ACTIVE | keep | CL.NAME_CHANGED | (inverted ? CL.CLONE_INVERTED : 0);
