@@ -53,7 +53,29 @@ interface CliOptions {
   timetype?: string;
 }
 
-export async function run(argv: readonly string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+/** Lines for stdout, encoded into one reused buffer: cheaper than building and converting large strings. */
+class LineSink {
+  #buf = Buffer.allocUnsafe(1 << 20);
+  #off = 0;
+  constructor(private readonly write: (b: Uint8Array) => void) {}
+  line(s: string): void {
+    if (this.#off + s.length * 3 + 1 > this.#buf.length) this.flush();
+    if (s.length * 3 + 1 > this.#buf.length) this.#buf = Buffer.allocUnsafe(s.length * 3 + 1);
+    this.#off += this.#buf.write(s, this.#off);
+    this.#buf[this.#off++] = 10;
+  }
+  flush(): void {
+    if (this.#off === 0) return;
+    this.write(Buffer.from(this.#buf.subarray(0, this.#off)));
+    this.#off = 0;
+  }
+}
+
+const defaultOut = (s: string): void => {
+  process.stdout.write(s);
+};
+
+export async function run(argv: readonly string[], out: (s: string) => void = defaultOut): Promise<number> {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   const program = new Command('scap-ts')
     .description('Read, filter and write Falco/sysdig .scap captures')
@@ -112,7 +134,7 @@ export async function run(argv: readonly string[], out: (s: string) => void = (s
   const limit = o.numevents ?? Infinity;
   let num = 0;
   let section: ScapSection | undefined;
-  let pending = '';
+  const sink = new LineSink(out === defaultOut ? (b) => process.stdout.write(b) : (b) => out(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('utf8')));
   const stop = () => void capture.close();
   process.once('SIGINT', stop);
   try {
@@ -133,20 +155,13 @@ export async function run(argv: readonly string[], out: (s: string) => void = (s
         summary?.add(e);
         if (o.quiet || !isPrintable(e, ctx)) continue;
         const line = formatter.format(e, ctx);
-        if (line !== null) pending += `${line}\n`;
-        if (pending.length > 65536) {
-          out(pending);
-          pending = '';
-        }
+        if (line !== null) sink.line(line);
       }
-      if (pending) {
-        out(pending);
-        pending = '';
-      }
+      sink.flush();
       await writer?.flush(false);
     }
   } finally {
-    if (pending) out(pending);
+    sink.flush();
     process.off('SIGINT', stop);
     await capture.close();
     await writer?.close();
@@ -159,6 +174,11 @@ export async function run(argv: readonly string[], out: (s: string) => void = (s
 
 const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
 if (isMain || process.argv[1]?.endsWith('/scap-ts')) {
+  // A reader that goes away (`| head`) ends the output quietly, as for other tools.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   run(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -16,24 +16,36 @@ function tz(): number {
 /** For tests: fix the time zone offset (seconds east of UTC); undefined goes back to the local one. */
 export function setTimeZoneOffset(seconds: number | undefined): void {
   zoneOffset = seconds;
+  lastSec = -1;
 }
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
+let lastSec = -1;
+let lastDate = false;
+let lastPrefix = '';
+
 /** libsinsp's ts_to_string: `HH:MM:SS.nnnnnnnnn` in local time, optionally with the date first. */
 export function tsToString(ts: bigint, date: boolean, ns: boolean): string {
   const sec = Number(ts / 1_000_000_000n);
-  const nsec = Number(ts % 1_000_000_000n);
-  const local = sec + tz();
-  const s = ((local % 86400) + 86400) % 86400;
-  let out = '';
-  if (date) {
-    const d = new Date((local - s) * 1000);
-    out = `${d.getUTCFullYear().toString().padStart(4, '0')}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} `;
+  let prefix: string;
+  if (sec === lastSec && date === lastDate) prefix = lastPrefix;
+  else {
+    const local = sec + tz();
+    const s = ((local % 86400) + 86400) % 86400;
+    prefix = '';
+    if (date) {
+      const d = new Date((local - s) * 1000);
+      prefix = `${d.getUTCFullYear().toString().padStart(4, '0')}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} `;
+    }
+    prefix += `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
+    lastSec = sec;
+    lastDate = date;
+    lastPrefix = prefix;
   }
-  out += `${pad(Math.floor(s / 3600))}:${pad(Math.floor((s % 3600) / 60))}:${pad(s % 60)}`;
-  if (ns) out += `.${pad(nsec, 9)}`;
-  return out;
+  if (!ns) return prefix;
+  const nsec = String(Number(ts % 1_000_000_000n));
+  return `${prefix}.${'000000000'.slice(nsec.length)}${nsec}`;
 }
 
 /** How evt.outputtime prints, sysdig's -t: h (default), a, r, d, D. */

@@ -63,19 +63,32 @@ function i64(b: Uint8Array, o: number): bigint {
   return BigInt.asIntN(64, n);
 }
 
-function le(b: Uint8Array, size: number): bigint {
-  let n = 0n;
-  for (let i = Math.min(size, b.length) - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]);
-  return n;
-}
 
 /**
  * printf of an integer with SET_NUMERIC_FORMAT's conversions: %#o, %d,
- * %09d, %X. `signedBits` is the width of the signed conversion the C code
- * applies (8/16-bit values are promoted to int, u32 goes through %d).
+ * %09d, %X. `bits` is the width of the C conversion (8/16-bit values are
+ * promoted to int, u32 goes through %d, u64 through PRId64).
  */
-function printfInt(raw: bigint, format: number, bits: number): string {
+function printfInt(raw: number | bigint, format: number, bits: number): string {
   const width = bits === 64 ? 64 : 32;
+  if (typeof raw === 'number') {
+    if (width === 32) {
+      switch (format) {
+        case PF.OCT: { const u = raw >>> 0; return u === 0 ? '0' : `0${u.toString(8)}`; }
+        case PF.HEX: return (raw >>> 0).toString(16).toUpperCase();
+        case PF._10_PADDED_DEC: break;
+        default: return String(raw | 0);
+      }
+    } else if (raw >= 0 || (format !== PF.OCT && format !== PF.HEX)) {
+      switch (format) {
+        case PF.OCT: return raw === 0 ? '0' : `0${raw.toString(8)}`;
+        case PF.HEX: return raw.toString(16).toUpperCase();
+        case PF._10_PADDED_DEC: break;
+        default: return String(raw);
+      }
+    }
+    raw = BigInt(raw);
+  }
   switch (format) {
     case PF.OCT: {
       const u = BigInt.asUintN(width, raw);
@@ -84,12 +97,27 @@ function printfInt(raw: bigint, format: number, bits: number): string {
     case PF.HEX:
       return BigInt.asUintN(width, raw).toString(16).toUpperCase();
     case PF._10_PADDED_DEC: {
-      const s = BigInt.asIntN(width, raw);
-      const a = (s < 0n ? -s : s).toString().padStart(s < 0n ? 8 : 9, '0');
-      return s < 0n ? `-${a}` : a;
+      const v = BigInt.asIntN(width, raw);
+      const a = (v < 0n ? -v : v).toString().padStart(v < 0n ? 8 : 9, '0');
+      return v < 0n ? `-${a}` : a;
     }
     default:
       return BigInt.asIntN(width, raw).toString();
+  }
+}
+
+/** An integer of `size` bytes at `off`: a number, or a bigint when a 64-bit value is beyond 2^53. */
+function readInt(v: DataView, off: number, size: number, signed: boolean): number | bigint {
+  switch (size) {
+    case 1: return signed ? v.getInt8(off) : v.getUint8(off);
+    case 2: return signed ? v.getInt16(off, true) : v.getUint16(off, true);
+    case 4: return signed ? v.getInt32(off, true) : v.getUint32(off, true);
+    default: {
+      const lo = v.getUint32(off, true);
+      const hi = signed ? v.getInt32(off + 4, true) : v.getUint32(off + 4, true);
+      if (hi >= -0x200000 && hi < 0x200000) return hi * 4294967296 + lo;
+      return signed ? v.getBigInt64(off, true) : v.getBigUint64(off, true);
+    }
   }
 }
 
@@ -215,7 +243,7 @@ function baseDir(evt: Event, p: ParamInfo, t: ThreadInfo): string {
   if (di >= evt.nparams) return cwd;
   const dp = paramInfo(evt.type, di);
   if (!dp || dp.type !== PT.FD || evt.paramLength(di) !== 8) return cwd;
-  const dirfd = Number(i64(evt.bytes, evt.paramOffset(di)));
+  const dirfd = Number(readInt(evt.view, evt.paramOffset(di), 8, true));
   if (dirfd === PPM_AT_FDCWD) return cwd;
   const fi = t.getFd(dirfd);
   // libsinsp would read /proc/<pid>/fd of the machine it runs on here; a replay has nothing to read.
@@ -229,67 +257,70 @@ function baseDir(evt: Event, p: ParamInfo, t: ThreadInfo): string {
 export function renderParam(evt: Event, ctx: EventContext | undefined, i: number, opts: RenderOptions = DEFAULT_RENDER): Rendered {
   const outer = paramInfo(evt.type, i);
   if (!outer) return { value: '', resolved: '' };
-  const off = evt.paramOffset(i);
-  let b = evt.bytes.subarray(off, off + evt.paramLength(i));
+  let poff = evt.paramOffset(i);
+  let len = evt.paramLength(i);
   let type = outer.type;
-  if (type === PT.DYN && typeof outer.info === 'string' && b.length !== 0) {
+  if (type === PT.DYN && typeof outer.info === 'string' && len !== 0) {
     const table = DYNAMIC_PARAMS[outer.info];
-    if (table && b[0] < table.length) {
-      type = table[b[0]][0];
-      b = b.subarray(1);
+    const idx = evt.bytes[poff];
+    if (table && idx < table.length) {
+      type = table[idx][0];
+      poff++;
+      len--;
     }
   }
-  const r = (value: string, resolved = ''): Rendered => ({ value, resolved });
   const fmt = outer.format;
-  const thread = () => ctx?.thread;
+  const view = evt.view;
+  // Integer types read straight from the view; the others get the bytes.
+  const b = INT_TYPES[type] ? EMPTY : evt.bytes.subarray(poff, poff + len);
   switch (type) {
     case PT.INT8: case PT.INT16: case PT.INT32: case PT.INT64: {
       const size = type === PT.INT8 ? 1 : type === PT.INT16 ? 2 : type === PT.INT32 ? 4 : 8;
-      if (b.length < size) return r('<NA>');
-      return r(printfInt(BigInt.asIntN(size * 8, le(b, size)), fmt, size * 8));
+      if (len < size) return rr('<NA>');
+      return rr(printfInt(readInt(view, poff, size, true), fmt, size * 8));
     }
     case PT.UINT8: case PT.UINT16: case PT.UINT32: case PT.UINT64: {
       const size = type === PT.UINT8 ? 1 : type === PT.UINT16 ? 2 : type === PT.UINT32 ? 4 : 8;
-      if (b.length < size) return r('<NA>');
-      return r(printfInt(le(b, size), fmt, size * 8));
+      if (len < size) return rr('<NA>');
+      return rr(printfInt(readInt(view, poff, size, false), fmt, size * 8));
     }
     case PT.FD: {
-      if (b.length < 8) return r('<NA>');
-      return renderFd(Number(i64(b, 0)), thread(), opts);
+      if (len < 8) return rr('<NA>');
+      return renderFd(Number(readInt(view, poff, 8, true)), ctx?.thread, opts);
     }
     case PT.PID: {
-      if (b.length < 8) return r('<NA>');
-      const pid = Number(i64(b, 0));
+      if (len < 8) return rr('<NA>');
+      const pid = Number(readInt(view, poff, 8, true));
       const t = ctx?.inspector.threads.getRef(pid, false);
-      return r(String(pid), t ? t.comm : '');
+      return rr(String(pid), t ? t.comm : '');
     }
     case PT.ERRNO: {
-      if (b.length < 8) return r('<NA>');
-      const v = Number(i64(b, 0));
-      return r(String(v), v < 0 ? (errnoName(-v) ?? '') : '');
+      if (len < 8) return rr('<NA>');
+      const v = Number(readInt(view, poff, 8, true));
+      return rr(String(v), v < 0 ? (errnoName(-v) ?? '') : '');
     }
     case PT.CHARBUF:
-      return r(readCString(b, 0, b.length));
+      return rr(readCString(b, 0, b.length));
     case PT.FSPATH: case PT.FSRELPATH: {
       const path = sanitize(readCString(b, 0, b.length));
-      const t = thread();
+      const t = ctx?.thread;
       let resolved = '';
       if (t && b.length > 0 && !path.startsWith('<NA>')) {
         const raw = readCString(b, 0, b.length);
         const c = concatenatePaths(baseDir(evt, outer, t), raw, b.length);
         if (c.relative) resolved = c.path;
       }
-      return r(path, resolved);
+      return rr(path, resolved);
     }
     case PT.BYTEBUF:
-      return r(bufferString(b, opts));
+      return rr(bufferString(b, opts));
     case PT.SOCKADDR:
-      return r(sockaddrToString(b));
+      return rr(sockaddrToString(b));
     case PT.SOCKTUPLE:
-      return r(socktupleToString(b));
+      return rr(socktupleToString(b));
     case PT.FDLIST: {
-      const t = thread();
-      if (!t || b.length < 2) return r('');
+      const t = ctx?.thread;
+      if (!t || b.length < 2) return rr('');
       const n = b[0] | (b[1] << 8);
       const parts: string[] = [];
       for (let j = 0, p = 2; j < n && p + 10 <= b.length; j++, p += 10) {
@@ -298,63 +329,71 @@ export function renderParam(evt: Event, ctx: EventContext | undefined, i: number
         const flags = (b[p + 8] | (b[p + 9] << 8)) << 16 >> 16;
         parts.push(`${BigInt.asUintN(64, fd)}:${fi ? fi.typechar : '?'}${(flags >>> 0).toString(16)}`);
       }
-      return r(parts.join(' '));
+      return rr(parts.join(' '));
     }
     case PT.SYSCALLID: {
-      if (b.length < 2) return r('<NA>');
+      if (b.length < 2) return rr('<NA>');
       const id = b[0] | (b[1] << 8);
-      return r(String(id), syscallName(id) ?? '');
+      return rr(String(id), syscallName(id) ?? '');
     }
     case PT.SIGTYPE: {
-      if (b.length < 1) return r('<NA>');
-      return r(String(b[0]), signalName(b[0]) ?? '');
+      if (b.length < 1) return rr('<NA>');
+      return rr(String(b[0]), signalName(b[0]) ?? '');
     }
     case PT.RELTIME: {
-      if (b.length < 8) return r('<NA>');
+      if (b.length < 8) return rr('<NA>');
       const v = BigInt.asUintN(64, i64(b, 0));
-      if (v === 0xffffffffffffffffn) return r('none');
-      return r(v.toString(), `${lg(Number(v) / 1e9)}s`);
+      if (v === 0xffffffffffffffffn) return rr('none');
+      return rr(v.toString(), `${lg(Number(v) / 1e9)}s`);
     }
     case PT.FLAGS8: case PT.FLAGS16: case PT.FLAGS32: {
       const size = type === PT.FLAGS8 ? 1 : type === PT.FLAGS16 ? 2 : 4;
-      if (b.length < size) return r('<NA>');
-      const v = Number(le(b, size));
+      if (len < size) return rr('<NA>');
+      const v = Number(readInt(view, poff, size, false));
       const table = typeof outer.info === 'string' ? FLAG_TABLES[outer.info] : undefined;
-      return r(String(v), flagsString(table, v));
+      return rr(String(v), flagsString(table, v));
     }
     case PT.MODE: {
-      if (b.length < 4) return r('<NA>');
+      if (b.length < 4) return rr('<NA>');
       const v = u32(b, 0);
       const table = typeof outer.info === 'string' ? FLAG_TABLES[outer.info] : undefined;
-      return r(printfInt(BigInt(v), fmt, 32), flagsString(table, v));
+      return rr(printfInt(v, fmt, 32), flagsString(table, v));
     }
     case PT.ABSTIME:
       // 0.29 had no rendering for absolute times.
-      return r('INVALID DYNAMIC PARAMETER');
+      return rr('INVALID DYNAMIC PARAMETER');
     case PT.DYN:
-      return r('INVALID DYNAMIC PARAMETER');
+      return rr('INVALID DYNAMIC PARAMETER');
     case PT.UID: case PT.GID: {
-      if (b.length < 4) return r('<NA>');
+      if (b.length < 4) return rr('<NA>');
       const v = u32(b, 0);
-      if (v === 0xffffffff) return r('-1', '<NONE>');
+      if (v === 0xffffffff) return rr('-1', '<NONE>');
       const users = ctx?.inspector.users;
       const name = type === PT.UID ? users?.user(v)?.name : users?.group(v)?.name;
-      return r(String(v | 0), name !== undefined ? sanitize(name) : '<NA>');
+      return rr(String(v | 0), name !== undefined ? sanitize(name) : '<NA>');
     }
     case PT.SIGSET: {
-      if (b.length < 4) return r('<NA>');
+      if (b.length < 4) return rr('<NA>');
       const v = u32(b, 0);
       const names: string[] = [];
       for (let sig = 0; sig < 32; sig++) if ((v >>> sig) & 1) { const s = signalName(sig + 1); if (s) names.push(s); }
-      return r(names.join(' '));
+      return rr(names.join(' '));
     }
     default: {
       // Types sysdig 0.29 did not know: the current rendering.
       const v = evt.param(i);
       const x = renderValue(outer, v, type);
-      return r(x.value, x.resolved);
+      return rr(x.value, x.resolved);
     }
   }
+}
+
+const EMPTY = new Uint8Array(0);
+const INT_TYPES: boolean[] = [];
+for (const t of [PT.INT8, PT.INT16, PT.INT32, PT.INT64, PT.UINT8, PT.UINT16, PT.UINT32, PT.UINT64, PT.FD, PT.PID, PT.ERRNO, PT.FLAGS8, PT.FLAGS16, PT.FLAGS32]) INT_TYPES[t] = true;
+
+function rr(value: string, resolved = ''): Rendered {
+  return { value, resolved };
 }
 
 /** printf's %lg. */

@@ -80,6 +80,15 @@ export function valueText(v: unknown, type: FieldType, format: PrintFormat): str
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
   if (typeof v !== 'number' && typeof v !== 'bigint') return String(v);
+  if (typeof v === 'number' && (format === 'dec' || format === 'id' || format === 'na') && Number.isSafeInteger(v)) {
+    switch (type) {
+      case 'int8': case 'int16': case 'int32': return String(v | 0);
+      case 'uint8': case 'uint16': case 'uint32': case 'port': return String(v >>> 0);
+      case 'int64': return String(v);
+      case 'uint64': case 'reltime': case 'abstime': if (v >= 0) return String(v); break;
+      default: break;
+    }
+  }
   const n = typeof v === 'bigint' ? v : BigInt(Math.trunc(v));
   switch (type) {
     case 'int8': case 'int16': case 'int32': {

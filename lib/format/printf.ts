@@ -8,7 +8,7 @@
 import type { Event } from '../events/event.js';
 import { fields as defaultRegistry } from '../fields/index.js';
 import { ANY_JSON, DEFAULT_RENDER, type RenderOptions } from '../fields/params.js';
-import type { FieldDef, FieldRegistry, JsonValue } from '../fields/registry.js';
+import { valueText, type FieldDef, type FieldRegistry, type JsonValue } from '../fields/registry.js';
 import type { EventContext } from '../state/context.js';
 import { jsonText } from './json.js';
 
@@ -33,6 +33,9 @@ export class EventFormatter {
   readonly requireAllValues: boolean;
   readonly json: boolean;
   readonly render: RenderOptions;
+  /** The tokens compiled: raw text, or a function giving the field's text (null: no value), with its width. */
+  readonly #pieces: Array<string | ((e: Event, c: EventContext | undefined) => string | null)> = [];
+  readonly #widths: number[] = [];
 
   constructor(format: string, options: FormatterOptions = {}) {
     const registry = options.registry ?? defaultRegistry;
@@ -73,6 +76,25 @@ export class EventFormatter {
     }
     if (last < f.length) tokens.push({ text: f.slice(last) });
     this.tokens = tokens;
+    for (const t of tokens) {
+      if ('text' in t) {
+        this.#pieces.push(t.text);
+        this.#widths.push(0);
+        continue;
+      }
+      const spec = t.def.spec;
+      const ex = spec.extract;
+      const arg = t.def.arg;
+      const { type, format: pf } = t.def;
+      const toText = spec.toText;
+      const render = this.render;
+      this.#pieces.push((e, c) => {
+        const v = ex(e, c, arg, render);
+        if (v === null || v === undefined) return null;
+        return toText ? toText(v, e, c, render) : valueText(v, type, pf);
+      });
+      this.#widths.push(t.width);
+    }
   }
 
   /** The event's line (or JSON object), or null when a required value is missing. */
@@ -82,17 +104,20 @@ export class EventFormatter {
 
   #text(evt: Event, ctx: EventContext | undefined): string | null {
     let out = '';
-    for (const t of this.tokens) {
-      if ('text' in t) {
-        out += t.text;
+    const pieces = this.#pieces;
+    for (let i = 0; i < pieces.length; i++) {
+      const p = pieces[i];
+      if (typeof p === 'string') {
+        out += p;
         continue;
       }
-      let s = t.def.text(evt, ctx, this.render);
+      let s = p(evt, ctx);
       if (s === null) {
         if (this.requireAllValues) return null;
         s = '<NA>';
       }
-      if (t.width !== 0) s = s.length >= t.width ? s.slice(0, t.width) : s.padEnd(t.width, ' ');
+      const w = this.#widths[i];
+      if (w !== 0) s = s.length >= w ? s.slice(0, w) : s.padEnd(w, ' ');
       out += s;
     }
     return out;

@@ -70,10 +70,15 @@ param(PPME.SYSCALL_SETPGID_X, 0, P('res', PT.PID, PF.DEC));
 
 /** Parameter `i` of an event type, as 0.29 described it where that differs. */
 export function paramInfo(type: number, i: number): ParamInfo | undefined {
-  const o = PARAM_OVERRIDES.get(key(type, i));
-  if (o) return o;
-  return type < EVENT_INFO.length ? EVENT_INFO[type].params[i] : undefined;
+  if (type >= EVENT_INFO.length) return undefined;
+  let t = COMPAT_PARAMS[type];
+  if (!t) {
+    t = EVENT_INFO[type].params.map((p, j) => PARAM_OVERRIDES.get(key(type, j)) ?? p);
+    COMPAT_PARAMS[type] = t;
+  }
+  return t[i];
 }
+const COMPAT_PARAMS: Array<ParamInfo[] | undefined> = [];
 
 /** Where an exit event carries its fd (current generation, exit-only events); -1 when it has none. */
 export function exitFdLocation(type: number): number {

@@ -232,11 +232,11 @@ export class FdTable {
    * keeps the old entry aside, as libsinsp does, so the close exit does not
    * destroy the new one.
    */
-  add(fd: number, info: FdInfo): FdInfo | undefined {
+  add(fd: number, info: FdInfo, adopt = false): FdInfo | undefined {
     const old = this.map.get(fd);
     if (!old) {
       if (this.map.size >= this.limits.maxFds) return undefined;
-      const e = info.clone();
+      const e = adopt ? info : info.clone();
       e.num = fd;
       this.map.set(fd, e);
       return e;
@@ -247,7 +247,7 @@ export class FdTable {
       kept.num = CANCELED_FD;
       this.map.set(CANCELED_FD, kept);
     }
-    const e = info.clone();
+    const e = adopt ? info : info.clone();
     e.num = fd;
     this.map.set(fd, e);
     return e;

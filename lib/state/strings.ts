@@ -38,6 +38,8 @@ function byteLength(s: string): number {
  * libsinsp counts it. Returns the path and whether path2 was relative.
  */
 export function concatenatePaths(path1: string, path2: string, len2 = byteLength(path2) + 1): { path: string; relative: boolean } {
+  const fast = fastPath(path1, path2, len2);
+  if (fast) return fast;
   const p1 = utf8.encode(path1);
   if (MAX_PATH_SIZE < p1.length + len2 + 1) return { path: '/PATH_TOO_LONG', relative: false };
   const p2 = utf8.encode(path2);
@@ -45,6 +47,18 @@ export function concatenatePaths(path1: string, path2: string, len2 = byteLength
   const out: number[] = relative ? Array.from(p1) : [];
   copySanitizedPath(out, out.length, p2);
   return { path: decodeBytes(out), relative };
+}
+
+/** Plain absolute paths (printable ASCII, no '.', '//' or trailing '/') need no work. */
+function fastPath(path1: string, path2: string, len2: number): { path: string; relative: boolean } | undefined {
+  const n = path2.length;
+  if (n < 2 || path2.charCodeAt(0) !== 0x2f || path2.charCodeAt(n - 1) === 0x2f || MAX_PATH_SIZE < path1.length + len2 + 1) return undefined;
+  for (let i = 0; i < n; i++) {
+    const c = path2.charCodeAt(i);
+    if (c < 0x20 || c >= 0x7f || c === 0x2e || (c === 0x2f && path2.charCodeAt(i + 1) === 0x2f)) return undefined;
+  }
+  for (let i = 0; i < path1.length; i++) if (path1.charCodeAt(i) >= 0x80) return undefined;
+  return { path: path2, relative: false };
 }
 
 function decodeBytes(b: number[]): string {

@@ -98,10 +98,11 @@ export class ThreadInfo implements ThreadView {
     return this.fdTable()?.find(fd);
   }
 
-  addFd(fd: number, info: FdInfo): FdInfo | undefined {
+  /** Stores `info` as `fd` (a copy, unless `adopt`: the caller hands over an entry it will not touch again). */
+  addFd(fd: number, info: FdInfo, adopt = false): FdInfo | undefined {
     const t = this.fdTable();
     if (!t) return undefined;
-    const r = t.add(fd, info);
+    const r = t.add(fd, info, adopt);
     this.lastEventFd = fd;
     return r;
   }

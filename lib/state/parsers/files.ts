@@ -105,7 +105,7 @@ const openExit: Parser = (c, insp) => {
     fi.dev = dev;
     fi.name = fullpath;
     fi.flags |= FDF.IS_NOT_TRACER_FD;
-    c.fdinfo = t.addFd(fd, fi);
+    c.fdinfo = t.addFd(fd, fi, true);
     if (c.fdinfo && c.fdinfo.name.includes('/dev/log')) c.fdinfo.syslog = true;
   }
 };
@@ -170,7 +170,7 @@ function addPipe(c: EventContext, fd: number, ino: bigint): void {
   const fi = new FdInfo();
   fi.type = FD_TYPE.FIFO;
   fi.ino = ino;
-  c.fdinfo = c.tinfo.addFd(fd, fi);
+  c.fdinfo = c.tinfo.addFd(fd, fi, true);
 }
 
 const pipeExit: Parser = (c) => {
@@ -190,7 +190,7 @@ function simpleFd(kind: number): Parser {
     if (fd < 0) return;
     const fi = new FdInfo();
     fi.type = kind;
-    c.fdinfo = t.addFd(fd, fi);
+    c.fdinfo = t.addFd(fd, fi, true);
   };
 }
 
@@ -202,7 +202,7 @@ const memfdExit: Parser = (c) => {
   const fi = new FdInfo();
   fi.type = FD_TYPE.MEMFD;
   fi.name = str(c.evt, 1);
-  c.fdinfo = t.addFd(fd, fi);
+  c.fdinfo = t.addFd(fd, fi, true);
 };
 
 export const FILE_PARSERS: Array<[number[], Parser]> = [

@@ -45,7 +45,7 @@ export function addSocket(c: EventContext, fd: number, domain: number, type: num
     fi.type = FD_TYPE.NETLINK;
   }
   if (fi.type === FD_TYPE.UNKNOWN) return;
-  c.fdinfo = t.addFd(fd, fi);
+  c.fdinfo = t.addFd(fd, fi, true);
 }
 
 /** libsinsp's sockinfo_to_str, for IPv4 and IPv6 sockets. */
@@ -393,7 +393,7 @@ const acceptExit: Parser = (c) => {
   fi.flags = 0;
   fi.setRoleServer();
   fi.setSocketConnected();
-  c.fdinfo = t.addFd(fd, fi);
+  c.fdinfo = t.addFd(fd, fi, true);
 };
 
 const socketpairExit: Parser = (c) => {
