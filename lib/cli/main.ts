@@ -154,6 +154,8 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
         if (ctx.filteredOut || ctx.preamble) continue;
         summary?.add(e);
         if (o.quiet || !isPrintable(e, ctx)) continue;
+        // Like sysdig, a live capture leaves out the capturing process itself.
+        if (live && ctx.tinfo?.pid === process.pid) continue;
         const line = formatter.format(e, ctx);
         if (line !== null) sink.line(line);
       }

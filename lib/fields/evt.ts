@@ -173,7 +173,7 @@ export const EVT_FIELDS: FieldSpec[] = [
       if (arg === undefined) return null;
       const i = paramIndexByName(e, arg);
       if (i < 0) return null;
-      const p = paramInfo(e.type, i);
+      const p = paramInfo(e.type, i, e.nparams);
       if (p && (p.type === PT.ERRNO || p.type === PT.FD || p.type === PT.PID || p.type === PT.INT64)) return i64At(e, i) ?? null;
       const v = e.param(i);
       return v instanceof Uint8Array || typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint' ? v : v === null ? null : JSON.stringify(v);

@@ -241,7 +241,7 @@ function baseDir(evt: Event, p: ParamInfo, t: ThreadInfo): string {
   if (p.type !== PT.FSRELPATH || typeof p.info !== 'number') return cwd;
   const di = p.info;
   if (di >= evt.nparams) return cwd;
-  const dp = paramInfo(evt.type, di);
+  const dp = paramInfo(evt.type, di, evt.nparams);
   if (!dp || dp.type !== PT.FD || evt.paramLength(di) !== 8) return cwd;
   const dirfd = Number(readInt(evt.view, evt.paramOffset(di), 8, true));
   if (dirfd === PPM_AT_FDCWD) return cwd;
@@ -255,7 +255,7 @@ function baseDir(evt: Event, p: ParamInfo, t: ThreadInfo): string {
 
 /** Parameter `i` of `evt` as sysdig 0.29 renders it, with the event's state. */
 export function renderParam(evt: Event, ctx: EventContext | undefined, i: number, opts: RenderOptions = DEFAULT_RENDER): Rendered {
-  const outer = paramInfo(evt.type, i);
+  const outer = paramInfo(evt.type, i, evt.nparams);
   if (!outer) return { value: '', resolved: '' };
   let poff = evt.paramOffset(i);
   let len = evt.paramLength(i);
@@ -359,9 +359,6 @@ export function renderParam(evt: Event, ctx: EventContext | undefined, i: number
       const table = typeof outer.info === 'string' ? FLAG_TABLES[outer.info] : undefined;
       return rr(printfInt(v, fmt, 32), flagsString(table, v));
     }
-    case PT.ABSTIME:
-      // 0.29 had no rendering for absolute times.
-      return rr('INVALID DYNAMIC PARAMETER');
     case PT.DYN:
       return rr('INVALID DYNAMIC PARAMETER');
     case PT.UID: case PT.GID: {
@@ -412,7 +409,7 @@ function lg(x: number): string {
 
 /** Name of parameter i as sysdig 0.29 called it. */
 export function paramName(evt: Event, i: number): string {
-  return paramInfo(evt.type, i)?.name ?? `param${i}`;
+  return paramInfo(evt.type, i, evt.nparams)?.name ?? `param${i}`;
 }
 
 /** evt.args: `name=value(resolved) ` for every parameter; empty for generic syscalls. */

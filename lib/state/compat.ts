@@ -30,6 +30,8 @@ export function eventFlags(type: number): number {
 }
 
 const P = (name: string, type: number, format: number, info?: string): ParamInfo => ({ name, type, format, info });
+/** Event types whose overrides hold only for events with at most 0.29's number of parameters. */
+const MAX_PARAMS_029 = new Map<number, number>();
 const PARAM_OVERRIDES = new Map<number, ParamInfo>();
 const key = (code: number, i: number) => code * 64 + i;
 function param(code: number, i: number, p: ParamInfo): void {
@@ -59,8 +61,10 @@ param(PPME.SYSCALL_INOTIFY_INIT_E, 0, P('flags', PT.FLAGS8, PF.HEX));
 // mmap's res became ERRNO (so errors print their name); 0.29 printed the address in hex (res=7FAD48782000).
 param(PPME.SYSCALL_MMAP_X, 0, P('res', PT.UINT64, PF.HEX));
 param(PPME.SYSCALL_MMAP2_X, 0, P('res', PT.UINT64, PF.HEX));
-// execve: 0.29 called param 17 pgid, and printed loginuid as a plain int (no user name).
+// execve: 0.29 called param 17 pgid, and printed loginuid as a plain int (no user name). Only for events
+// of 0.29's size: current ones carry a vpgid and a pgid, and a loginuid that names a user.
 for (const c of [PPME.SYSCALL_EXECVE_19_X, PPME.SYSCALL_EXECVEAT_X]) {
+  MAX_PARAMS_029.set(c, 20);
   param(c, 16, P('tty', PT.INT32, PF.DEC));
   param(c, 17, P('pgid', PT.PID, PF.DEC));
   param(c, 18, P('loginuid', PT.INT32, PF.DEC));
@@ -69,8 +73,10 @@ for (const c of [PPME.SYSCALL_EXECVE_19_X, PPME.SYSCALL_EXECVEAT_X]) {
 param(PPME.SYSCALL_SETPGID_X, 0, P('res', PT.PID, PF.DEC));
 
 /** Parameter `i` of an event type, as 0.29 described it where that differs. */
-export function paramInfo(type: number, i: number): ParamInfo | undefined {
+export function paramInfo(type: number, i: number, nparams = 0): ParamInfo | undefined {
   if (type >= EVENT_INFO.length) return undefined;
+  const max = MAX_PARAMS_029.get(type);
+  if (max !== undefined && nparams > max) return EVENT_INFO[type].params[i];
   let t = COMPAT_PARAMS[type];
   if (!t) {
     t = EVENT_INFO[type].params.map((p, j) => PARAM_OVERRIDES.get(key(type, j)) ?? p);
