@@ -22,12 +22,16 @@ override(PPME.SOCKET_RECVMMSG_X, 0, EF.USES_FD | EF.MODIFIES_STATE | EF.READS_FR
 // fstat64's exit was flagged EF_USES_FD in 0.29.
 override(PPME.SYSCALL_FSTAT64_X, EF.USES_FD, 0);
 
+/** Flags of every event type, with 0.29's where they differ. */
+const FLAGS = Uint32Array.from(EVENT_INFO, (info, code) => FLAG_OVERRIDES.get(code) ?? info.flags);
+
 /** Flags of an event type, with 0.29's where they differ. */
 export function eventFlags(type: number): number {
-  const o = FLAG_OVERRIDES.get(type);
-  if (o !== undefined) return o;
-  return type < EVENT_INFO.length ? EVENT_INFO[type].flags : 0;
+  return type < FLAGS.length ? FLAGS[type] : 0;
 }
+
+/** Event types whose first parameter is the return value (named res or fd): libsinsp's error detection. */
+export const RETURNS_IN_PARAM0: Uint8Array = Uint8Array.from(EVENT_INFO, (info) => (info.params[0]?.name === 'res' || info.params[0]?.name === 'fd' ? 1 : 0));
 
 const P = (name: string, type: number, format: number, info?: string): ParamInfo => ({ name, type, format, info });
 /** Event types whose overrides hold only for events with at most 0.29's number of parameters. */
@@ -88,6 +92,10 @@ const COMPAT_PARAMS: Array<ParamInfo[] | undefined> = [];
 
 /** Where an exit event carries its fd (current generation, exit-only events); -1 when it has none. */
 export function exitFdLocation(type: number): number {
+  return type < EXIT_FD.length ? EXIT_FD[type] : -1;
+}
+
+function exitFdLocationOf(type: number): number {
   switch (type) {
     case PPME.SYSCALL_SETNS_X: case PPME.SOCKET_LISTEN_X: case PPME.SOCKET_SHUTDOWN_X: case PPME.SYSCALL_FCHDIR_X:
     case PPME.SYSCALL_LSEEK_X: case PPME.SYSCALL_LLSEEK_X: case PPME.SYSCALL_IOCTL_3_X: case PPME.SYSCALL_FSTAT_X:
@@ -125,3 +133,5 @@ const SYSCALL_NAMES_029 = new Map<number, string>([
 export function syscallName029(code: number): string {
   return SYSCALL_NAMES_029.get(code) ?? currentSyscallName(code) ?? '<unknown>';
 }
+
+const EXIT_FD = Int8Array.from(EVENT_INFO, (_info, code) => exitFdLocationOf(code));

@@ -14,7 +14,7 @@ import { EC, EF, PPME } from '../events/schema.generated.js';
 import { eventInfo } from '../events/table.js';
 import { FD_TYPE, type FdRecord, type InterfaceRecord, type ThreadRecord } from '../scapfile/metadata.js';
 import type { SectionMetadata } from '../scapfile/writer.js';
-import { eventFlags, exitFdLocation } from './compat.js';
+import { RETURNS_IN_PARAM0, eventFlags, exitFdLocation } from './compat.js';
 import { ContainerTable, containerFromCgroups } from './containers.js';
 import { EventContext, type FieldResolver } from './context.js';
 import { CANCELED_FD, FDF, FdInfo, L4, SockInfo, ipv4Endpoint, ipv6Endpoint, isIpv4MappedIpv6 } from './fds.js';
@@ -31,8 +31,14 @@ export const CLONE_STALE_TIME_NS = 2_000_000_000n;
 export interface InspectorOptions {
   /** Live capture: unknown threads can be read from /proc (through `lookupThread`), exited ones are purged. */
   live?: boolean;
-  /** Most threads kept (default 131072, libsinsp's). New threads beyond it are dropped and counted. */
+  /** Most threads kept (default 131072, libsinsp's). */
   maxThreads?: number;
+  /**
+   * A full table evicts its least recently used threads (true, the default
+   * for live captures) or drops new ones as libsinsp does (false, the
+   * default for files). Both are counted in stats().
+   */
+  evictThreads?: boolean;
   /** Most fds per process (default 4096, libsinsp's). */
   maxFds?: number;
   /** Reads a thread the table does not know from the OS (live captures), with its fds when it can. */
@@ -54,6 +60,8 @@ export interface InspectorStats {
   fds: number;
   /** Threads not added because the table was full. */
   threadDrops: number;
+  /** Threads evicted to make room (evictThreads). */
+  threadEvictions: number;
   /** Threads removed by the live purge (missed exits). */
   threadsPurged: number;
 }
@@ -94,7 +102,7 @@ export class Inspector {
     this.fieldResolver = Inspector.defaultFieldResolver;
     this.nevts = options.eventsBefore ?? 0;
     this.live = options.live ?? false;
-    this.threads = new ThreadTable({ maxThreads: options.maxThreads, maxFds: options.maxFds });
+    this.threads = new ThreadTable({ maxThreads: options.maxThreads, maxFds: options.maxFds, evict: options.evictThreads ?? this.live });
     this.users = new UserTable(metadata.users, metadata.groups);
     this.interfaces = new Interfaces(metadata.interfaces ?? []);
     this.#threadTimeoutNs = options.threadTimeoutNs ?? 1_200_000_000_000n;
@@ -366,12 +374,9 @@ export class Inspector {
       t.lastEventFd = -1;
     }
     const n = evt.nparams;
-    if (n !== 0) {
-      const p0 = eventInfo(type)?.params[0]?.name;
-      if ((p0 === 'res' || p0 === 'fd') && evt.paramLength(0) === 8) {
-        const res = int(evt, 0);
-        if (res < 0) c.errorcode = -res;
-      }
+    if (n !== 0 && RETURNS_IN_PARAM0[type] === 1 && evt.paramLength(0) === 8) {
+      const res = int(evt, 0);
+      if (res < 0) c.errorcode = -res;
     }
     if (flags & EF.USES_FD) {
       if (type === PPME.SYSCALL_COPY_FILE_RANGE_X && n > 1) t.lastEventFd = int(evt, 1);
@@ -431,7 +436,7 @@ export class Inspector {
   stats(): InspectorStats {
     let fds = 0;
     for (const t of this.threads.map.values()) fds += t.fdtable.size;
-    return { events: this.nevts, threads: this.threads.size, fds, threadDrops: this.threads.drops, threadsPurged: this.threadsPurged };
+    return { events: this.nevts, threads: this.threads.size, fds, threadDrops: this.threads.drops, threadEvictions: this.threads.evictions, threadsPurged: this.threadsPurged };
   }
 
   /** Category of an event as sysdig uses it to leave internal events out of its output. */
@@ -441,7 +446,13 @@ export class Inspector {
   }
 }
 
+const CLONE_EXIT: boolean[] = [];
+
 export function isCloneExit(type: number): boolean {
+  return CLONE_EXIT[type] === true;
+}
+
+function cloneExitOf(type: number): boolean {
   switch (type) {
     case PPME.SYSCALL_CLONE_11_X: case PPME.SYSCALL_CLONE_16_X: case PPME.SYSCALL_CLONE_17_X: case PPME.SYSCALL_CLONE_20_X:
     case PPME.SYSCALL_FORK_X: case PPME.SYSCALL_FORK_17_X: case PPME.SYSCALL_FORK_20_X: case PPME.SYSCALL_VFORK_X:
@@ -490,3 +501,5 @@ export function rawParam(evt: Event, i: number): Uint8Array | null {
 }
 
 export { SockInfo };
+
+for (let t = 0; t < 1024; t++) if (cloneExitOf(t)) CLONE_EXIT[t] = true;

@@ -122,10 +122,17 @@ export class ThreadInfo implements ThreadView {
 }
 
 export interface ThreadTableLimits {
-  /** Most threads kept (libsinsp's default: 131072); beyond it new threads are dropped and counted. */
+  /** Most threads kept (libsinsp's default: 131072). */
   maxThreads: number;
-  /** Most fds per process (libsinsp's default: 4096). */
+  /** Most fds per process (libsinsp's default: 4096); beyond it new fds are not tracked. */
   maxFds: number;
+  /**
+   * What happens to a new thread when the table is full: false (libsinsp's
+   * way, the default for files) drops it; true (the default for live
+   * captures) first evicts the least recently used threads that no other
+   * thread depends on. Both are counted (`drops`, `evictions`).
+   */
+  evict: boolean;
 }
 
 /** A way to learn about a thread the table has not seen (live captures read /proc). */
@@ -136,14 +143,24 @@ export class ThreadTable {
   readonly limits: ThreadTableLimits;
   /** Threads not added because the table was full. */
   drops = 0;
-  /** Threads removed to respect the cap or by a purge. */
+  /** Threads removed to make room for new ones. */
   evictions = 0;
   lookupOs: ThreadLookup | undefined;
   /** Timestamp used for access bookkeeping. */
   now = 0n;
 
   constructor(limits: Partial<ThreadTableLimits> = {}) {
-    this.limits = { maxThreads: limits.maxThreads ?? 131072, maxFds: limits.maxFds ?? 4096 };
+    this.limits = { maxThreads: limits.maxThreads ?? 131072, maxFds: limits.maxFds ?? 4096, evict: limits.evict ?? false };
+  }
+
+  /** Makes room by removing the least recently used ~1/64 of the table (threads others depend on stay). */
+  #evict(): void {
+    const n = Math.max(1, this.limits.maxThreads >> 6);
+    const candidates = [...this.map.values()].filter((t) => t.nchilds === 0);
+    candidates.sort((a, b) => (a.lastAccessTs < b.lastAccessTs ? -1 : a.lastAccessTs > b.lastAccessTs ? 1 : 0));
+    for (let i = 0; i < n && i < candidates.length; i++) {
+      if (this.remove(candidates[i].tid, false)) this.evictions++;
+    }
   }
 
   get size(): number {
@@ -167,7 +184,9 @@ export class ThreadTable {
    */
   getRef(tid: number, create: boolean, _lookupOnly = false): ThreadInfo | undefined {
     const t = this.find(tid);
-    if (t || !create || this.map.size >= this.limits.maxThreads) return t;
+    if (t || !create) return t;
+    if (this.map.size >= this.limits.maxThreads && this.limits.evict) this.#evict();
+    if (this.map.size >= this.limits.maxThreads) return undefined;
     let n = this.lookupOs?.(tid);
     if (!n) {
       n = this.newThread();
@@ -188,6 +207,7 @@ export class ThreadTable {
 
   /** Adds a thread; false (and a drop counted) when the table is full. */
   add(t: ThreadInfo, fromProcList: boolean): boolean {
+    if (this.map.size >= this.limits.maxThreads && this.limits.evict && !this.map.has(t.tid)) this.#evict();
     if (this.map.size >= this.limits.maxThreads) {
       this.drops++;
       return false;

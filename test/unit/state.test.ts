@@ -169,7 +169,20 @@ describe('ThreadTable', () => {
     expect(e.fd).toBeUndefined();
   });
 
-  it('caps the table: threads beyond the limit are dropped and counted', () => {
+  it('caps the table with eviction: the least recently used threads make room, counted', () => {
+    const s = new Sim([thread(100), thread(200), thread(300)], new Map(), { maxThreads: 4, evictThreads: true });
+    s.ev(PPME.SYSCALL_GETUID_E, 200, {});
+    s.ev(PPME.SYSCALL_GETUID_E, 100, {});
+    s.ev(PPME.SYSCALL_CLONE_20_X, 100, cloneX(101));
+    s.ev(PPME.SYSCALL_CLONE_20_X, 100, cloneX(102));
+    expect(s.insp.threads.size).toBe(4);
+    expect(s.t(300)).toBeUndefined();
+    expect(s.t(102)).toBeDefined();
+    expect(s.insp.stats().threadEvictions).toBeGreaterThan(0);
+    expect(s.insp.stats().threadDrops).toBe(0);
+  });
+
+  it('caps the table: threads beyond the limit are dropped and counted (libsinsp)', () => {
     const s = new Sim([thread(100)], new Map(), { maxThreads: 3 });
     s.ev(PPME.SYSCALL_CLONE_20_X, 100, cloneX(101));
     s.ev(PPME.SYSCALL_CLONE_20_X, 100, cloneX(102));
