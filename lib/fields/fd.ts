@@ -88,16 +88,27 @@ function typecharFromCreator(type: number): string {
   }
 }
 
-/** libsinsp's is_ipv4addr_in_local_machine (container addresses come from container events). */
+/** A container's IPv4 address from its container event ('' when unknown). */
+function containerIp(info: { readonly [k: string]: unknown } | undefined): string {
+  return info && typeof info.ip === 'string' ? info.ip : '';
+}
+
+/** libsinsp's is_ipv4addr_in_local_machine: the container's address (0.0.0.0 when unknown) or an interface's. */
 function isIpv4Local(c: EventContext, b: Uint8Array, off: number): boolean {
   const ip = ipv4(b, off);
   const t = c.thread;
   if (t?.containerId) {
     const info = c.inspector.containers.get(t.containerId);
-    if (info && typeof info.ip === 'string' && info.ip === ip) return true;
-    if (info && !info.ip) for (const k of c.inspector.containers.map.values()) if (k.ip === ip) return true;
+    if (info) {
+      const own = containerIp(info);
+      if (own !== '' && own !== '0.0.0.0') {
+        if (own === ip) return true;
+      } else {
+        for (const k of c.inspector.containers.map.values()) if ((containerIp(k) || '0.0.0.0') === ip) return true;
+      }
+    }
   }
-  return c.inspector.interfaces.v4.some((i) => ipv4(Uint8Array.of(i.addr >>> 24, (i.addr >>> 16) & 255, (i.addr >>> 8) & 255, i.addr & 255), 0) === ip);
+  return c.inspector.interfaces.v4.some((i) => `${i.addr >>> 24}.${(i.addr >>> 16) & 255}.${(i.addr >>> 8) & 255}.${i.addr & 255}` === ip);
 }
 
 function isSock(fi: FdInfo): boolean {

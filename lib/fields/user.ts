@@ -23,11 +23,11 @@ export const USER_FIELDS: FieldSpec[] = [
       const t = c?.thread;
       if (!t || !c) return null;
       if (!t.containerId) return 'host';
-      return c.inspector.containers.get(t.containerId)?.name ?? null;
+      return c.inspector.containers.get(t.containerId)?.name || null;
     },
   },
   {
     name: 'container.image', type: 'string', desc: 'container image',
-    extract: (_e, c) => { const t = c?.thread; if (!t || !c || !t.containerId) return null; return c.inspector.containers.get(t.containerId)?.image ?? null; },
+    extract: (_e, c) => { const t = c?.thread; if (!t || !c || !t.containerId) return null; return c.inspector.containers.get(t.containerId)?.image || null; },
   },
 ];

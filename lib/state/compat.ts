@@ -73,6 +73,9 @@ for (const c of [PPME.SYSCALL_EXECVE_19_X, PPME.SYSCALL_EXECVEAT_X]) {
   param(c, 17, P('pgid', PT.PID, PF.DEC));
   param(c, 18, P('loginuid', PT.INT32, PF.DEC));
 }
+// These enter events lost the index of their dirfd: 0.29 resolved the path against it.
+param(PPME.SYSCALL_OPENAT_2_E, 1, { name: 'name', type: PT.FSRELPATH, format: PF.NA, info: 0 });
+param(PPME.SYSCALL_EXECVEAT_E, 1, { name: 'pathname', type: PT.FSRELPATH, format: PF.NA, info: 0 });
 // setpgid's res was a PID (no errno name) in 0.29.
 param(PPME.SYSCALL_SETPGID_X, 0, P('res', PT.PID, PF.DEC));
 

@@ -25,6 +25,9 @@ import { parseCgroups } from './strings.js';
 import { CL, ThreadInfo, ThreadTable, setCwd, type ThreadLookup } from './threads.js';
 import { UserTable } from './users.js';
 
+/** libsinsp's container type codes for the runtimes cgroups reveal. */
+const CONTAINER_TYPE = { docker: 0, lxc: 1, cri: 7, podman: 11 } as const;
+
 /** A thread entry older than this when clone() returns in the child belongs to an exited thread whose exit was missed (libsinsp's value). */
 export const CLONE_STALE_TIME_NS = 2_000_000_000n;
 
@@ -276,9 +279,16 @@ export class Inspector {
     }
   }
 
-  /** Sets the thread's container id from its cgroups ('' on the host). */
+  /**
+   * Sets the thread's container id from its cgroups ('' on the host). A
+   * container seen for the first time gets an entry with what the cgroups
+   * tell (id and runtime), as libsinsp records it when it cannot ask the
+   * runtime; container events fill in the rest.
+   */
   resolveContainer(t: ThreadInfo): void {
-    t.containerId = containerFromCgroups(t.cgroups)?.id ?? '';
+    const m = containerFromCgroups(t.cgroups);
+    t.containerId = m?.id ?? '';
+    if (m && !this.containers.get(m.id)) this.containers.add({ id: m.id, type: CONTAINER_TYPE[m.runtime], name: '', image: '', runtime: m.runtime });
   }
 
   // ---------------------------------------------------------------- events
