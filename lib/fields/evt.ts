@@ -157,7 +157,10 @@ export const EVT_FIELDS: FieldSpec[] = [
   { name: 'evt.dir', type: 'string', desc: "'>' for enter events, '<' for exit events", extract: (e) => e.direction },
   {
     name: 'evt.type', type: 'string', desc: 'event name (the syscall name for generic events)',
-    extract: (e) => (e.type <= 1 && e.nparams > 0 && e.paramLength(0) === 2 ? syscallName029(e.view.getUint16(e.paramOffset(0), true)) : e.name),
+    extract: (e) => {
+      if (e.type > 1) return e.info?.name ?? 'unknown';
+      return e.nparams > 0 && e.paramLength(0) === 2 ? syscallName029(e.view.getUint16(e.paramOffset(0), true)) : 'syscall';
+    },
   },
   { name: 'evt.info', type: 'string', desc: 'evt.args, or decoded information (syslog writes)', extract: (e, c, _a, o) => renderInfo(e, c, o) },
   { name: 'evt.args', type: 'string', desc: 'all the event arguments, as one string', extract: (e, c, _a, o) => renderArgs(e, c, o) },

@@ -89,9 +89,14 @@ export class EventFormatter {
       const toText = spec.toText;
       const render = this.render;
       this.#pieces.push((e, c) => {
-        const v = ex(e, c, arg, render);
-        if (v === null || v === undefined) return null;
-        return toText ? toText(v, e, c, render) : valueText(v, type, pf);
+        try {
+          const v = ex(e, c, arg, render);
+          if (v === null || v === undefined) return null;
+          return toText ? toText(v, e, c, render) : valueText(v, type, pf);
+        } catch {
+          // A malformed event gives a field with no value, never an exception.
+          return null;
+        }
       });
       this.#widths.push(t.width);
     }
@@ -127,7 +132,12 @@ export class EventFormatter {
     const root: { [k: string]: JsonValue } = {};
     for (const t of this.tokens) {
       if ('text' in t) continue;
-      const v = t.def.json(evt, ctx, this.render);
+      let v: JsonValue;
+      try {
+        v = t.def.json(evt, ctx, this.render);
+      } catch {
+        v = null;
+      }
       if (v === null && this.requireAllValues) return null;
       root[t.name] = v;
     }

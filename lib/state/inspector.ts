@@ -9,6 +9,7 @@
  * Exited threads and closed fds are removed when the next event arrives, so
  * the exit or close itself still resolves, as in libsinsp.
  */
+import { EventDecodeError } from '../errors.js';
 import { Event } from '../events/event.js';
 import { EC, EF, PPME } from '../events/schema.generated.js';
 import { eventInfo } from '../events/table.js';
@@ -67,6 +68,8 @@ export interface InspectorStats {
   threadEvictions: number;
   /** Threads removed by the live purge (missed exits). */
   threadsPurged: number;
+  /** Events whose parameters could not be read. */
+  malformed: number;
 }
 
 export class Inspector {
@@ -95,6 +98,8 @@ export class Inspector {
   syslogPriority = -1;
   syslogMessage = '';
   threadsPurged = 0;
+  /** Events whose parameters could not be read (their state update was skipped). */
+  malformed = 0;
   /** A non-container event has been seen (container events before it are the file's preamble). */
   #started = false;
   readonly #threadTimeoutNs: bigint;
@@ -321,10 +326,16 @@ export class Inspector {
       else this.#started = true;
     }
 
-    this.reset(c, type, ts);
-    const parse = PARSERS[type];
-    if (parse) parse(c, this);
-    else if (STORE_ON_ENTER[type]) this.storeEvent(c);
+    try {
+      this.reset(c, type, ts);
+      const parse = PARSERS[type];
+      if (parse) parse(c, this);
+      else if (STORE_ON_ENTER[type]) this.storeEvent(c);
+    } catch (e) {
+      // A malformed event changes no state (libsinsp would read past it); count it and go on.
+      if (!(e instanceof EventDecodeError || e instanceof RangeError)) throw e;
+      this.malformed++;
+    }
 
     if (!this.live && evt.dumpFlags & 1) c.filteredOut = true;
     const t = c.tinfo;
@@ -446,7 +457,7 @@ export class Inspector {
   stats(): InspectorStats {
     let fds = 0;
     for (const t of this.threads.map.values()) fds += t.fdtable.size;
-    return { events: this.nevts, threads: this.threads.size, fds, threadDrops: this.threads.drops, threadEvictions: this.threads.evictions, threadsPurged: this.threadsPurged };
+    return { events: this.nevts, threads: this.threads.size, fds, threadDrops: this.threads.drops, threadEvictions: this.threads.evictions, threadsPurged: this.threadsPurged, malformed: this.malformed };
   }
 
   /** Category of an event as sysdig uses it to leave internal events out of its output. */
