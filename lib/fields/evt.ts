@@ -27,7 +27,28 @@ let lastPrefix = '';
 
 /** libsinsp's ts_to_string: `HH:MM:SS.nnnnnnnnn` in local time, optionally with the date first. */
 export function tsToString(ts: bigint, date: boolean, ns: boolean): string {
-  const sec = Number(ts / 1_000_000_000n);
+  return timeString(Number(ts / 1_000_000_000n), Number(ts % 1_000_000_000n), date, ns);
+}
+
+/**
+ * Seconds and nanoseconds of the event's timestamp, read as two 32-bit
+ * halves and split exactly with doubles (no BigInt): ts = hi*2^32 + lo =
+ * (hi*4294)*10^6 + (hi*967296 + lo).
+ */
+function evtTime(e: Event, date: boolean, ns: boolean): string {
+  const v = e.view;
+  const o = e.offset;
+  const lo = v.getUint32(o, true);
+  const hi = v.getUint32(o + 4, true);
+  if (hi >= 0x80000000) return tsToString(e.ts, date, ns);
+  const a = hi * 4294;
+  const a1 = Math.floor(a / 1000);
+  const r = (a - a1 * 1000) * 1_000_000 + hi * 967296 + lo;
+  const q = Math.floor(r / 1_000_000_000);
+  return timeString(a1 + q, r - q * 1_000_000_000, date, ns);
+}
+
+function timeString(sec: number, nsec: number, date: boolean, ns: boolean): string {
   let prefix: string;
   if (sec === lastSec && date === lastDate) prefix = lastPrefix;
   else {
@@ -44,8 +65,8 @@ export function tsToString(ts: bigint, date: boolean, ns: boolean): string {
     lastPrefix = prefix;
   }
   if (!ns) return prefix;
-  const nsec = String(Number(ts % 1_000_000_000n));
-  return `${prefix}.${'000000000'.slice(nsec.length)}${nsec}`;
+  const n = String(nsec);
+  return `${prefix}.${'000000000'.slice(n.length)}${n}`;
 }
 
 /** How evt.outputtime prints, sysdig's -t: h (default), a, r, d, D. */
@@ -54,6 +75,7 @@ export type TimeMode = 'h' | 'a' | 'r' | 'd' | 'D';
 const deltaState = new WeakMap<object, bigint>();
 
 function outputTime(evt: Event, ctx: EventContext | undefined, mode: TimeMode): string {
+  if (mode === 'h') return evtTime(evt, false, true);
   const ts = evt.ts;
   switch (mode) {
     case 'a':
@@ -76,7 +98,7 @@ function outputTime(evt: Event, ctx: EventContext | undefined, mode: TimeMode): 
       return `${d / 1_000_000_000n}.${pad(Number(d % 1_000_000_000n), 9)}`;
     }
     default:
-      return tsToString(ts, false, true);
+      return evtTime(evt, false, true);
   }
 }
 
@@ -139,7 +161,7 @@ function paramNames(): string[] {
 
 export const EVT_FIELDS: FieldSpec[] = [
   { name: 'evt.num', type: 'uint64', format: 'id', desc: 'event number', extract: (_e, c) => c?.num ?? null },
-  { name: 'evt.time', type: 'string', desc: 'event timestamp as a time string with nanoseconds', extract: (e) => tsToString(e.ts, false, true), toJson: tsJson },
+  { name: 'evt.time', type: 'string', desc: 'event timestamp as a time string with nanoseconds', extract: (e) => evtTime(e, false, true), toJson: tsJson },
   { name: 'evt.time.s', type: 'string', desc: 'event timestamp as a time string, no nanoseconds', extract: (e) => tsToString(e.ts, false, false), toJson: tsJson },
   { name: 'evt.datetime', type: 'string', desc: 'event timestamp as a date and time string', extract: (e) => tsToString(e.ts, true, true), toJson: tsJson },
   { name: 'evt.datetime.s', type: 'string', desc: 'date and time string, no nanoseconds', extract: (e) => tsToString(e.ts, true, false), toJson: tsJson },
