@@ -9,10 +9,12 @@ import { ScapReader } from './scapfile/reader.js';
 import type { SectionMetadata } from './scapfile/writer.js';
 import { BpfSource, type BpfOptions, type BpfStats } from './sources/bpf.js';
 import { scanSystem } from './sources/procfs.js';
+import type { PluginCaptureOptions, SourceSpec } from './plugins/capture.js';
+import type { PluginManager } from './plugins/manager.js';
 
-export interface CaptureOptions extends BpfOptions {
-  /** `'bpf'` (live, the default) or a `.scap` file to replay. */
-  source?: 'bpf' | { file: string };
+export interface CaptureOptions extends BpfOptions, PluginCaptureOptions {
+  /** `'bpf'` (live, the default), a `.scap` file to replay, or a source plugin (`{ plugin: name, openParams? }`). */
+  source?: SourceSpec;
   /** Stops the capture when aborted; the loop then ends normally. */
   signal?: AbortSignal;
 }
@@ -46,6 +48,16 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
   #delivered = 0;
   #closed = false;
   #finalStats: BpfStats | undefined;
+  /** The plugins of the capture (when it was opened with plugins or plugin sources). */
+  plugins: PluginManager | undefined;
+  /** Progress of the capture's plugin sources, 0..1 (null when they do not tell). */
+  progress: () => number | null = () => null;
+  /**
+   * Called with every event the per-event iterator hands out, before the
+   * consumer sees it (parsing plugins run here, so their state is that of
+   * the event). Consumers of `batches()` call it themselves.
+   */
+  eventHook: ((evt: Event) => void) | undefined = undefined;
 
   /** @internal use openCapture() */
   constructor(source: Source, metadata: SectionMetadata, bpf: BpfSource | undefined, signal: AbortSignal | undefined) {
@@ -82,7 +94,7 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
    * `for await` step.
    */
   [Symbol.asyncIterator](): AsyncGenerator<Event, void, unknown> {
-    return new EventIterator(this.batches());
+    return new EventIterator(this.batches(), this.eventHook);
   }
 
   stats(): CaptureStats {
@@ -134,15 +146,32 @@ class EventIterator implements AsyncGenerator<Event, void, unknown> {
   /** The batch fetch in progress; calls made meanwhile queue behind it. */
   #fetching: Promise<IteratorResult<Event, void>> | null = null;
   readonly #again = () => this.next();
+  readonly #hook: ((evt: Event) => void) | undefined;
 
-  constructor(batches: AsyncGenerator<EventBatch>) {
+  constructor(batches: AsyncGenerator<EventBatch>, hook?: (evt: Event) => void) {
     this.#batches = batches;
+    this.#hook = hook;
+  }
+
+  #at(b: EventBatch, i: number): Event {
+    const e = b.at(i);
+    if (this.#hook !== undefined) this.#hook(e);
+    return e;
   }
 
   next(): Promise<IteratorResult<Event, void>> {
     if (this.#fetching !== null) return this.#fetching.then(this.#again, this.#again);
     const b = this.#batch;
-    if (b !== null && this.#i < b.length) return Promise.resolve({ value: b.at(this.#i++), done: false });
+    if (b !== null && this.#i < b.length) {
+      try {
+        return Promise.resolve({ value: this.#at(b, this.#i++), done: false });
+      } catch (e) {
+        // A failing event hook (a parsing plugin) ends the iteration and closes the capture.
+        this.#done = true;
+        this.#batch = null;
+        return this.#batches.return(undefined).then(() => Promise.reject(e));
+      }
+    }
     this.#batch = null;
     if (this.#done) return Promise.resolve({ value: undefined, done: true });
     const p = this.#fetch();
@@ -165,10 +194,12 @@ class EventIterator implements AsyncGenerator<Event, void, unknown> {
           this.#batch = b;
           this.#i = 1;
         }
-        return { value: b.at(0), done: false };
+        return { value: this.#at(b, 0), done: false };
       }
     } catch (e) {
       this.#done = true;
+      this.#batch = null;
+      await this.#batches.return(undefined).catch(() => undefined);
       throw e;
     } finally {
       this.#fetching = null;
@@ -203,6 +234,10 @@ class EventIterator implements AsyncGenerator<Event, void, unknown> {
 export async function openCapture(options: CaptureOptions = {}): Promise<Capture> {
   options.signal?.throwIfAborted();
   const src = options.source ?? 'bpf';
+  if (options.plugins !== undefined || options.sources !== undefined || (typeof src === 'object' && 'plugin' in src)) {
+    const { openPluginCapture } = await import('./plugins/capture.js');
+    return openPluginCapture(options);
+  }
   if (src === 'bpf') {
     // Scan first, then attach: what runs between the two shows up as events.
     const metadata = scanSystem();

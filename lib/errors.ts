@@ -63,3 +63,17 @@ export class VerifierError extends ScapError {
     this.log = log;
   }
 }
+
+/**
+ * A plugin failed to load or to run: `plugin` names it, `pluginError` is the
+ * text of its plugin_get_last_error (empty when it gave none).
+ */
+export class PluginError extends ScapError {
+  readonly plugin: string | undefined;
+  readonly pluginError: string;
+  constructor(code: string, message: string, plugin?: string, pluginError = '', options?: ErrorOptions) {
+    super(code, plugin === undefined ? message : `plugin '${plugin}': ${message}`, options);
+    this.plugin = plugin;
+    this.pluginError = pluginError;
+  }
+}

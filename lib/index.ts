@@ -13,3 +13,4 @@ export type { ThreadView, FdView, UserView, EventStateSlot } from './events/inde
 export { openCapture, Capture, type CaptureOptions, type CaptureStats } from './capture.js';
 export type { BpfOptions, BpfStats, CpuStats } from './sources/bpf.js';
 export { scanSystem } from './sources/procfs.js';
+export { PluginManager, eventSource, loadPluginsConfigFile, type PluginConfig, type PluginsConfig, type PluginInfo, type SourcePlugin, type ExtractorPlugin, type ParserPlugin, type TsPlugin, type PluginEvent, type SourceSpec } from './plugins/index.js';

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "bpf_capture.h"
+#include "plugin_host.h"
 #include "probe_env.h"
 
 #ifndef SCAP_TS_VERSION
@@ -81,6 +82,7 @@ static Napi::Object InitScapTs(Napi::Env env, Napi::Object exports) {
   exports.Set("kernelFeatures", Napi::Function::New(env, scap_ts::KernelFeaturesJs,
                                                     "kernelFeatures"));
   scap_ts::BpfCapture::Init(env, exports);
+  scap_ts::PluginHost::Init(env, exports);
   return exports;
 }
 
