@@ -519,7 +519,9 @@ Napi::Value PluginHost::Extract(const Napi::CallbackInfo& info) {
     }
     auto one = [&](uint64_t k) -> Napi::Value {
       switch (f.ftype) {
-        case kFtString: return NullableString(env, f.res.str[k]);
+        case kFtString:
+          if (f.res.str[k] == nullptr) ThrowPlugin(env, std::string("plugin_extract_fields returned a NULL string for ") + f.field);
+          return Napi::String::New(env, f.res.str[k]);
         case kFtUint64:
         case kFtReltime:
         case kFtAbstime: return U64(env, f.res.u64[k]);

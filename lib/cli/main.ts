@@ -14,6 +14,7 @@ import { Inspector } from '../state/inspector.js';
 import { procThreadLookup } from '../state/live.js';
 import { BUF, timeSettings, type TimeMode } from '../fields/index.js';
 import { CONTAINER_FORMAT, DEFAULT_FORMAT, EventFormatter, isPrintable, unescapeFormat } from '../format/index.js';
+import { cliPlugins, describePlugins } from './plugins.js';
 
 const PT_NAMES = new Map<number, string>(Object.entries(PT).map(([k, v]) => [v, k]));
 
@@ -51,6 +52,10 @@ interface CliOptions {
   printBase64?: boolean;
   verbose?: boolean;
   timetype?: string;
+  plugin?: string[];
+  input?: string;
+  pluginConfigFile?: string;
+  listPlugins?: boolean;
 }
 
 /** Lines for stdout, encoded into one reused buffer: cheaper than building and converting large strings. */
@@ -96,6 +101,10 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
     .option('-b, --print-base64', 'print data buffers in base64')
     .option('-v, --verbose', 'do not cut data buffers at 80 characters')
     .option('-t, --timetype <type>', 'evt.outputtime: h (local time, default), a (absolute seconds), r (since the first event), d (event latency), D (since the previous event)')
+    .option('-H, --plugin <name_or_path[:initconfig]>', 'load a plugin (a name looked up in $SCAP_TS_PLUGIN_DIR, or a path), with its init config; repeatable', (v: string, prev: string[] = []) => [...prev, v])
+    .option('-I, --input <name[:openparams]>', "read events from a source plugin with its open params; '-Il' lists the loaded plugins")
+    .option('--plugin-config-file <file>', "load plugins from a falco.yaml-style file ('plugins' and 'load_plugins')")
+    .option('--list-plugins', 'list the loaded plugins, as -Il')
     .exitOverride();
   program.parse(argv, { from: 'user' });
   const o = program.opts<CliOptions>();
@@ -118,14 +127,28 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
     throw new InvalidArgumentError(`invalid -t value '${o.timetype}' (h, a, r, d or D)`);
   }
   timeSettings.mode = (o.timetype ?? 'h') as TimeMode;
+  const plugins = cliPlugins(o);
+  if (plugins.list) {
+    out(await describePlugins(plugins.config));
+    return 0;
+  }
+  // Live capture through the eBPF probe is the default source, as in sysdig.
+  const signal = o.seconds ? AbortSignal.timeout(o.seconds * 1000) : undefined;
+  const live = !o.read && !plugins.input;
+  const fileSource = o.read ? { file: o.read } : undefined;
+  const capture = await openCapture({
+    ...(plugins.input ? { sources: fileSource ? [fileSource, plugins.input] : [plugins.input] } : { source: fileSource ?? 'bpf' }),
+    plugins: plugins.config,
+    signal,
+    snaplen: o.snaplen,
+  });
+  // After the capture is open: plugin fields are known from then on.
   const formatter = new EventFormatter(unescapeFormat(format), {
     json: o.json,
     render: { bufferFormat, maxBufferLength: o.verbose ? 0 : 80 },
   });
-  // Live capture through the eBPF probe is the default source, as in sysdig.
-  const signal = o.seconds ? AbortSignal.timeout(o.seconds * 1000) : undefined;
-  const live = !o.read;
-  const capture = await openCapture({ source: o.read ? { file: o.read } : 'bpf', signal, snaplen: o.snaplen });
+  const hook = capture.eventHook;
+  const showProgress = plugins.input !== undefined && process.stderr.isTTY === true && out === defaultOut;
   const writer = o.write ? await ScapWriter.create(o.write, capture.metadata) : undefined;
   const summary = o.summary ? new EventSummary() : undefined;
   const newInspector = (meta: typeof capture.metadata, eventsBefore = 0) =>
@@ -149,6 +172,7 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
         if (num >= limit) break outer;
         const e = batch.at(i);
         num++;
+        hook?.(e);
         const ctx = insp.process(e);
         writer?.writeEvent(e);
         if (ctx.filteredOut || ctx.preamble) continue;
@@ -161,7 +185,10 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
       }
       sink.flush();
       await writer?.flush(false);
+      const pct = showProgress ? capture.progress() : null;
+      if (pct !== null) process.stderr.write(`\rprogress: ${(pct * 100).toFixed(2)}%`);
     }
+    if (showProgress) process.stderr.write('\n');
   } finally {
     sink.flush();
     process.off('SIGINT', stop);

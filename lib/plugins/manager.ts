@@ -6,7 +6,7 @@
  */
 import { PluginError } from '../errors.js';
 import type { Event } from '../events/event.js';
-import { fields as defaultRegistry, type FieldRegistry, type FieldSpec, type FieldType } from '../fields/index.js';
+import { fields as defaultRegistry, type FieldRegistry, type FieldSpec, type FieldType, type JsonValue } from '../fields/index.js';
 import { resolveLibrary } from './config.js';
 import {
   ASYNC_EVENT_TYPE,
@@ -222,6 +222,9 @@ export class PluginManager {
       desc: f.desc,
       arg: f.arg ? (f.arg.isRequired ? 'required' : 'optional') : 'none',
       isList: f.isList,
+      // libsinsp prints a list field as (a,b).
+      toText: f.isList ? (v) => `(${(v as unknown[]).join(',')})` : undefined,
+      toJson: f.isList ? (v) => (Array.isArray(v) ? (v as JsonValue[]) : null) : undefined,
       extract: (evt, _ctx, arg) => {
         const type = evt.view.getUint16(evt.offset + 20, true);
         const source = eventSource(evt);

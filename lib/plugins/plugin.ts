@@ -265,6 +265,7 @@ class NativePlugin implements LoadedPlugin {
     const inst = wrap(name, 'PLUGIN_OPEN', () => host.open(params));
     let ended = false;
     let closed = false;
+    let last: { pct: number; text?: string } | null = null;
     return {
       next: async () => {
         if (ended || closed) return null;
@@ -280,11 +281,18 @@ class NativePlugin implements LoadedPlugin {
         return new EventBatch(r.bytes!, r.offsets!, n, new Uint16Array(n), new Uint32Array(n));
       },
       progress: () => {
-        const p = closed ? null : host.progress(inst);
-        return p === null ? null : { pct: p.pct / 10000, text: p.text ?? undefined };
+        if (!closed && !this.#destroyed) {
+          const p = host.progress(inst);
+          last = p === null ? null : { pct: p.pct / 10000, text: p.text ?? undefined };
+        }
+        return last;
       },
       close: async () => {
         if (closed) return;
+        if (!this.#destroyed) {
+          const p = host.progress(inst);
+          last = p === null ? null : { pct: p.pct / 10000, text: p.text ?? undefined };
+        }
         closed = true;
         if (!this.#destroyed) host.close(inst);
       },

@@ -5,6 +5,7 @@
  * `cc -shared -fPIC`; macros make variants for the loader's error cases:
  *   PLUGIN_NAME, PLUGIN_ID, EVENT_SOURCE, API_VERSION, FIELD_PREFIX,
  *   NO_SOURCE (extraction/parsing only), NO_GET_NAME (a required export missing),
+ *   NULL_NAME (plugin_get_name returns NULL),
  *   HALF_SOURCE (plugin_open without plugin_next_batch).
  *
  * Behaviour is chosen by the init config (a JSON object; only flags are read):
@@ -111,7 +112,11 @@ static int has(const state_t *s, const char *flag) { return strstr(s->cfg, flag)
 
 EXPORT const char *plugin_get_required_api_version(void) { return API_VERSION; }
 #ifndef NO_GET_NAME
+#ifdef NULL_NAME
+EXPORT const char *plugin_get_name(void) { return NULL; }
+#else
 EXPORT const char *plugin_get_name(void) { return PLUGIN_NAME; }
+#endif
 #endif
 EXPORT const char *plugin_get_version(void) { return "0.1.0"; }
 EXPORT const char *plugin_get_description(void) { return "scap-ts test plugin"; }

@@ -1,0 +1,498 @@
+/**
+ * Plugins: the C test plugin (test/plugins/testplugin.c, built here with cc)
+ * through the native host, TypeScript plugins, Falco's loader rules, the
+ * YAML config, several sources merged in one capture, and every bad input
+ * surfacing as a PluginError carrying the plugin's last error.
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openCapture, type Capture } from '../../lib/capture.js';
+import { PluginError } from '../../lib/errors.js';
+import type { Event } from '../../lib/events/event.js';
+import { fields } from '../../lib/fields/index.js';
+import { compileFilter } from '../../lib/filter/filter.js';
+import { EventFormatter } from '../../lib/format/index.js';
+import {
+  PluginManager,
+  apiCompatible,
+  loadPluginsConfigFile,
+  parseInputFlag,
+  parsePluginFlag,
+  resolveLibrary,
+  validateSchema,
+  type TsPlugin,
+} from '../../lib/plugins/index.js';
+import { buildTestPlugin, testPluginDir } from '../plugins/build.js';
+import { ROOT, fixture } from '../helpers/env.js';
+
+let lib: string;
+const open: Array<{ close(): Promise<void> }> = [];
+
+beforeAll(() => {
+  lib = buildTestPlugin('testplugin');
+});
+
+afterEach(async () => {
+  for (const x of open.splice(0)) await x.close();
+});
+
+async function load(config: Parameters<typeof PluginManager.load>[0]): Promise<PluginManager> {
+  const m = await PluginManager.load(config);
+  open.push(m);
+  return m;
+}
+
+async function capture(options: Parameters<typeof openCapture>[0]): Promise<Capture> {
+  const c = await openCapture(options);
+  open.push(c);
+  return c;
+}
+
+const field = (name: string, e: Event) => fields.get(name).extract(e);
+
+async function expectPluginError(p: Promise<unknown> | (() => unknown), code: string, pluginError?: string | RegExp, message?: RegExp): Promise<PluginError> {
+  let err: unknown;
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (e) {
+    err = e;
+  }
+  expect(err, 'expected a PluginError').toBeInstanceOf(PluginError);
+  const pe = err as PluginError;
+  expect(pe.code).toBe(code);
+  if (pluginError !== undefined) expect(pe.pluginError).toMatch(pluginError);
+  if (message) expect(pe.message).toMatch(message);
+  return pe;
+}
+
+describe('native plugin host', () => {
+  it('reads the metadata, capabilities, fields and init schema', async () => {
+    const m = await load([{ name: 'testplugin', library_path: lib }]);
+    const [info] = m.info();
+    expect(info).toMatchObject({
+      name: 'testplugin', version: '0.1.0', description: 'scap-ts test plugin', contact: 'scap-ts tests',
+      requiredApiVersion: '3.0.0', id: 999, eventSource: 'testsrc', kind: 'native', libraryPath: lib,
+      capabilities: { sourcing: true, extraction: true, parsing: true, async: true },
+      asyncEvents: ['test_tick'],
+    });
+    expect(info.fields.map((f) => f.name)).toEqual(['test.n', 'test.msg', 'test.even', 'test.tags', 'test.arg', 'test.idx', 'test.ip', 'test.parsed']);
+    expect(JSON.parse(info.initSchema!)).toMatchObject({ type: 'object', additionalProperties: false });
+    expect(m.get('testplugin')!.listOpenParams()).toEqual([
+      { value: 'count=20', desc: 'twenty events' },
+      { value: 'count=1000000', desc: 'a million' },
+    ]);
+  });
+
+  it('turns next_batch into plugin events (322) with timestamps kept, ids filled in, and progress', async () => {
+    const cap = await capture({ plugins: [{ name: 'testplugin', library_path: lib, open_params: 'count=20,start=5000,step=10' }], source: { plugin: 'testplugin' } });
+    const seen: Array<[bigint, number, number, string]> = [];
+    for await (const e of cap) {
+      if (e.type !== 322) continue;
+      seen.push([e.ts, e.type, e.view.getUint32(e.offset + 34, true), String(field('evt.source', e))]);
+    }
+    expect(seen).toHaveLength(20);
+    expect(seen.map((s) => s[0])).toEqual(Array.from({ length: 20 }, (_, i) => 5000n + BigInt(i) * 10n));
+    expect(new Set(seen.map((s) => s[2]))).toEqual(new Set([999]));
+    expect(new Set(seen.map((s) => s[3]))).toEqual(new Set(['testsrc']));
+    expect(cap.progress()).toBe(1);
+  });
+
+  it('extracts fields in filters and -p formats: strings, numbers, bools, lists, key and index arguments, addresses', async () => {
+    const cap = await capture({ plugins: [{ name: 'testplugin', library_path: lib, open_params: 'count=12' }], source: { plugin: 'testplugin' } });
+    const f = compileFilter('test.msg = beta and test.n > 3 and test.even = false and test.tags intersects (t0, t2) and test.ip = 10.0.0.9', fields);
+    const fmt = new EventFormatter('%evt.source %evt.pluginname %test.n %test.msg %test.arg[hello] %test.idx[3] %test.ip %test.tags %evt.plugininfo');
+    const matched: unknown[] = [];
+    const lines: string[] = [];
+    for await (const e of cap) {
+      if (e.type !== 322) continue;
+      if (f.match(e)) matched.push(field('test.n', e));
+      lines.push(fmt.format(e) ?? '');
+    }
+    expect(matched).toEqual([9]);
+    expect(lines[5]).toBe('testsrc testplugin 5 beta hello 15 10.0.0.5 (t2,beta) test event: n=5 msg=beta');
+  });
+
+  it('calls parse_event once per event, in order, before extraction', async () => {
+    const cap = await capture({ plugins: [{ name: 'testplugin', library_path: lib, open_params: 'count=20' }], source: { plugin: 'testplugin' } });
+    const pairs: unknown[] = [];
+    for await (const e of cap) if (e.type === 322) pairs.push([field('test.n', e), field('test.parsed', e)]);
+    expect(pairs).toEqual(Array.from({ length: 20 }, (_, i) => [i, i + 1]));
+  });
+
+  it('delivers async events (402) with their name, plugin id and source', async () => {
+    const cap = await capture({ plugins: [{ name: 'testplugin', library_path: lib, open_params: 'count=3' }], source: { plugin: 'testplugin' } });
+    const asyncs: unknown[] = [];
+    for await (const e of cap) {
+      if (e.type === 402) asyncs.push([e.ts, field('evt.is_async', e), field('evt.asynctype', e), field('evt.source', e), field('test.n', e)]);
+      // Keep the stream open long enough for the plugin's thread (3 ticks, 1 ms apart).
+      else await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(asyncs.length).toBeGreaterThan(0);
+    expect(asyncs[0]).toEqual([2000000000n, true, 'test_tick', 'testsrc', undefined]);
+  });
+
+  it('validates the init config against the schema and passes it to plugin_init', async () => {
+    await expectPluginError(load([{ name: 'testplugin', library_path: lib, init_config: { nope: 1 } }]), 'PLUGIN_INIT_CONFIG', undefined, /unknown property 'nope'/);
+    await expectPluginError(load([{ name: 'testplugin', library_path: lib, init_config: 'not json' }]), 'PLUGIN_INIT_CONFIG', undefined, /not valid JSON/);
+    await expectPluginError(load([{ name: 'testplugin', library_path: lib, init_config: { label: 3 } }]), 'PLUGIN_INIT_CONFIG', undefined, /\$\.label: expected string/);
+    const m = await load([{ name: 'testplugin', library_path: lib, init_config: '{"label":"x"}' }]);
+    expect(m.info()[0].name).toBe('testplugin');
+  });
+});
+
+describe('loader rules (each a PluginError)', () => {
+  it('a library that cannot be loaded', async () => {
+    const notElf = join(testPluginDir(), 'libnotelf.so');
+    writeFileSync(notElf, 'not a shared library');
+    await expectPluginError(load([{ name: 'x', library_path: notElf }]), 'PLUGIN_DLOPEN', undefined, /cannot load plugin library/);
+    await expectPluginError(load([{ name: 'nosuch', library_path: 'nosuchplugin' }]), 'PLUGIN_NOT_FOUND');
+  });
+
+  it('a missing required symbol', async () => {
+    const p = buildTestPlugin('noname', { NO_GET_NAME: true });
+    await expectPluginError(load([{ name: 'noname', library_path: p }]), 'PLUGIN_MISSING_SYMBOL', undefined, /plugin_get_name/);
+  });
+
+  it('a NULL name', async () => {
+    const p = buildTestPlugin('nullname', { NULL_NAME: true });
+    await expectPluginError(load([{ name: 'nullname', library_path: p }]), 'PLUGIN_NULL_STRING', undefined, /plugin_get_name returned NULL/);
+  });
+
+  it('an incompatible or invalid required API version', async () => {
+    for (const [v, re] of [['2.0.0', /2\.0\.0.*not compatible/], ['3.99.0', /3\.99\.0/], ['4.0.0', /4\.0\.0/], ['three', /invalid required API version/]] as const) {
+      const p = buildTestPlugin(`api${v}`, { API_VERSION: v });
+      await expectPluginError(load([{ name: 'x', library_path: p }]), 'PLUGIN_API_VERSION', undefined, re);
+    }
+    const ok = buildTestPlugin('api312', { API_VERSION: '3.12.0' });
+    expect((await load([{ name: 'x', library_path: ok }])).info()[0].requiredApiVersion).toBe('3.12.0');
+  });
+
+  it('semantic versioning: same major, framework minor above, or equal minor and patch not below', () => {
+    expect(apiCompatible('3.0.0', '3.12.0')).toBe(true);
+    expect(apiCompatible('3.12.0', '3.12.0')).toBe(true);
+    expect(apiCompatible('3.12.1', '3.12.0')).toBe(false);
+    expect(apiCompatible('3.11.9', '3.12.0')).toBe(true);
+    expect(apiCompatible('3.13.0', '3.12.0')).toBe(false);
+    expect(apiCompatible('2.12.0', '3.12.0')).toBe(false);
+    expect(apiCompatible('3.1', '3.12.0')).toBe(false);
+  });
+
+  it('half of the sourcing capability', async () => {
+    const p = buildTestPlugin('half', { HALF_SOURCE: true });
+    await expectPluginError(load([{ name: 'half', library_path: p }]), 'PLUGIN_BROKEN', undefined, /plugin_next_batch/);
+  });
+
+  it('two source plugins for one event source, naming both', async () => {
+    const other = buildTestPlugin('other', { PLUGIN_NAME: 'other', PLUGIN_ID: 1000, FIELD_PREFIX: 'other' });
+    const e = await expectPluginError(
+      load([{ name: 'testplugin', library_path: lib }, { name: 'other', library_path: other }]),
+      'PLUGIN_SOURCE_CLASH', undefined, /'testsrc'/,
+    );
+    expect(e.message).toContain("plugin 'other'");
+    expect(e.message).toContain("plugin 'testplugin'");
+  });
+
+  it('two source plugins with one id', async () => {
+    const same = buildTestPlugin('sameid', { PLUGIN_NAME: 'sameid', EVENT_SOURCE: 'othersrc', FIELD_PREFIX: 'same' });
+    const e = await expectPluginError(load([{ name: 'testplugin', library_path: lib }, { name: 'sameid', library_path: same }]), 'PLUGIN_ID_CLASH', undefined, /id 999/);
+    expect(e.message).toContain("'testplugin'");
+  });
+
+  it('a field name defined by two plugins, naming both', async () => {
+    const ex = buildTestPlugin('extractor', { PLUGIN_NAME: 'extractor', NO_SOURCE: true });
+    const e = await expectPluginError(load([{ name: 'testplugin', library_path: lib }, { name: 'extractor', library_path: ex }]), 'PLUGIN_FIELD_CLASH');
+    expect(e.message).toBe("plugin 'extractor': field 'test.n' of plugin 'extractor' is already defined by plugin 'testplugin'");
+    // The failed load left nothing behind: the first plugin's fields are gone with it.
+    expect(fields.lookup('test.n')).toBeUndefined();
+  });
+
+  it('a field clashing with a built-in field, a duplicate name, load_plugins naming an unknown entry', async () => {
+    const fdPlugin: TsPlugin = { name: 'fdfields', fields: [{ name: 'fd.name', type: 'string', desc: 'd' }], extract: () => 'x' };
+    await expectPluginError(load([{ name: 'fdfields', plugin: fdPlugin }]), 'PLUGIN_FIELD_CLASH', undefined, /field 'fd.name' of plugin 'fdfields' clashes with a built-in field/);
+    await expectPluginError(load([{ name: 'a', library_path: lib }, { name: 'b', library_path: lib }]), 'PLUGIN_DUPLICATE', undefined, /another plugin with name 'testplugin'/);
+    await expectPluginError(load({ plugins: [{ name: 'a', library_path: lib }], load_plugins: ['b'] }), 'PLUGIN_CONFIG', undefined, /'b'/);
+  });
+});
+
+describe('bad plugin behaviour (a PluginError with plugin_get_last_error)', () => {
+  const run = async (init: object, params = 'count=20', filter?: string) => {
+    const cap = await capture({ plugins: [{ name: 'testplugin', library_path: lib, init_config: init, open_params: params }], source: { plugin: 'testplugin' } });
+    const f = filter ? compileFilter(filter, fields) : undefined;
+    let n = 0;
+    for await (const e of cap) {
+      if (e.type === 322) n++;
+      f?.match(e);
+    }
+    return n;
+  };
+
+  it('plugin_init failing', async () => {
+    await expectPluginError(load([{ name: 'testplugin', library_path: lib, init_config: { fail_init: true } }]), 'PLUGIN_INIT', 'init refused by configuration');
+  });
+  it('plugin_open failing', async () => {
+    await expectPluginError(run({}, 'refuse'), 'PLUGIN_OPEN', "cannot open 'refuse'");
+  });
+  it('next_batch failing', async () => {
+    await expectPluginError(run({ fail_next: true }), 'PLUGIN_NEXT_BATCH', 'source went away at batch 2');
+  });
+  it('a batch with a malformed event', async () => {
+    await expectPluginError(run({ malformed: true }), 'PLUGIN_NEXT_BATCH', '', /malformed event 1: .*not its length/);
+  });
+  it('an event with another plugin id', async () => {
+    await expectPluginError(run({ wrong_id: true }), 'PLUGIN_NEXT_BATCH', '', /plugin id 12345, not the plugin's own 999/);
+  });
+  it('events announced with a NULL array', async () => {
+    await expectPluginError(run({ null_batch: true }), 'PLUGIN_NEXT_BATCH', '', /NULL array/);
+  });
+  it('extract_fields failing', async () => {
+    await expectPluginError(run({ fail_extract: true }, 'count=2', 'test.n > 0'), 'PLUGIN_EXTRACT', 'extraction refused');
+  });
+  it('a NULL string extracted', async () => {
+    await expectPluginError(run({ null_string: true }, 'count=2', 'test.msg = x'), 'PLUGIN_EXTRACT', '', /NULL string for test.msg/);
+  });
+  it('parse_event failing', async () => {
+    await expectPluginError(run({ fail_parse: true }), 'PLUGIN_PARSE', 'parse refused');
+  });
+});
+
+// ---- TypeScript plugins -----------------------------------------------------
+
+function tsSource(opts: { count: number; start: bigint; step: bigint; name?: string; id?: number; source?: string }): TsPlugin {
+  const seen: number[] = [];
+  return {
+    name: opts.name ?? 'tsplugin',
+    version: '1.0.0',
+    id: opts.id ?? 5001,
+    eventSource: opts.source ?? 'tssrc',
+    fields: [
+      { name: 'ts.n', type: 'uint64', desc: 'sequence number' },
+      { name: 'ts.word', type: 'string', desc: 'the word' },
+      { name: 'ts.seen', type: 'uint64', desc: 'events parsed so far' },
+      { name: 'ts.kv', type: 'string', desc: 'key echo', arg: { isRequired: true, isKey: true } },
+    ],
+    open(params) {
+      let i = 0;
+      const count = params ? Number(params) : opts.count;
+      return {
+        next: () => {
+          if (i >= count) return null;
+          const out = [];
+          for (let k = 0; k < 5 && i < count; k++, i++) out.push({ ts: opts.start + BigInt(i) * opts.step, data: `${i}:${['one', 'two', 'three'][i % 3]}` });
+          return out;
+        },
+        progress: () => i / count,
+      };
+    },
+    extract(evt, f) {
+      const [n, word] = Buffer.from(evt.data).toString().split(':');
+      switch (f.name) {
+        case 'ts.n': return Number(n);
+        case 'ts.word': return word;
+        case 'ts.seen': return seen.length;
+        case 'ts.kv': return f.arg;
+        default: return undefined;
+      }
+    },
+    parse(evt) {
+      seen.push(evt.num);
+    },
+    eventToString: (evt) => `ts event ${Buffer.from(evt.data).toString()}`,
+  };
+}
+
+describe('TypeScript plugins', () => {
+  it('source, extraction and parsing, used exactly as native plugins are', async () => {
+    const cap = await capture({ plugins: [{ name: 'tsplugin', plugin: tsSource({ count: 7, start: 100n, step: 3n }) }], source: { plugin: 'tsplugin' } });
+    const f = compileFilter('ts.word = two and evt.source = tssrc and ts.n >= 4', fields);
+    const fmt = new EventFormatter('%evt.source %evt.pluginname %ts.n %ts.word %ts.seen %ts.kv[k] %evt.plugininfo');
+    const lines: string[] = [];
+    const matched: unknown[] = [];
+    for await (const e of cap) {
+      lines.push(fmt.format(e) ?? '');
+      if (f.match(e)) matched.push([e.ts, field('ts.n', e)]);
+    }
+    expect(lines).toHaveLength(7);
+    expect(lines[1]).toBe('tssrc tsplugin 1 two 2 k ts event 1:two');
+    expect(matched).toEqual([[112n, 4]]);
+    expect(cap.progress()).toBe(1);
+  });
+
+  it('loader rules apply to them too', async () => {
+    await expectPluginError(load([{ name: 'x', plugin: { name: 'x', requiredApiVersion: '4.0.0', parse() {} } }]), 'PLUGIN_API_VERSION');
+    await expectPluginError(load([{ name: 'x', plugin: { name: 'x', id: 3, parse() {} } as TsPlugin }]), 'PLUGIN_BROKEN');
+    await expectPluginError(load([{ name: 'x', plugin: { name: 'x' } }]), 'PLUGIN_NO_CAPABILITY');
+    await expectPluginError(load([{ name: 'x', plugin: { name: 'x', fields: [], extract: () => 1 } }]), 'PLUGIN_FIELDS', undefined, /empty list/);
+    await expectPluginError(load([{ name: 'x', plugin: { name: 'x', fields: [{ name: 'a.b', type: 'int' as 'uint64', desc: '' }], extract: () => 1 } }]), 'PLUGIN_FIELDS', undefined, /unknown type 'int'/);
+    const e = await expectPluginError(
+      load([{ name: 'testplugin', library_path: lib }, { name: 'tsx', plugin: { name: 'tsx', fields: [{ name: 'test.msg', type: 'string', desc: 'd' }], extract: () => 'x' } }]),
+      'PLUGIN_FIELD_CLASH',
+    );
+    expect(e.message).toContain("'tsx'");
+    expect(e.message).toContain("'testplugin'");
+    await expectPluginError(
+      load([{ name: 'x', plugin: { name: 'x', init() { throw new Error('no way'); }, parse() {} } }]),
+      'PLUGIN_INIT', 'no way',
+    );
+    await expectPluginError(
+      load([{ name: 'x', init_config: { a: 'b' }, plugin: { name: 'x', initSchema: { type: 'object', properties: { a: { type: 'integer' } } }, parse() {} } }]),
+      'PLUGIN_INIT_CONFIG',
+    );
+  });
+
+  it('errors thrown by a TypeScript source surface as PluginErrors', async () => {
+    const bad: TsPlugin = { name: 'bad', id: 77, eventSource: 'badsrc', open: () => ({ next: () => { throw new Error('gone'); } }) };
+    await expectPluginError(
+      (async () => {
+        const cap = await capture({ plugins: [{ name: 'bad', plugin: bad }], source: { plugin: 'bad' } });
+        for await (const _ of cap) void _;
+      })(),
+      'PLUGIN_NEXT_BATCH', 'gone',
+    );
+  });
+});
+
+describe('several sources in one capture', () => {
+  it('merges a native and a TypeScript source by timestamp; each event keeps its source and fields', async () => {
+    const cap = await capture({
+      plugins: [
+        { name: 'testplugin', library_path: lib },
+        { name: 'tsplugin', plugin: tsSource({ count: 30, start: 1000000500n, step: 700n }) },
+      ],
+      sources: [{ plugin: 'testplugin', openParams: 'count=25,start=1000000000,step=1000' }, { plugin: 'tsplugin' }],
+    });
+    const f = compileFilter('test.n >= 0', fields);
+    const g = compileFilter('ts.n >= 0', fields);
+    const rows: Array<[bigint, string, boolean, boolean]> = [];
+    for await (const e of cap) if (e.type === 322) rows.push([e.ts, String(field('evt.source', e)), f.match(e), g.match(e)]);
+    expect(rows).toHaveLength(55);
+    const ts = rows.map((r) => r[0]);
+    expect(ts).toEqual([...ts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    expect(rows.filter((r) => r[1] === 'testsrc').every((r) => r[2] && !r[3])).toBe(true);
+    expect(rows.filter((r) => r[1] === 'tssrc').every((r) => r[3] && !r[2])).toBe(true);
+    expect(rows.filter((r) => r[1] === 'tssrc')).toHaveLength(30);
+  });
+
+  it('merges a .scap file (syscall source) with a plugin source', async () => {
+    const file = fixture('cat_write');
+    // The plugin's events sit inside the file's time range.
+    const first = await capture({ source: { file } });
+    let t0 = 0n;
+    let count = 0;
+    for await (const e of first) {
+      if (count++ === 0) t0 = e.ts;
+    }
+    const cap = await capture({
+      plugins: [{ name: 'testplugin', library_path: lib }],
+      sources: [{ file }, { plugin: 'testplugin', openParams: `count=10,start=${t0 + 1000n},step=100000` }],
+    });
+    const srcs = new Map<string, number>();
+    let prev = 0n;
+    let ordered = true;
+    const f = compileFilter('evt.source = syscall and not test.n exists', fields);
+    let syscallMatches = 0;
+    for await (const e of cap) {
+      if (e.type === 402) continue; // the test plugin's async ticks carry their own (1970) times
+      const s = String(field('evt.source', e));
+      srcs.set(s, (srcs.get(s) ?? 0) + 1);
+      if (e.ts < prev) ordered = false;
+      prev = e.ts;
+      if (f.match(e)) syscallMatches++;
+    }
+    expect(srcs.get('syscall')).toBe(count);
+    expect(srcs.get('testsrc')).toBe(10);
+    expect(syscallMatches).toBe(count);
+    expect(ordered).toBe(true);
+  });
+});
+
+describe('configuration', () => {
+  it("reads Falco's plugins / load_plugins from YAML", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scap-ts-yaml-'));
+    const yaml = join(dir, 'plugins.yaml');
+    writeFileSync(yaml, [
+      'plugins:',
+      '  - name: testplugin',
+      `    library_path: ${lib}`,
+      '    init_config:',
+      '      label: from-yaml',
+      '    open_params: "count=4"',
+      '  - name: unused',
+      '    library_path: libunused.so',
+      'load_plugins: [testplugin]',
+      '',
+    ].join('\n'));
+    const config = loadPluginsConfigFile(yaml);
+    expect(config.load_plugins).toEqual(['testplugin']);
+    const cap = await capture({ plugins: config, source: { plugin: 'testplugin' } });
+    let n = 0;
+    for await (const e of cap) if (e.type === 322) n++;
+    expect(n).toBe(4);
+  });
+
+  it('finds plugins by name in SCAP_TS_PLUGIN_DIR; parses -H and -I', () => {
+    const dir = testPluginDir();
+    expect(resolveLibrary('testplugin', [dir])).toBe(lib);
+    expect(resolveLibrary('libtestplugin.so', [dir])).toBe(lib);
+    expect(parsePluginFlag('testplugin:{"label":"a:b"}')).toEqual({ name: 'testplugin', library_path: 'testplugin', init_config: '{"label":"a:b"}' });
+    expect(parsePluginFlag('/x/libdummy.so')).toEqual({ name: 'dummy', library_path: '/x/libdummy.so', init_config: undefined });
+    expect(parseInputFlag('testplugin:count=5,step=2')).toEqual({ plugin: 'testplugin', openParams: 'count=5,step=2' });
+    expect(parseInputFlag('k8saudit')).toEqual({ plugin: 'k8saudit' });
+  });
+
+  it('validates JSON Schema keywords plugins use', () => {
+    const schema = { type: 'object', required: ['a'], properties: { a: { type: 'integer', minimum: 1 }, b: { enum: ['x', 'y'] }, c: { type: 'array', items: { type: 'string' } } }, additionalProperties: false };
+    expect(validateSchema({ a: 2, b: 'x', c: ['s'] }, schema)).toEqual([]);
+    expect(validateSchema({ b: 'z', c: [1], d: 1 }, schema)).toEqual([
+      "$: missing required property 'a'",
+      '$.b: not one of ["x","y"]',
+      '$.c[0]: expected string, got integer',
+      "$: unknown property 'd'",
+    ]);
+  });
+});
+
+describe('CLI plugin flags', () => {
+  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), ...args], { encoding: 'utf8', env: { ...process.env, SCAP_TS_PLUGIN_DIR: testPluginDir(), ...env } });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+
+  it('-H NAME -I NAME:PARAMS -p prints plugin fields', () => {
+    const r = cli(['-H', 'testplugin', '-I', 'testplugin:count=3', '-p', '%evt.source %test.n %test.msg']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('testsrc 0 alpha\ntestsrc 1 beta\ntestsrc 2 gamma\n');
+  });
+
+  it('-H with an init config; -j with plugin fields', () => {
+    const r = cli(['-H', 'testplugin:{"label":"x"}', '-I', 'testplugin:count=2', '-j', '-p', '%test.n %test.even %test.tags']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+      { 'test.n': 0, 'test.even': true, 'test.tags': ['t0', 'alpha'] },
+      { 'test.n': 1, 'test.even': false, 'test.tags': ['t1', 'beta'] },
+    ]);
+  });
+
+  it('-Il lists the loaded plugins', () => {
+    const r = cli(['-H', 'testplugin', '-Il']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('1 Plugins Loaded:');
+    expect(r.stdout).toContain('Name: testplugin');
+    expect(r.stdout).toContain("  - Event Sourcing (ID=999, source='testsrc')");
+    expect(r.stdout).toContain('  - Field Extraction (test.n, test.msg');
+    expect(r.stdout).toContain('  count=20  twenty events');
+  });
+
+  it('--plugin-config-file loads plugins from YAML; errors name the plugin', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scap-ts-yaml-'));
+    const yaml = join(dir, 'falco.yaml');
+    writeFileSync(yaml, `plugins:\n  - name: testplugin\n    library_path: libtestplugin.so\n    open_params: count=2\nload_plugins: [testplugin]\n`);
+    const r = cli(['--plugin-config-file', yaml, '-I', 'testplugin', '-p', '%test.msg']);
+    expect(r.stdout).toBe('alpha\nbeta\n');
+    const bad = cli(['-H', 'testplugin:{"fail_init":true}', '-I', 'testplugin']);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain("PluginError [PLUGIN_INIT]: plugin 'testplugin': plugin_init failed (rc 1): init refused by configuration");
+  });
+});
