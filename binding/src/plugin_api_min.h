@@ -73,20 +73,61 @@ struct PluginExtractField {
 using OwnerLastErrorFn = const char* (*)(void* owner);
 using LogFn = void (*)(void* owner, const char* component, const char* msg, int sev);
 
-// Table access vtables are passed as NULL / zeroed: scap-ts exposes no
-// state tables to plugins (yet). Their sizes still matter for the layouts.
-struct TableReaderVtable {  // legacy reader: 4 function pointers
-  void* fns[4];
+// State tables. scap-ts exposes no tables to plugins yet, but plugins built
+// with the SDKs dereference these vtables unconditionally, so every one is
+// given, with functions that report "no such table".
+struct TableFieldInfo {
+  const char* name;
+  uint32_t field_type;
+  ss_plugin_bool read_only;
 };
-struct TableWriterVtable {  // legacy writer: 6 function pointers
-  void* fns[6];
+struct TableInfo {
+  const char* name;
+  uint32_t key_type;
+};
+struct TableFieldsVtable {
+  const TableFieldInfo* (*list_table_fields)(void* t, uint32_t* nfields);
+  void* (*get_table_field)(void* t, const char* name, uint32_t type);
+  void* (*add_table_field)(void* t, const char* name, uint32_t type);
+};
+struct TableReaderVtable {  // legacy reader
+  const char* (*get_table_name)(void* t);
+  uint64_t (*get_table_size)(void* t);
+  void* (*get_table_entry)(void* t, const void* key);
+  ss_plugin_rc (*read_entry_field)(void* t, void* e, const void* f, void* out);
+};
+struct TableReaderVtableExt {
+  const char* (*get_table_name)(void* t);
+  uint64_t (*get_table_size)(void* t);
+  void* (*get_table_entry)(void* t, const void* key);
+  ss_plugin_rc (*read_entry_field)(void* t, void* e, const void* f, void* out);
+  void (*release_table_entry)(void* t, void* e);
+  ss_plugin_bool (*iterate_entries)(void* t, ss_plugin_bool (*it)(void* s, void* e), void* s);
+};
+struct TableWriterVtable {  // legacy writer; the _ext one has the same members
+  ss_plugin_rc (*clear_table)(void* t);
+  ss_plugin_rc (*erase_table_entry)(void* t, const void* key);
+  void* (*create_table_entry)(void* t);
+  void (*destroy_table_entry)(void* t, void* e);
+  void* (*add_table_entry)(void* t, const void* key, void* e);
+  ss_plugin_rc (*write_entry_field)(void* t, void* e, const void* f, const void* in);
+};
+using TableWriterVtableExt = TableWriterVtable;
+struct PluginInitTablesInput {
+  TableInfo* (*list_tables)(void* owner, uint32_t* ntables);
+  void* (*get_table)(void* owner, const char* name, uint32_t key_type);
+  ss_plugin_rc (*add_table)(void* owner, const void* in);
+  TableFieldsVtable fields;
+  TableFieldsVtable* fields_ext;
+  TableReaderVtableExt* reader_ext;
+  TableWriterVtableExt* writer_ext;
 };
 
 struct PluginInitInput {
   const char* config;
   void* owner;
   OwnerLastErrorFn get_owner_last_error;
-  const void* tables;
+  const PluginInitTablesInput* tables;
   LogFn log_fn;
 };
 
@@ -96,7 +137,7 @@ struct PluginFieldExtractInput {
   uint32_t num_fields;
   PluginExtractField* fields;
   TableReaderVtable table_reader;
-  void* table_reader_ext;
+  TableReaderVtableExt* table_reader_ext;
   void* value_offsets;
 };
 
@@ -105,8 +146,8 @@ struct PluginEventParseInput {
   OwnerLastErrorFn get_owner_last_error;
   TableReaderVtable table_reader;
   TableWriterVtable table_writer;
-  void* table_reader_ext;
-  void* table_writer_ext;
+  TableReaderVtableExt* table_reader_ext;
+  TableWriterVtableExt* table_writer_ext;
 };
 
 using AsyncHandlerFn = ss_plugin_rc (*)(void* owner, const PluginEventHdr* evt, char* err);

@@ -121,6 +121,50 @@ ss_plugin_rc AsyncHandler(void* owner, const PluginEventHdr* evt, char* err) {
   return kRcSuccess;
 }
 
+// ---- State tables: none exposed (see plugin_api_min.h) ----------------------
+TableInfo kNoTables[1] = {{"", 0}};
+TableFieldInfo kNoFields[1] = {{"", 0, 1}};
+
+void SetOwnerError(void* owner, const char* msg) {
+  if (owner) static_cast<PluginHost*>(owner)->owner_error = msg;
+}
+TableInfo* ListTables(void*, uint32_t* n) {
+  *n = 0;
+  return kNoTables;
+}
+void* GetTable(void* owner, const char* name, uint32_t) {
+  SetOwnerError(owner, (std::string("scap-ts exposes no state tables to plugins (asked for '") + (name ? name : "") + "')").c_str());
+  return nullptr;
+}
+ss_plugin_rc AddTable(void* owner, const void*) {
+  SetOwnerError(owner, "scap-ts does not accept plugin tables");
+  return kRcNotSupported;
+}
+const TableFieldInfo* ListTableFields(void*, uint32_t* n) {
+  *n = 0;
+  return kNoFields;
+}
+void* GetTableField(void*, const char*, uint32_t) { return nullptr; }
+const char* GetTableName(void*) { return ""; }
+uint64_t GetTableSize(void*) { return 0; }
+void* GetTableEntry(void*, const void*) { return nullptr; }
+ss_plugin_rc ReadEntryField(void*, void*, const void*, void*) { return kRcFailure; }
+void ReleaseTableEntry(void*, void*) {}
+ss_plugin_bool IterateEntries(void*, ss_plugin_bool (*)(void*, void*), void*) { return 0; }
+ss_plugin_rc ClearTable(void*) { return kRcFailure; }
+ss_plugin_rc EraseTableEntry(void*, const void*) { return kRcFailure; }
+void* CreateTableEntry(void*) { return nullptr; }
+void DestroyTableEntry(void*, void*) {}
+void* AddTableEntry(void*, const void*, void*) { return nullptr; }
+ss_plugin_rc WriteEntryField(void*, void*, const void*, const void*) { return kRcFailure; }
+
+TableFieldsVtable kFields{ListTableFields, GetTableField, GetTableField};
+TableReaderVtable kReader{GetTableName, GetTableSize, GetTableEntry, ReadEntryField};
+TableReaderVtableExt kReaderExt{GetTableName, GetTableSize, GetTableEntry, ReadEntryField, ReleaseTableEntry, IterateEntries};
+TableWriterVtable kWriter{ClearTable, EraseTableEntry, CreateTableEntry, DestroyTableEntry, AddTableEntry, WriteEntryField};
+TableWriterVtableExt kWriterExt = kWriter;
+PluginInitTablesInput kTables{ListTables, GetTable, AddTable, kFields, &kFields, &kReaderExt, &kWriterExt};
+
 Napi::Value NullableString(Napi::Env env, const char* s) {
   return s ? Napi::Value(Napi::String::New(env, s)) : env.Null();
 }
@@ -271,7 +315,7 @@ Napi::Value PluginHost::InitPlugin(const Napi::CallbackInfo& info) {
   in.config = config.c_str();
   in.owner = this;
   in.get_owner_last_error = OwnerLastError;
-  in.tables = nullptr;
+  in.tables = &kTables;
   in.log_fn = PluginLog;
   ss_plugin_rc rc = kRcFailure;
   void* s = init(&in, &rc);
@@ -508,6 +552,8 @@ Napi::Value PluginHost::Extract(const Napi::CallbackInfo& info) {
   in.get_owner_last_error = OwnerLastError;
   in.num_fields = static_cast<uint32_t>(set.fields.size());
   in.fields = set.fields.data();
+  in.table_reader = kReader;
+  in.table_reader_ext = &kReaderExt;
   ss_plugin_rc rc = fn(state_, &ev, &in);
   if (rc != kRcSuccess) ThrowPlugin(env, "plugin_extract_fields failed (rc " + std::to_string(rc) + ")");
   Napi::Array out = Napi::Array::New(env, set.fields.size());
@@ -553,6 +599,10 @@ Napi::Value PluginHost::Parse(const Napi::CallbackInfo& info) {
   PluginEventParseInput in{};
   in.owner = this;
   in.get_owner_last_error = OwnerLastError;
+  in.table_reader = kReader;
+  in.table_writer = kWriter;
+  in.table_reader_ext = &kReaderExt;
+  in.table_writer_ext = &kWriterExt;
   ss_plugin_rc rc = fn(state_, &ev, &in);
   if (rc != kRcSuccess) ThrowPlugin(env, "plugin_parse_event failed (rc " + std::to_string(rc) + ")");
   return env.Undefined();

@@ -73,11 +73,19 @@ typedef struct {
   uint32_t num_fields;
   extract_field *fields;
 } extract_input; /* only the leading members are read */
+typedef struct { const char *name; uint32_t key_type; } table_info;
+typedef struct {
+  table_info *(*list_tables)(void *owner, uint32_t *n);
+  void *(*get_table)(void *owner, const char *name, uint32_t key_type);
+  int32_t (*add_table)(void *owner, const void *in);
+  void *fields[3];
+  void *fields_ext, *reader_ext, *writer_ext;
+} tables_input;
 typedef struct {
   const char *config;
   void *owner;
   const char *(*get_owner_last_error)(void *);
-  const void *tables;
+  const tables_input *tables;
   void (*log_fn)(void *, const char *, const char *, int);
 } init_input;
 typedef int32_t (*async_handler)(void *owner, const evt_hdr *evt, char *err);
@@ -135,6 +143,15 @@ EXPORT void *plugin_init(const init_input *in, int32_t *rc) {
   if (in->config) snprintf(s->cfg, sizeof s->cfg, "%s", in->config);
   if (has(s, "\"fail_init\":true")) {
     snprintf(s->err, sizeof s->err, "init refused by configuration");
+    *rc = RC_FAILURE;
+    return s;
+  }
+  /* As the SDKs do: the table vtables are used without a NULL check. */
+  uint32_t ntables = 99;
+  if (!in->tables || !in->tables->fields_ext || !in->tables->reader_ext || !in->tables->writer_ext ||
+      !in->tables->list_tables(in->owner, &ntables) || ntables != 0 ||
+      in->tables->get_table(in->owner, "threads", 4) != NULL) {
+    snprintf(s->err, sizeof s->err, "unexpected tables input");
     *rc = RC_FAILURE;
     return s;
   }
