@@ -12,7 +12,7 @@
  *   "fail_init", "fail_next" (the 2nd next_batch fails), "malformed" (a batch with an
  *   event whose lengths disagree), "wrong_id", "null_batch", "fail_extract",
  *   "null_string" (test.msg returns a NULL string), "fail_parse".
- * Open params: "count=N,start=TS,step=NS" (defaults 20, 1000000000, 1000).
+ * Open params: "count=N,start=TS,step=NS,batch=B" (defaults 20, 1000000000, 1000, 8 events a batch).
  * Event payload: "n=<i> msg=<word>".
  */
 #include <pthread.h>
@@ -110,7 +110,7 @@ typedef struct {
 } state_t;
 
 typedef struct {
-  uint64_t count, next, start, step;
+  uint64_t count, next, start, step, batch;
   int batches;
   uint8_t *buf;
   evt_hdr **ptrs;
@@ -184,8 +184,10 @@ EXPORT void *plugin_open(void *sp, const char *params, int32_t *rc) {
   i->count = param(params, "count=", 20);
   i->start = param(params, "start=", 1000000000ULL);
   i->step = param(params, "step=", 1000);
-  i->buf = malloc(8 * 128);
-  i->ptrs = malloc(8 * sizeof(evt_hdr *));
+  i->batch = param(params, "batch=", 8);
+  if (i->batch == 0 || i->batch > 65536) i->batch = 8;
+  i->buf = malloc(i->batch * 128);
+  i->ptrs = malloc(i->batch * sizeof(evt_hdr *));
   *rc = RC_SUCCESS;
   return i;
 }
@@ -219,7 +221,7 @@ EXPORT int32_t plugin_next_batch(void *sp, void *ip, uint32_t *nevts, evt_hdr **
     return RC_EOF;
   }
   uint32_t n = 0;
-  while (n < 8 && i->next < i->count) {
+  while (n < i->batch && i->next < i->count) {
     evt_hdr *e = (evt_hdr *)(i->buf + n * 128);
     char payload[64];
     int plen = snprintf(payload, sizeof payload, "n=%llu msg=%s", (unsigned long long)i->next, WORDS[i->next % 4]);
