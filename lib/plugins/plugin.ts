@@ -142,6 +142,27 @@ function initConfigText(plugin: string, config: unknown, schema: string | object
 
 // ---- native plugins -------------------------------------------------------
 
+/**
+ * The event's bytes and offset as plugins expect them: the current layout
+ * with a 26-byte header. Events of old captures (22-byte headers, no nparams)
+ * are rewritten into a scratch buffer.
+ */
+let scratch = new Uint8Array(4096);
+function currentLayout(evt: Event): [Uint8Array, number] {
+  if (evt.headerSize === EVENT_HEADER_SIZE) return [evt.bytes, evt.offset];
+  const len = evt.len;
+  const body = len - evt.headerSize;
+  const total = EVENT_HEADER_SIZE + body;
+  if (scratch.length < total) scratch = new Uint8Array(total * 2);
+  const v = new DataView(scratch.buffer);
+  scratch.set(evt.bytes.subarray(evt.offset, evt.offset + 20), 0);
+  v.setUint32(16, total, true);
+  v.setUint16(20, evt.type, true);
+  v.setUint32(22, Math.max(0, evt.nparams), true);
+  scratch.set(evt.bytes.subarray(evt.offset + evt.headerSize, evt.offset + len), EVENT_HEADER_SIZE);
+  return [scratch, 0];
+}
+
 interface NativeHost {
   symbols(): string[];
   str(name: string): string | null;
@@ -310,7 +331,8 @@ class NativePlugin implements LoadedPlugin {
   }
 
   eventToString(evt: Event, num: number, source: string): string | null {
-    return wrap(this.info.name, 'PLUGIN_EVENT_TO_STRING', () => this.host.eventToString(evt.bytes, evt.offset, num, source));
+    const [b, o] = currentLayout(evt);
+    return wrap(this.info.name, 'PLUGIN_EVENT_TO_STRING', () => this.host.eventToString(b, o, num, source));
   }
 
   makeExtractor(requests: readonly FieldRequest[]): (evt: Event, num: number, source: string) => unknown[] {
@@ -325,6 +347,10 @@ class NativePlugin implements LoadedPlugin {
     const name = this.info.name;
     return (evt, num, source) => {
       try {
+        if (evt.headerSize !== EVENT_HEADER_SIZE) {
+          const [b, o] = currentLayout(evt);
+          return host.extract(handle, b, o, num, source);
+        }
         return host.extract(handle, evt.bytes, evt.offset, num, source);
       } catch (e) {
         return wrap(name, 'PLUGIN_EXTRACT', () => {
@@ -335,7 +361,8 @@ class NativePlugin implements LoadedPlugin {
   }
 
   parse(evt: Event, num: number, source: string): void {
-    wrap(this.info.name, 'PLUGIN_PARSE', () => this.host.parse(evt.bytes, evt.offset, num, source));
+    const [b, o] = currentLayout(evt);
+    wrap(this.info.name, 'PLUGIN_PARSE', () => this.host.parse(b, o, num, source));
   }
 
   startAsync(onEvent: (bytes: Uint8Array) => void): void {

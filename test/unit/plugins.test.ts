@@ -408,6 +408,44 @@ describe('several sources in one capture', () => {
   });
 });
 
+describe('extractors and parsers on the syscall source', () => {
+  it('a TypeScript extractor declaring the syscall source sees syscall events only; a native extractor without a source sees plugin events only', async () => {
+    const ex = buildTestPlugin('extractor2', { PLUGIN_NAME: 'extractor2', NO_SOURCE: true, FIELD_PREFIX: 'ex' });
+    const parsed: string[] = [];
+    const sys: TsPlugin = {
+      name: 'sysx',
+      fields: [{ name: 'sysx.tid', type: 'uint64', desc: 'the thread id' }],
+      extractEventSources: ['syscall'],
+      extract: (evt) => evt.event.tid,
+      parseEventSources: ['syscall'],
+      parse: (evt) => void parsed.push(evt.source),
+    };
+    const file = fixture('cat_write');
+    const cap = await capture({
+      plugins: [{ name: 'testplugin', library_path: lib }, { name: 'extractor2', library_path: ex }, { name: 'sysx', plugin: sys }],
+      sources: [{ file }, { plugin: 'testplugin', openParams: 'count=5,start=1,step=1' }],
+    });
+    let sysEvents = 0;
+    let sysAll = 0;
+    const exOn: string[] = [];
+    for await (const e of cap) {
+      const src = String(field('evt.source', e));
+      if (src === 'syscall') sysAll++;
+      // Async events: extractor2's own (no source plugin: the syscall source) and testplugin's.
+      if (e.type === 402) continue;
+      if (src === 'syscall') {
+        sysEvents++;
+        expect(field('sysx.tid', e)).toBe(e.tid);
+      } else expect(field('sysx.tid', e)).toBeUndefined();
+      if (field('ex.n', e) !== undefined) exOn.push(src);
+    }
+    expect(exOn).toEqual(['testsrc', 'testsrc', 'testsrc', 'testsrc', 'testsrc']);
+    expect(sysEvents).toBeGreaterThan(300);
+    expect(parsed).toHaveLength(sysAll);
+    expect(new Set(parsed)).toEqual(new Set(['syscall']));
+  });
+});
+
 describe('configuration', () => {
   it("reads Falco's plugins / load_plugins from YAML", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scap-ts-yaml-'));
