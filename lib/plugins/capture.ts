@@ -157,6 +157,12 @@ export class MergedSource {
   }
 }
 
+function warnOnce(warned: Set<string>, plugin: string, what: string): void {
+  if (warned.has(what)) return;
+  warned.add(what);
+  process.emitWarning(`plugin '${plugin}' sent ${what}; dropped`, { code: 'SCAP_TS_PLUGIN_ASYNC' });
+}
+
 /** A push queue of async events, as an auxiliary input. */
 class AsyncQueue {
   #queue: Uint8Array[] = [];
@@ -225,9 +231,20 @@ export async function openPluginCapture(options: CaptureOptions & PluginCaptureO
   const queue = new AsyncQueue();
   for (const p of manager.asyncPlugins) {
     const id = p.info.id;
+    const names = new Set(p.info.asyncEvents);
+    const warned = new Set<string>();
     p.startAsync((b) => {
-      // The framework sets plugin_id of async events (param 0, after 3 u32 lengths).
-      if (id !== 0 && b.length >= 42) new DataView(b.buffer, b.byteOffset, b.byteLength).setUint32(38, id, true);
+      const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+      if (b.length < 42 || v.getUint16(20, true) !== 402 || v.getUint32(22, true) !== 3) return warnOnce(warned, p.info.name, 'an async event that is not a 3-parameter asyncevent (402)');
+      // Only the names the plugin declared in get_async_events are accepted.
+      const l1 = v.getUint32(30, true);
+      let end = 42 + l1;
+      while (end > 42 && b[end - 1] === 0) end--;
+      const name = Buffer.from(b.subarray(42, end)).toString('utf8');
+      if (!names.has(name)) return warnOnce(warned, p.info.name, `an async event named '${name}', not in its get_async_events`);
+      // The framework sets plugin_id of async events (param 0, after 3 u32 lengths) and stamps ts (u64)-1.
+      if (id !== 0) v.setUint32(38, id, true);
+      if (v.getBigUint64(0, true) === 0xffffffffffffffffn) v.setBigUint64(0, BigInt(Date.now()) * 1_000_000n, true);
       queue.push(b);
     });
   }

@@ -6,7 +6,8 @@
  *   PLUGIN_NAME, PLUGIN_ID, EVENT_SOURCE, API_VERSION, FIELD_PREFIX,
  *   NO_SOURCE (extraction/parsing only), NO_GET_NAME (a required export missing),
  *   NULL_NAME (plugin_get_name returns NULL),
- *   HALF_SOURCE (plugin_open without plugin_next_batch).
+ *   HALF_SOURCE (plugin_open without plugin_next_batch), ASYNC_BAD_NAME (async events
+ *   named otherwise than get_async_events says).
  *
  * Behaviour is chosen by the init config (a JSON object; only flags are read):
  *   "fail_init", "fail_next" (the 2nd next_batch fails), "malformed" (a batch with an
@@ -377,7 +378,11 @@ static void *async_loop(void *sp) {
   uint8_t buf[128];
   for (int k = 0; k < 3 && s->async_running; k++) {
     evt_hdr *e = (evt_hdr *)buf;
+#ifdef ASYNC_BAD_NAME
+    const char *name = "undeclared";
+#else
     const char *name = FIELD_PREFIX "_tick";
+#endif
     char data[16];
     int dl = snprintf(data, sizeof data, "tick%d", k);
     uint32_t l0 = 4, l1 = (uint32_t)strlen(name) + 1, l2 = (uint32_t)dl, id = 0;

@@ -134,6 +134,26 @@ describe('native plugin host', () => {
     expect(asyncs[0]).toEqual([2000000000n, true, 'test_tick', 'testsrc', undefined]);
   });
 
+  it('drops async events with a name the plugin did not declare, with a warning', async () => {
+    const bad = buildTestPlugin('badasync', { ASYNC_BAD_NAME: true });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const cap = await capture({ plugins: [{ name: 'testplugin', library_path: bad, open_params: 'count=3' }], source: { plugin: 'testplugin' } });
+      let asyncs = 0;
+      for await (const e of cap) {
+        if (e.type === 402) asyncs++;
+        else await new Promise((r) => setTimeout(r, 5));
+      }
+      await new Promise((r) => setTimeout(r, 10));
+      expect(asyncs).toBe(0);
+      expect(warnings).toContain("plugin 'testplugin' sent an async event named 'undeclared', not in its get_async_events; dropped");
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('validates the init config against the schema and passes it to plugin_init', async () => {
     await expectPluginError(load([{ name: 'testplugin', library_path: lib, init_config: { nope: 1 } }]), 'PLUGIN_INIT_CONFIG', undefined, /unknown property 'nope'/);
     await expectPluginError(load([{ name: 'testplugin', library_path: lib, init_config: 'not json' }]), 'PLUGIN_INIT_CONFIG', undefined, /not valid JSON/);
