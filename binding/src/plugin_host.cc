@@ -541,8 +541,18 @@ Napi::Value PluginHost::Extract(const Napi::CallbackInfo& info) {
   uint32_t h = info[0].As<Napi::Number>().Uint32Value();
   if (h >= field_sets_.size()) throw Napi::RangeError::New(env, "unknown field set");
   FieldSet& set = *field_sets_[h];
-  std::string src = info[4].As<Napi::String>().Utf8Value();
-  PluginEventInput ev{EventArg(info, 1), static_cast<uint64_t>(info[3].As<Napi::Number>().Int64Value()), src.c_str()};
+  // The source name, read without a heap allocation in the common case: this
+  // call runs once per event and field batch.
+  char srcbuf[256];
+  size_t srclen = 0;
+  std::string srclong;
+  const char* src = srcbuf;
+  if (napi_get_value_string_utf8(env, info[4], srcbuf, sizeof srcbuf, &srclen) != napi_ok) throw Napi::TypeError::New(env, "expected a source name");
+  if (srclen >= sizeof srcbuf - 1) {
+    srclong = info[4].As<Napi::String>().Utf8Value();
+    src = srclong.c_str();
+  }
+  PluginEventInput ev{EventArg(info, 1), static_cast<uint64_t>(info[3].As<Napi::Number>().Int64Value()), src};
   for (auto& f : set.fields) {
     f.res.str = nullptr;
     f.res_len = 0;
