@@ -533,6 +533,15 @@ describe('CLI plugin flags', () => {
     ]);
   });
 
+  it('-w records plugin events; -r with the plugin loaded extracts its fields again', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'scap-ts-w-')), 'plugin.scap');
+    expect(cli(['-H', 'testplugin', '-I', 'testplugin:count=3', '-w', out, '-q']).status).toBe(0);
+    const r = cli(['-H', 'testplugin', '-r', out, '-p', '%evt.source %test.n %test.msg']);
+    expect(r.stdout).toBe('testsrc 0 alpha\ntestsrc 1 beta\ntestsrc 2 gamma\n');
+    // Without the plugin the events still read, as plugin events.
+    expect(cli(['-r', out]).stdout.split('\n')[0]).toContain('pluginevent plugin_id=999 event_data=n=0 msg=alpha');
+  });
+
   it('-Il lists the loaded plugins', () => {
     const r = cli(['-H', 'testplugin', '-Il']);
     expect(r.status).toBe(0);
