@@ -222,6 +222,11 @@ PluginHost::PluginHost(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Plugin
     err.Set("code", Napi::String::New(env, "ERR_PLUGIN_DLOPEN"));
     throw err;
   }
+  fn_last_error_ = Sym("get_last_error");
+  fn_extract_ = Sym("extract_fields");
+  fn_parse_ = Sym("parse_event");
+  fn_next_batch_ = Sym("next_batch");
+  fn_to_string_ = Sym("event_to_string");
 }
 
 PluginHost::~PluginHost() {
@@ -237,7 +242,7 @@ void* PluginHost::Sym(const char* name) const {
 }
 
 std::string PluginHost::LastError() {
-  auto fn = reinterpret_cast<LastErrFn>(Sym("get_last_error"));
+  auto fn = reinterpret_cast<LastErrFn>(fn_last_error_);
   if (fn == nullptr || state_ == nullptr) return "";
   const char* s = fn(state_);
   return s ? s : "";
@@ -408,7 +413,7 @@ Napi::Value PluginHost::Progress(const Napi::CallbackInfo& info) {
 Napi::Value PluginHost::NextBatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireState(env);
-  auto fn = reinterpret_cast<NextBatchFn>(Sym("next_batch"));
+  auto fn = reinterpret_cast<NextBatchFn>(fn_next_batch_);
   auto it = instances_.find(info[0].As<Napi::Number>().Uint32Value());
   if (fn == nullptr) ThrowPlugin(env, "plugin has no event sourcing capability");
   if (it == instances_.end()) throw Napi::Error::New(env, "plugin instance is not open");
@@ -485,7 +490,7 @@ const PluginEventHdr* PluginHost::EventArg(const Napi::CallbackInfo& info, size_
 Napi::Value PluginHost::EventToString(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireState(env);
-  auto fn = reinterpret_cast<ToStringFn>(Sym("event_to_string"));
+  auto fn = reinterpret_cast<ToStringFn>(fn_to_string_);
   if (fn == nullptr) return env.Null();
   std::string src = info[3].As<Napi::String>().Utf8Value();
   PluginEventInput in{EventArg(info, 0), static_cast<uint64_t>(info[2].As<Napi::Number>().Int64Value()), src.c_str()};
@@ -536,7 +541,7 @@ Napi::Value PluginHost::PrepareFields(const Napi::CallbackInfo& info) {
 Napi::Value PluginHost::Extract(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireState(env);
-  auto fn = reinterpret_cast<ExtractFn>(Sym("extract_fields"));
+  auto fn = reinterpret_cast<ExtractFn>(fn_extract_);
   if (fn == nullptr) ThrowPlugin(env, "plugin has no field extraction capability");
   uint32_t h = info[0].As<Napi::Number>().Uint32Value();
   if (h >= field_sets_.size()) throw Napi::RangeError::New(env, "unknown field set");
@@ -602,7 +607,7 @@ Napi::Value PluginHost::Extract(const Napi::CallbackInfo& info) {
 Napi::Value PluginHost::Parse(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   RequireState(env);
-  auto fn = reinterpret_cast<ParseFn>(Sym("parse_event"));
+  auto fn = reinterpret_cast<ParseFn>(fn_parse_);
   if (fn == nullptr) ThrowPlugin(env, "plugin has no event parsing capability");
   std::string src = info[3].As<Napi::String>().Utf8Value();
   PluginEventInput ev{EventArg(info, 0), static_cast<uint64_t>(info[2].As<Napi::Number>().Int64Value()), src.c_str()};

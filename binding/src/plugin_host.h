@@ -62,6 +62,12 @@ class PluginHost : public Napi::ObjectWrap<PluginHost> {
 
   std::string path_;
   void* lib_ = nullptr;
+  // Resolved once: the per-event calls must not dlsym.
+  void* fn_last_error_ = nullptr;
+  void* fn_extract_ = nullptr;
+  void* fn_parse_ = nullptr;
+  void* fn_next_batch_ = nullptr;
+  void* fn_to_string_ = nullptr;
   void* state_ = nullptr;
   uint32_t plugin_id_ = 0;
   std::map<uint32_t, void*> instances_;
