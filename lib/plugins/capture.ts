@@ -6,6 +6,7 @@
  */
 import { Capture, type CaptureOptions } from '../capture.js';
 import { EventBatch } from '../events/batch.js';
+import { EVENT_HEADER_SIZE } from '../events/event.js';
 import type { SectionMetadata } from '../scapfile/writer.js';
 import { ScapReader } from '../scapfile/reader.js';
 import { BpfSource } from '../sources/bpf.js';
@@ -135,6 +136,8 @@ export class MergedSource {
     const offsets = new Uint32Array(picks.length);
     const cpus = new Uint16Array(picks.length);
     const flags = new Uint32Array(picks.length);
+    // Events of old captures have 22-byte headers: their sizes travel along.
+    const headerSizes = ready.some((x) => x.batch!.headerSizes !== undefined) ? new Uint8Array(picks.length) : undefined;
     let at = 0;
     picks.forEach(([x, i], k) => {
       const b = x.batch!;
@@ -144,9 +147,10 @@ export class MergedSource {
       offsets[k] = at;
       cpus[k] = b.cpus[i];
       flags[k] = b.dumpFlags[i];
+      if (headerSizes) headerSizes[k] = b.headerSizes ? b.headerSizes[i] : EVENT_HEADER_SIZE;
       at += len;
     });
-    return new EventBatch(bytes, offsets, picks.length, cpus, flags);
+    return new EventBatch(bytes, offsets, picks.length, cpus, flags, headerSizes);
   }
 
   async close(): Promise<void> {
