@@ -187,7 +187,7 @@ interface NativeHost {
 type HostCtor = new (path: string) => NativeHost;
 
 const REQUIRED = ['get_required_api_version', 'get_version', 'get_name', 'get_description', 'get_contact', 'init', 'destroy', 'get_last_error'];
-const SOURCING = ['get_id', 'get_event_source', 'open', 'close', 'next_batch'];
+const SOURCING = ['open', 'close', 'next_batch'];
 
 /** Turns an addon error into a PluginError carrying the plugin's last error. */
 function wrap<T>(plugin: string, code: string, fn: () => T): T {
@@ -226,6 +226,9 @@ export function loadNativePlugin(libraryPath: string, initConfig: unknown, label
     const missing = SOURCING.filter((s) => !syms.has(s)).map((s) => `plugin_${s}`);
     throw new PluginError('PLUGIN_BROKEN', `has part of the event sourcing capability but not ${missing.join(', ')}`, name);
   }
+  if (syms.has('get_id') !== syms.has('get_event_source')) {
+    throw new PluginError('PLUGIN_BROKEN', 'exports only one of plugin_get_id and plugin_get_event_source (both or neither)', name);
+  }
   const extraction = syms.has('get_fields') && syms.has('extract_fields');
   if (syms.has('get_fields') !== syms.has('extract_fields')) throw new PluginError('PLUGIN_BROKEN', 'exports only one of plugin_get_fields and plugin_extract_fields', name);
   const parsing = syms.has('parse_event');
@@ -235,11 +238,14 @@ export function loadNativePlugin(libraryPath: string, initConfig: unknown, label
 
   let id = 0;
   let eventSource: string | undefined;
-  if (sourcing) {
+  if (sourcing && syms.has('get_id')) {
     id = host.id() ?? 0;
     eventSource = host.str('get_event_source') ?? '';
     if (eventSource === '') throw new PluginError('PLUGIN_NULL_STRING', 'plugin_get_event_source returned NULL or an empty name', name);
-    if (eventSource === 'syscall') throw new PluginError('PLUGIN_SOURCE', "a source plugin cannot produce the reserved 'syscall' source", name);
+    if (eventSource === 'syscall') throw new PluginError('PLUGIN_SOURCE', "a source plugin with an id cannot produce the reserved 'syscall' source", name);
+  } else if (sourcing) {
+    // No id and no source name: the plugin produces scap events of the syscall source.
+    eventSource = 'syscall';
   }
   const fields = extraction ? parseFields(name, host.str('get_fields')) : [];
   const asyncEvents = async ? (parseJsonList(name, 'plugin_get_async_events', host.str('get_async_events')) ?? []) : [];

@@ -39,7 +39,7 @@ export interface PluginInfo {
   readonly requiredApiVersion: string;
   /** Event source id (0 when the plugin has no sourcing capability). */
   readonly id: number;
-  /** Event source name (undefined without sourcing capability). */
+  /** Event source name (undefined without sourcing capability; `syscall` for a source plugin without id). */
   readonly eventSource: string | undefined;
   readonly capabilities: { readonly sourcing: boolean; readonly extraction: boolean; readonly parsing: boolean; readonly async: boolean };
   readonly fields: readonly PluginFieldInfo[];

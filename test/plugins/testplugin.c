@@ -5,7 +5,8 @@
  * `cc -shared -fPIC`; macros make variants for the loader's error cases:
  *   PLUGIN_NAME, PLUGIN_ID, EVENT_SOURCE, API_VERSION, FIELD_PREFIX,
  *   NO_SOURCE (extraction/parsing only), NO_GET_NAME (a required export missing),
- *   NULL_NAME (plugin_get_name returns NULL),
+ *   NULL_NAME (plugin_get_name returns NULL), NO_ID (a source plugin without id and source
+ *   name: it feeds the syscall source), ID_ONLY (plugin_get_id without plugin_get_event_source),
  *   HALF_SOURCE (plugin_open without plugin_next_batch), ASYNC_BAD_NAME (async events
  *   named otherwise than get_async_events says).
  *
@@ -166,8 +167,12 @@ EXPORT const char *plugin_get_last_error(void *sp) { return ((state_t *)sp)->err
 
 /* ---- event sourcing ---------------------------------------------------- */
 #ifndef NO_SOURCE
+#ifndef NO_ID
 EXPORT uint32_t plugin_get_id(void) { return PLUGIN_ID; }
+#ifndef ID_ONLY
 EXPORT const char *plugin_get_event_source(void) { return EVENT_SOURCE; }
+#endif
+#endif
 
 static uint64_t param(const char *p, const char *key, uint64_t def) {
   const char *k = p ? strstr(p, key) : NULL;
@@ -227,7 +232,11 @@ EXPORT int32_t plugin_next_batch(void *sp, void *ip, uint32_t *nevts, evt_hdr **
     char payload[64];
     int plen = snprintf(payload, sizeof payload, "n=%llu msg=%s", (unsigned long long)i->next, WORDS[i->next % 4]);
     uint8_t *p = (uint8_t *)e + sizeof *e;
+    #ifdef NO_ID
+    uint32_t l0 = 4, l1 = (uint32_t)plen, id = 0;
+#else
     uint32_t l0 = 4, l1 = (uint32_t)plen, id = has(s, "\"wrong_id\":true") ? 12345 : (i->next % 2 ? PLUGIN_ID : 0);
+#endif
     memcpy(p, &l0, 4);
     memcpy(p + 4, &l1, 4);
     memcpy(p + 8, &id, 4);

@@ -205,6 +205,20 @@ describe('loader rules (each a PluginError)', () => {
     await expectPluginError(load([{ name: 'half', library_path: p }]), 'PLUGIN_BROKEN', undefined, /plugin_next_batch/);
   });
 
+  it('plugin_get_id without plugin_get_event_source', async () => {
+    const p = buildTestPlugin('idonly', { ID_ONLY: true });
+    await expectPluginError(load([{ name: 'idonly', library_path: p }]), 'PLUGIN_BROKEN', undefined, /both or neither/);
+  });
+
+  it('a source plugin without id and source name feeds the syscall source', async () => {
+    const p = buildTestPlugin('noid', { NO_ID: true, PLUGIN_NAME: 'noid' });
+    const cap = await capture({ plugins: [{ name: 'noid', library_path: p, open_params: 'count=4' }], source: { plugin: 'noid' } });
+    expect(cap.plugins!.info()[0]).toMatchObject({ id: 0, eventSource: 'syscall', capabilities: { sourcing: true } });
+    let n = 0;
+    for await (const e of cap) if (e.type === 322) n++;
+    expect(n).toBe(4);
+  });
+
   it('two source plugins for one event source, naming both', async () => {
     const other = buildTestPlugin('other', { PLUGIN_NAME: 'other', PLUGIN_ID: 1000, FIELD_PREFIX: 'other' });
     const e = await expectPluginError(
