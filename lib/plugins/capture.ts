@@ -259,7 +259,8 @@ export async function openPluginCapture(options: CaptureOptions & PluginCaptureO
   });
   const cap = new Capture(merged, metadata, bpf, options.signal);
   cap.plugins = manager;
-  if (manager.hasParsers) cap.eventHook = (e) => manager.parse(e);
+  // Always set: a parsing plugin added at run time (`cap.plugins.add`) sees the events from then on.
+  cap.eventHook = (e) => manager.parse(e);
   cap.progress = () => {
     const ps = streams.map((s) => s.progress()).filter((p): p is NonNullable<typeof p> => p !== null);
     return ps.length === 0 ? null : ps.reduce((a, p) => a + p.pct, 0) / ps.length;

@@ -354,6 +354,29 @@ describe('TypeScript plugins', () => {
     expect(cap.progress()).toBe(1);
   });
 
+  it('are registered at run time, on an open capture', async () => {
+    const cap = await capture({ plugins: [{ name: 'testplugin', library_path: lib }], source: { plugin: 'testplugin' } });
+    const seen: number[] = [];
+    let added = false;
+    const values: unknown[] = [];
+    for await (const e of cap) {
+      if (e.type !== 322) continue;
+      if (!added) {
+        await cap.plugins!.add({
+          name: 'late',
+          plugin: { name: 'late', fields: [{ name: 'late.twice', type: 'uint64', desc: 'test.n * 2' }], extract: (evt) => 2 * Number(fields.get('test.n').extract(evt.event)), parse: (evt) => void seen.push(evt.num) },
+        });
+        added = true;
+      }
+      values.push(fields.get('late.twice').extract(e));
+    }
+    expect(values.slice(0, 4)).toEqual([0, 2, 4, 6]);
+    expect(seen.length).toBe(19);
+    // Closing the capture takes the plugin's fields out of the registry.
+    await cap.close();
+    expect(fields.lookup('late.twice')).toBeUndefined();
+  });
+
   it('loader rules apply to them too', async () => {
     await expectPluginError(load([{ name: 'x', plugin: { name: 'x', requiredApiVersion: '4.0.0', parse() {} } }]), 'PLUGIN_API_VERSION');
     await expectPluginError(load([{ name: 'x', plugin: { name: 'x', id: 3, parse() {} } as TsPlugin }]), 'PLUGIN_BROKEN');
