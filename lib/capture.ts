@@ -9,10 +9,11 @@ import { ScapReader } from './scapfile/reader.js';
 import type { SectionMetadata } from './scapfile/writer.js';
 import { BpfSource, type BpfOptions, type BpfStats } from './sources/bpf.js';
 import { scanSystem } from './sources/procfs.js';
+import { PtraceSource, type PtraceTarget } from './sources/ptrace.js';
 
 export interface CaptureOptions extends BpfOptions {
   /** `'bpf'` (live, the default) or a `.scap` file to replay. */
-  source?: 'bpf' | { file: string };
+  source?: 'bpf' | { file: string } | { ptrace: PtraceTarget };
   /** Stops the capture when aborted; the loop then ends normally. */
   signal?: AbortSignal;
 }
@@ -47,8 +48,12 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
   #closed = false;
   #finalStats: BpfStats | undefined;
 
+  /** The ptrace source (its stats: the launched program's pid, exit status), when tracing. */
+  readonly ptrace: PtraceSource | undefined;
+
   /** @internal use openCapture() */
-  constructor(source: Source, metadata: SectionMetadata, bpf: BpfSource | undefined, signal: AbortSignal | undefined) {
+  constructor(source: Source, metadata: SectionMetadata, bpf: BpfSource | undefined, signal: AbortSignal | undefined, ptrace?: PtraceSource) {
+    this.ptrace = ptrace;
     this.#source = source;
     this.metadata = metadata;
     this.#bpf = bpf;
@@ -208,6 +213,11 @@ export async function openCapture(options: CaptureOptions = {}): Promise<Capture
     const metadata = scanSystem();
     const bpf = new BpfSource(options);
     return new Capture(bpf, metadata, bpf, options.signal);
+  }
+  if ('ptrace' in src) {
+    const metadata = scanSystem();
+    const pt = new PtraceSource(src.ptrace, options);
+    return new Capture(pt, metadata, undefined, options.signal, pt);
   }
   const reader = await ScapReader.open(src.file, { signal: options.signal });
   const it = reader.batches();

@@ -13,3 +13,4 @@ export type { ThreadView, FdView, UserView, EventStateSlot } from './events/inde
 export { openCapture, Capture, type CaptureOptions, type CaptureStats } from './capture.js';
 export type { BpfOptions, BpfStats, CpuStats } from './sources/bpf.js';
 export { scanSystem } from './sources/procfs.js';
+export { PtraceSource, type PtraceTarget, type PtraceStats } from './sources/ptrace.js';

@@ -9,6 +9,7 @@
 
 #include "bpf_capture.h"
 #include "probe_env.h"
+#include "ptrace_capture.h"
 
 #ifndef SCAP_TS_VERSION
 #error "SCAP_TS_VERSION must be defined by the build (see CMakeLists.txt)"
@@ -81,6 +82,7 @@ static Napi::Object InitScapTs(Napi::Env env, Napi::Object exports) {
   exports.Set("kernelFeatures", Napi::Function::New(env, scap_ts::KernelFeaturesJs,
                                                     "kernelFeatures"));
   scap_ts::BpfCapture::Init(env, exports);
+  scap_ts::PtraceCapture::Init(env, exports);
   return exports;
 }
 

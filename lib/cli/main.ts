@@ -95,10 +95,17 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
     .option('-X, --print-hex-ascii', 'print data buffers in hex and ASCII')
     .option('-b, --print-base64', 'print data buffers in base64')
     .option('-v, --verbose', 'do not cut data buffers at 80 characters')
+    .option('--ptrace', 'trace the command given after -- with ptrace (no eBPF, no root needed), as pdig')
+    .option('-a, --ptrace-all', 'with --ptrace: trace every syscall, not only the covered ones through the seccomp filter')
+    .option('--ptrace-pid <pid>', 'trace a running process with ptrace (detached again at the end)', positiveInt)
     .option('-t, --timetype <type>', 'evt.outputtime: h (local time, default), a (absolute seconds), r (since the first event), d (event latency), D (since the previous event)')
     .exitOverride();
+  program.argument('[command...]', 'with --ptrace: the program to trace and its arguments (after --)');
   program.parse(argv, { from: 'user' });
-  const o = program.opts<CliOptions>();
+  const o = program.opts<CliOptions & { ptrace?: boolean; ptraceAll?: boolean; ptracePid?: number }>();
+  const command = program.args;
+  if (o.ptrace && command.length === 0) throw new InvalidArgumentError('--ptrace needs a command after --');
+  if (!o.ptrace && command.length > 0) throw new InvalidArgumentError(`unexpected argument '${command[0]}' (a command to trace needs --ptrace)`);
 
   if (o.listEvents) {
     out(listEvents());
@@ -125,7 +132,14 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
   // Live capture through the eBPF probe is the default source, as in sysdig.
   const signal = o.seconds ? AbortSignal.timeout(o.seconds * 1000) : undefined;
   const live = !o.read;
-  const capture = await openCapture({ source: o.read ? { file: o.read } : 'bpf', signal, snaplen: o.snaplen });
+  const source = o.read
+    ? { file: o.read }
+    : o.ptrace
+      ? { ptrace: { command, full: o.ptraceAll } }
+      : o.ptracePid
+        ? { ptrace: { pid: o.ptracePid, full: o.ptraceAll } }
+        : ('bpf' as const);
+  const capture = await openCapture({ source, signal, snaplen: o.snaplen });
   const writer = o.write ? await ScapWriter.create(o.write, capture.metadata) : undefined;
   const summary = o.summary ? new EventSummary() : undefined;
   const newInspector = (meta: typeof capture.metadata, eventsBefore = 0) =>
@@ -171,6 +185,9 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
   const st = capture.stats();
   if (!o.read && st.drops.total > 0) process.stderr.write(`scap-ts: ${st.drops.total} events dropped by the kernel probe (ring full ${st.drops.ringFull}, too large ${st.drops.tooLarge})\n`);
   if (summary) out(summary.format());
+  // --ptrace: exit as the traced program did.
+  const exit = capture.ptrace?.stats().exit;
+  if (o.ptrace && exit) return exit.code ?? 128 + (exit.signal ?? 0);
   return 0;
 }
 
