@@ -1,6 +1,7 @@
 // PtraceCapture: the JS class over PtraceEngine (API in ptrace_capture.h).
 #include "ptrace_capture.h"
 
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -112,35 +113,41 @@ PtraceCapture::PtraceCapture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   opts.batch_bytes = static_cast<size_t>(Int(env, o, "batchBytes", 1 << 20, 64 * 1024, 1ull << 30));
   opts.max_queued = static_cast<size_t>(Int(env, o, "maxQueuedBatches", 4, 1, 1024));
 
-  tsfn_ = Napi::ThreadSafeFunction::New(
-      env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "scap-ts-ptrace", 0, 1, this,
-      [](Napi::Env, PtraceCapture* self) { self->Unref(); });
-  tsfn_live_ = true;
-  Ref();
-  tsfn_.Unref(env);
+  // The engine starts first: when it fails, nothing refers to this object.
+  // Its notifications reach JS only once the thread-safe function exists;
+  // what it queued before is found by nextBatch() itself.
+  auto ready = std::make_shared<std::atomic<bool>>(false);
+  ready_flag_ = ready;
   try {
-    engine_ = std::make_unique<PtraceEngine>(opts, [this] {
-      tsfn_.NonBlockingCall([this](Napi::Env e, Napi::Function) { Deliver(e); });
+    engine_ = std::make_unique<PtraceEngine>(opts, [this, ready] {
+      if (ready->load()) tsfn_.NonBlockingCall([this](Napi::Env e, Napi::Function) { Deliver(e); });
     });
     engine_->Start();
   } catch (const PtraceError& e) {
     engine_.reset();
-    Shutdown(false);
+    closed_ = true;
     Napi::Error err = Napi::Error::New(env, e.what());
     err.Set("code", Napi::String::New(env, e.code()));
     err.Set("errno", Napi::Number::New(env, e.errnum()));
     throw err;
   } catch (const std::invalid_argument& e) {
     engine_.reset();
-    Shutdown(false);
+    closed_ = true;
     ThrowRange(env, e.what());
   } catch (const std::exception& e) {
     engine_.reset();
-    Shutdown(false);
+    closed_ = true;
     Napi::Error err = Napi::Error::New(env, e.what());
     err.Set("code", Napi::String::New(env, "PTRACE"));
     throw err;
   }
+  tsfn_ = Napi::ThreadSafeFunction::New(
+      env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}), "scap-ts-ptrace", 0, 1, this,
+      [](Napi::Env, PtraceCapture* self) { self->Unref(); });
+  tsfn_live_ = true;
+  Ref();
+  tsfn_.Unref(env);
+  ready->store(true);
   seccomp_ = engine_->seccomp_active();
   pid_ = engine_->launched_pid() ? engine_->launched_pid() : opts.pid;
   if (napi_add_env_cleanup_hook(env, EnvCleanup, this) == napi_ok) cleanup_hook_ = true;
@@ -157,6 +164,7 @@ void PtraceCapture::EnvCleanup(void* arg) {
 void PtraceCapture::Shutdown(bool env_teardown) {
   if (closed_) return;
   closed_ = true;
+  if (ready_flag_) ready_flag_->store(false);
   if (engine_) {
     engine_->Stop();
     last_counters_ = engine_->counters();

@@ -29,6 +29,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <atomic>
 #include <memory>
 
 #include "ptrace_engine.h"
@@ -53,6 +54,7 @@ class PtraceCapture : public Napi::ObjectWrap<PtraceCapture> {
 
   napi_env env_ = nullptr;
   std::unique_ptr<PtraceEngine> engine_;
+  std::shared_ptr<std::atomic<bool>> ready_flag_;
   Napi::ThreadSafeFunction tsfn_;
   bool tsfn_live_ = false;
   bool tsfn_refed_ = false;

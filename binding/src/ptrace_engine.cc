@@ -27,6 +27,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -928,7 +929,9 @@ void PtraceEngine::Resume(Tracee& t, int sig) {
   }
   if (t.in_syscall || !use_seccomp_) req = PTRACE_SYSCALL;
   else req = PTRACE_CONT;
-  ptrace(static_cast<__ptrace_request>(req), t.tid, nullptr, reinterpret_cast<void*>(static_cast<long>(sig)));
+  if (ptrace(static_cast<__ptrace_request>(req), t.tid, nullptr, reinterpret_cast<void*>(static_cast<long>(sig))) != 0 &&
+      getenv("SCAP_TS_PTRACE_DEBUG"))
+    fprintf(stderr, "[ptrace] resume %d failed: %s\n", t.tid, strerror(errno));
 }
 
 void PtraceEngine::Loop() {
@@ -958,6 +961,10 @@ void PtraceEngine::Loop() {
 }
 
 void PtraceEngine::Shutdown() {
+  if (getenv("SCAP_TS_PTRACE_DEBUG")) {
+    for (auto& p : tracees_) fprintf(stderr, "[ptrace] shutdown tracee %d held=%d first=%d\n", p.first, p.second->held, p.second->awaiting_first_stop);
+    for (auto& c : children_) fprintf(stderr, "[ptrace] shutdown child %d\n", c.first);
+  }
   emitting_ = false;
   const bool kill_all = !opts_.argv.empty() && opts_.kill_on_close;
   for (auto& p : tracees_) {
@@ -1011,6 +1018,8 @@ void PtraceEngine::HandleGone(pid_t tid, int st) {
 void PtraceEngine::HandleStop(pid_t tid, int st) {
   const int sig = WSTOPSIG(st);
   const int event = st >> 16;
+  static const bool debug = getenv("SCAP_TS_PTRACE_DEBUG") != nullptr;
+  if (debug) fprintf(stderr, "[ptrace] stop tid=%d sig=%d event=%d stop=%d known=%d\n", tid, sig, event, stop_.load() ? 1 : 0, tracees_.count(tid) ? 1 : 0);
   auto it = tracees_.find(tid);
   if (it == tracees_.end()) {
     // A new child whose parent's fork event is not handled yet.
@@ -1197,7 +1206,27 @@ void PtraceEngine::HandleStop(pid_t tid, int st) {
     return;
   }
   // Signal-delivery-stop: report it (signaldeliver, as the probe) and deliver it.
-  if (emitting_) {
+  // A traced task is shown even the signals it ignores, which the kernel would
+  // have dropped at send time for an untraced one (no signal_deliver then).
+  bool ignored = false, as_kill = false;
+  {
+    const std::string status = ReadFile("/proc/" + std::to_string(t.tgid) + "/task/" + std::to_string(tid) + "/status");
+    auto mask = [&](const char* k) {
+      const auto v = StatusField(status, k);
+      return v.empty() ? 0ull : std::strtoull(v[0].c_str(), nullptr, 16);
+    };
+    const uint64_t bit = 1ull << (sig - 1);
+    const bool dfl_ignore = sig == SIGCHLD || sig == SIGCONT || sig == SIGWINCH || sig == SIGURG;
+    ignored = (mask("SigIgn") & bit) || (dfl_ignore && !(mask("SigCgt") & bit));
+    // An untraced task gets a fatal, uncaught, non-core-dumping signal as a
+    // group-wide SIGKILL without siginfo (the kernel's fast path, skipped
+    // for traced tasks): report it that way, as the probe sees it.
+    const bool stop_sig = sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+    const bool core = sig == SIGQUIT || sig == SIGILL || sig == SIGTRAP || sig == SIGABRT || sig == SIGBUS ||
+                      sig == SIGFPE || sig == SIGSEGV || sig == SIGXCPU || sig == SIGXFSZ || sig == SIGSYS;
+    as_kill = !ignored && !dfl_ignore && !stop_sig && !core && !(mask("SigCgt") & bit) && !(mask("SigBlk") & bit);
+  }
+  if (emitting_ && !ignored) {
     siginfo_t si{};
     int32_t spid = 0;
     if (ptrace(PTRACE_GETSIGINFO, tid, nullptr, &si) == 0) {
@@ -1212,9 +1241,9 @@ void PtraceEngine::HandleStop(pid_t tid, int st) {
       }
     }
     EventWriter w(PPME_SIGNALDELIVER_E, boot_time_ns_ + ClockNs(CLOCK_BOOTTIME), static_cast<uint64_t>(tid));
-    w.S64(spid);
+    w.S64(as_kill ? 0 : spid);
     w.S64(tid);
-    w.U8(static_cast<uint8_t>(sig));
+    w.U8(static_cast<uint8_t>(as_kill ? SIGKILL : sig));
     Emit(w.Finish());
   }
   Resume(t, sig);
