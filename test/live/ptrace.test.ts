@@ -17,7 +17,7 @@ import { ROOT, prerequisite } from '../helpers/env.js';
 const yama = existsSync('/proc/sys/kernel/yama/ptrace_scope') ? Number(readFileSync('/proc/sys/kernel/yama/ptrace_scope', 'utf8')) : 0;
 const built = existsSync(join(ROOT, 'build', 'Release', 'scap_ts.node')) || existsSync(join(ROOT, 'prebuilds'));
 // SCAP_TS_REQUIRE_LIVE=1 (CI) turns a missing prerequisite into a failure instead of a skip.
-const noPtrace = prerequisite(process.platform === 'linux' && process.arch === 'x64' && yama < 3 && built && existsSync('/usr/bin/cc'), 'ptrace capture needs x86_64 Linux, ptrace allowed (Yama scope < 3), the addon and cc');
+const noPtrace = prerequisite(process.platform === 'linux' && process.arch === 'x64' && (yama < 2 || process.getuid?.() === 0) && built && existsSync('/usr/bin/cc'), 'ptrace capture needs x86_64 Linux, ptrace allowed (Yama scope < 2, or root), the addon and cc');
 const noBpf = prerequisite(process.getuid?.() === 0 && existsSync('/sys/kernel/btf/vmlinux'), 'the eBPF side of the diff needs root and kernel BTF');
 const noNobody = prerequisite(process.getuid?.() === 0 && spawnSync('id', ['nobody']).status === 0 && existsSync('/usr/sbin/runuser'), 'the unprivileged run needs root (to become nobody) and runuser');
 
