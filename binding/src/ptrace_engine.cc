@@ -751,6 +751,21 @@ void PtraceEngine::Run() {
     while (waitpid(waker_pid_, &st, __WALL) < 0 && errno == EINTR) {
     }
   }
+  // A launched program left running (detached) is still our child: reap it
+  // when it ends, so that it does not stay a zombie.
+  bool reap = false;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    reap = root_pid_ > 0 && !exit_.exited && !start_error_;
+  }
+  if (reap) {
+    const pid_t pid = root_pid_;
+    std::thread([pid] {
+      int st;
+      while (waitpid(pid, &st, __WALL) < 0 && errno == EINTR) {
+      }
+    }).detach();
+  }
   for (auto& p : pidfds_)
     if (p.second >= 0) close(p.second);
   pidfds_.clear();
