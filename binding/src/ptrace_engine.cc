@@ -332,6 +332,7 @@ const long kCovered[] = {
     SYS_connect, SYS_accept, SYS_sendto, SYS_recvfrom, SYS_shutdown, SYS_bind, SYS_listen,
     SYS_clone, SYS_fork, SYS_vfork, SYS_execve, SYS_kill, SYS_creat, SYS_tkill, SYS_tgkill,
     SYS_openat, SYS_accept4, SYS_execveat, SYS_clone3, SYS_openat2,
+    SYS_dup, SYS_dup2, SYS_dup3, SYS_pipe, SYS_pipe2,
 };
 
 }  // namespace
@@ -1616,6 +1617,47 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       w.U32(dev);
       w.U64(ino);
       w.U16(0);
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_dup: {
+      EventWriter w(PPME_SYSCALL_DUP_1_X, ts, tidu);
+      w.S64(static_cast<int32_t>(ret));
+      w.S64(static_cast<int32_t>(a[0]));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_dup2:
+    case SYS_dup3: {
+      EventWriter w(nr == SYS_dup2 ? PPME_SYSCALL_DUP2_X : PPME_SYSCALL_DUP3_X, ts, tidu);
+      w.S64(static_cast<int32_t>(ret));
+      w.S64(static_cast<int32_t>(a[0]));
+      w.S64(static_cast<int32_t>(a[1]));
+      if (nr == SYS_dup3) w.U32((a[2] & O_CLOEXEC) ? PPM_O_CLOEXEC : 0);
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_pipe:
+    case SYS_pipe2: {
+      EventWriter w(nr == SYS_pipe ? PPME_SYSCALL_PIPE_X : PPME_SYSCALL_PIPE2_X, ts, tidu);
+      int32_t fds[2] = {-1, -1};
+      uint32_t dev = 0;
+      uint64_t ino = 0;
+      if (ret == 0) {
+        if (!ReadMem(tid, a[0], fds, sizeof fds)) {
+          CountFault();
+          fds[0] = fds[1] = -1;
+        }
+        FileDevIno(tid, fds[0], &dev, &ino);
+      }
+      w.S64(ret);
+      w.S64(fds[0]);
+      w.S64(fds[1]);
+      w.U64(ino);
+      if (nr == SYS_pipe2) {
+        const uint32_t f = static_cast<uint32_t>(a[1]);
+        w.U32(((f & O_CLOEXEC) ? PPM_O_CLOEXEC : 0) | ((f & O_DIRECT) ? PPM_O_DIRECT : 0) | ((f & O_NONBLOCK) ? PPM_O_NONBLOCK : 0));
+      }
       Emit(w.Finish());
       return;
     }

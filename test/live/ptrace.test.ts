@@ -272,6 +272,23 @@ describe.skipIf(noPtrace)('ptrace engine (SCAP_TS_REQUIRE_LIVE=1 makes a missing
     }
   });
 
+  it('follows fd plumbing: pipe2 and dup2 of a shell pipeline', async () => {
+    const outFile = join(work, 'pipe.txt');
+    const fd = openSync(outFile, 'w');
+    const cap = await openCapture({ source: { ptrace: { command: ['/bin/sh', '-c', 'echo piped | cat'], stdio: [-1, fd, -1] } } });
+    closeSync(fd);
+    const events = await collect(cap);
+    expect(readFileSync(outFile, 'utf8')).toBe('piped\n');
+    const pipe = events.find((e) => e.type === PPME.SYSCALL_PIPE2_X || e.type === PPME.SYSCALL_PIPE_X)!;
+    expect(pipe.param('res')).toBe(0);
+    const [r, w] = [pipe.param('fd1') as number, pipe.param('fd2') as number];
+    expect(w).toBe(r + 1);
+    expect(pipe.param('ino')).toBeGreaterThan(0n);
+    const dups = events.filter((e) => e.type === PPME.SYSCALL_DUP2_X).map((e) => [e.param('oldfd'), e.param('newfd'), e.param('res')]);
+    expect(dups).toContainEqual([r, 0, 0]);
+    expect(dups).toContainEqual([w, 1, 1]);
+  });
+
   it('fails with typed errors for a missing program or process', async () => {
     await expect(openCapture({ source: { ptrace: { command: ['/nonexistent/prog'] } } })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(openCapture({ source: { ptrace: { pid: 4194000 } } })).rejects.toMatchObject({ code: 'NOT_FOUND' });
