@@ -6,7 +6,7 @@
  * own child; close kills or detaches; exit codes and output are unchanged.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -287,6 +287,57 @@ describe.skipIf(noPtrace)('ptrace engine (SCAP_TS_REQUIRE_LIVE=1 makes a missing
     const dups = events.filter((e) => e.type === PPME.SYSCALL_DUP2_X).map((e) => [e.param('oldfd'), e.param('newfd'), e.param('res')]);
     expect(dups).toContainEqual([r, 0, 0]);
     expect(dups).toContainEqual([w, 1, 1]);
+  });
+
+  it('follows threads: clone with CLONE_THREAD on both sides, their syscalls and exits', async () => {
+    const src = join(work, 'threads.c');
+    const bin = join(work, 'threads');
+    writeFileSync(
+      src,
+      `#define _GNU_SOURCE
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+static void *run(void *arg) {
+  char p[64];
+  snprintf(p, sizeof p, "/dev/null/thread-%ld", (long)arg);
+  openat(AT_FDCWD, p, O_RDONLY);
+  printf("%ld %ld\\n", (long)arg, (long)syscall(SYS_gettid));
+  return 0;
+}
+int main(void) {
+  pthread_t t[2];
+  for (long i = 0; i < 2; i++) pthread_create(&t[i], 0, run, (void *)i);
+  for (int i = 0; i < 2; i++) pthread_join(t[i], 0);
+  fflush(stdout);
+  return 0;
+}
+`,
+    );
+    execFileSync('cc', ['-O2', '-pthread', '-o', bin, src]);
+    const outFile = join(work, 'threads.txt');
+    const fd = openSync(outFile, 'w');
+    const cap = await openCapture({ source: { ptrace: { command: [bin], stdio: [-1, fd, -1] } } });
+    closeSync(fd);
+    const pid = cap.ptrace!.stats().pid;
+    const events = await collect(cap);
+    const tids = new Map(readFileSync(outFile, 'utf8').trim().split('\n').map((l) => l.split(' ').map(Number) as [number, number]));
+    expect(tids.size).toBe(2);
+    for (const [i, tid] of tids) {
+      expect(tid).not.toBe(pid);
+      const open = events.find((e) => e.type === PPME.SYSCALL_OPENAT_2_X && e.param('name') === `/dev/null/thread-${i}`)!;
+      expect(open.tid).toBe(tid);
+      expect(open.param('fd')).toBe(-20); // ENOTDIR
+      const child = events.find((e) => ['clone', 'clone3'].includes(e.name) && e.direction === '<' && e.tid === tid)!;
+      expect(child.params()).toMatchObject({ res: 0, tid, pid, ptid: expect.any(Number) });
+      expect((child.param('flags') as number) & 8192 /* PPM_CL_CLONE_THREAD */).not.toBe(0);
+      const parent = events.find((e) => ['clone', 'clone3'].includes(e.name) && e.direction === '<' && e.tid === pid && e.param('res') === tid)!;
+      expect(parent.param('pid')).toBe(pid);
+      expect(events.some((e) => e.type === PPME.PROCEXIT_1_E && e.tid === tid)).toBe(true);
+    }
+    expect(cap.ptrace!.stats().exit).toEqual({ code: 0, signal: null });
   });
 
   it('fails with typed errors for a missing program or process', async () => {
