@@ -11,10 +11,14 @@ import { BpfSource, type BpfOptions, type BpfStats } from './sources/bpf.js';
 import { scanSystem } from './sources/procfs.js';
 import type { PluginCaptureOptions, SourceSpec } from './plugins/capture.js';
 import type { PluginManager } from './plugins/manager.js';
+import { PtraceSource, type PtraceTarget } from './sources/ptrace.js';
 
 export interface CaptureOptions extends BpfOptions, PluginCaptureOptions {
-  /** `'bpf'` (live, the default), a `.scap` file to replay, or a source plugin (`{ plugin: name, openParams? }`). */
-  source?: SourceSpec;
+  /**
+   * `'bpf'` (live, the default), a `.scap` file to replay, a source plugin
+   * (`{ plugin: name, openParams? }`) or a traced program (`{ ptrace }`).
+   */
+  source?: SourceSpec | { ptrace: PtraceTarget };
   /** Stops the capture when aborted; the loop then ends normally. */
   signal?: AbortSignal;
 }
@@ -59,8 +63,12 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
    */
   eventHook: ((evt: Event) => void) | undefined = undefined;
 
+  /** The ptrace source (its stats: the launched program's pid, exit status), when tracing. */
+  readonly ptrace: PtraceSource | undefined;
+
   /** @internal use openCapture() */
-  constructor(source: Source, metadata: SectionMetadata, bpf: BpfSource | undefined, signal: AbortSignal | undefined) {
+  constructor(source: Source, metadata: SectionMetadata, bpf: BpfSource | undefined, signal: AbortSignal | undefined, ptrace?: PtraceSource) {
+    this.ptrace = ptrace;
     this.#source = source;
     this.metadata = metadata;
     this.#bpf = bpf;
@@ -243,6 +251,11 @@ export async function openCapture(options: CaptureOptions = {}): Promise<Capture
     const metadata = scanSystem();
     const bpf = new BpfSource(options);
     return new Capture(bpf, metadata, bpf, options.signal);
+  }
+  if ('ptrace' in src) {
+    const metadata = scanSystem();
+    const pt = new PtraceSource(src.ptrace, options);
+    return new Capture(pt, metadata, undefined, options.signal, pt);
   }
   const reader = await ScapReader.open(src.file, { signal: options.signal });
   const it = reader.batches();

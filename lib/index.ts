@@ -14,3 +14,4 @@ export { openCapture, Capture, type CaptureOptions, type CaptureStats } from './
 export type { BpfOptions, BpfStats, CpuStats } from './sources/bpf.js';
 export { scanSystem } from './sources/procfs.js';
 export { PluginManager, eventSource, loadPluginsConfigFile, type PluginConfig, type PluginsConfig, type PluginInfo, type SourcePlugin, type ExtractorPlugin, type ParserPlugin, type TsPlugin, type PluginEvent, type SourceSpec } from './plugins/index.js';
+export { PtraceSource, type PtraceTarget, type PtraceStats } from './sources/ptrace.js';

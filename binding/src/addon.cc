@@ -10,6 +10,7 @@
 #include "bpf_capture.h"
 #include "plugin_host.h"
 #include "probe_env.h"
+#include "ptrace_capture.h"
 
 #ifndef SCAP_TS_VERSION
 #error "SCAP_TS_VERSION must be defined by the build (see CMakeLists.txt)"
@@ -83,6 +84,7 @@ static Napi::Object InitScapTs(Napi::Env env, Napi::Object exports) {
                                                     "kernelFeatures"));
   scap_ts::BpfCapture::Init(env, exports);
   scap_ts::PluginHost::Init(env, exports);
+  scap_ts::PtraceCapture::Init(env, exports);
   return exports;
 }
 

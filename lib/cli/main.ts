@@ -100,14 +100,21 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
     .option('-X, --print-hex-ascii', 'print data buffers in hex and ASCII')
     .option('-b, --print-base64', 'print data buffers in base64')
     .option('-v, --verbose', 'do not cut data buffers at 80 characters')
+    .option('--ptrace', 'trace the command given after -- with ptrace (no eBPF, no root needed), as pdig')
+    .option('-a, --ptrace-all', 'with --ptrace: trace every syscall, not only the covered ones through the seccomp filter')
+    .option('--ptrace-pid <pid>', 'trace a running process with ptrace (detached again at the end)', positiveInt)
     .option('-t, --timetype <type>', 'evt.outputtime: h (local time, default), a (absolute seconds), r (since the first event), d (event latency), D (since the previous event)')
     .option('-H, --plugin <name_or_path[:initconfig]>', 'load a plugin (a name looked up in $SCAP_TS_PLUGIN_DIR, or a path), with its init config; repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .option('-I, --input <name[:openparams]>', "read events from a source plugin with its open params; '-Il' lists the loaded plugins")
     .option('--plugin-config-file <file>', "load plugins from a falco.yaml-style file ('plugins' and 'load_plugins')")
     .option('--list-plugins', 'list the loaded plugins, as -Il')
     .exitOverride();
+  program.argument('[command...]', 'with --ptrace: the program to trace and its arguments (after --)');
   program.parse(argv, { from: 'user' });
-  const o = program.opts<CliOptions>();
+  const o = program.opts<CliOptions & { ptrace?: boolean; ptraceAll?: boolean; ptracePid?: number }>();
+  const command = program.args;
+  if (o.ptrace && command.length === 0) throw new InvalidArgumentError('--ptrace needs a command after --');
+  if (!o.ptrace && command.length > 0) throw new InvalidArgumentError(`unexpected argument '${command[0]}' (a command to trace needs --ptrace)`);
 
   if (o.listEvents) {
     out(listEvents());
@@ -136,8 +143,13 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
   const signal = o.seconds ? AbortSignal.timeout(o.seconds * 1000) : undefined;
   const live = !o.read && !plugins.input;
   const fileSource = o.read ? { file: o.read } : undefined;
+  const ptraceSource = o.ptrace
+    ? { ptrace: { command, full: o.ptraceAll } }
+    : o.ptracePid
+      ? { ptrace: { pid: o.ptracePid, full: o.ptraceAll } }
+      : undefined;
   const capture = await openCapture({
-    ...(plugins.input ? { sources: fileSource ? [fileSource, plugins.input] : [plugins.input] } : { source: fileSource ?? 'bpf' }),
+    ...(plugins.input ? { sources: fileSource ? [fileSource, plugins.input] : [plugins.input] } : { source: fileSource ?? ptraceSource ?? 'bpf' }),
     plugins: plugins.config,
     signal,
     snaplen: o.snaplen,
@@ -198,6 +210,9 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
   const st = capture.stats();
   if (!o.read && st.drops.total > 0) process.stderr.write(`scap-ts: ${st.drops.total} events dropped by the kernel probe (ring full ${st.drops.ringFull}, too large ${st.drops.tooLarge})\n`);
   if (summary) out(summary.format());
+  // --ptrace: exit as the traced program did.
+  const exit = capture.ptrace?.stats().exit;
+  if (o.ptrace && exit) return exit.code ?? 128 + (exit.signal ?? 0);
   return 0;
 }
 
