@@ -31,12 +31,13 @@ describe.skipIf(noLive)('live capture merged with a plugin source', () => {
         },
       }),
     };
-    const cap = await openCapture({ plugins: [{ name: 'ticker', plugin: ticker }], sources: ['bpf', { plugin: 'ticker' }], syscalls: ['openat', 'read'] });
+    const cap = await openCapture({ plugins: [{ name: 'ticker', plugin: ticker }], sources: ['bpf', { plugin: 'ticker' }], syscalls: ['openat', 'read'], includeSelf: true });
     const f = compileFilter('ticker.n >= 0', fields);
     const bySource = new Map<string, number>();
     const ticks: number[] = [];
     let prev = 0n;
     let disorder = 0;
+    // Our own reads (includeSelf) keep syscall events coming while the ticker runs.
     const load = setInterval(() => void readFile('/proc/self/status').catch(() => undefined), 2);
     try {
       for await (const e of cap) {
