@@ -10,9 +10,9 @@ import { ScapWriter } from '../scapfile/writer.js';
 import { PT } from '../events/schema.generated.js';
 import { openCapture } from '../capture.js';
 import type { ScapSection } from '../scapfile/reader.js';
-import { Inspector } from '../state/inspector.js';
-import { procThreadLookup } from '../state/live.js';
-import { BUF, timeSettings, type TimeMode } from '../fields/index.js';
+import type { EventContext } from '../state/context.js';
+import { BUF, listFields, timeSettings, type TimeMode } from '../fields/index.js';
+import { EventPipeline, compileCaptureFilter, kernelSyscalls } from '../pipeline.js';
 import { CONTAINER_FORMAT, DEFAULT_FORMAT, EventFormatter, isPrintable, unescapeFormat } from '../format/index.js';
 
 const PT_NAMES = new Map<number, string>(Object.entries(PT).map(([k, v]) => [v, k]));
@@ -43,6 +43,7 @@ interface CliOptions {
   summary?: boolean;
   quiet?: boolean;
   listEvents?: boolean;
+  list?: boolean;
   print?: string;
   json?: boolean;
   printAscii?: boolean;
@@ -79,6 +80,7 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   const program = new Command('scap-ts')
     .description('Read, filter and write Falco/sysdig .scap captures')
+    .argument('[filter...]', "a Falco/sysdig filter, e.g. 'proc.name=cat and evt.type=openat' (the words are joined with spaces)")
     .version(pkg.version, '--version')
     .option('-r, --read <file>', 'read events from a .scap file (plain or gzip) instead of capturing live')
     .option('-w, --write <file>', 'write the events read to a .scap file (gzip when it ends in .gz)')
@@ -88,6 +90,7 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
     .option('-S, --summary', 'print the per-event-type count table at the end, as sysdig -S')
     .option('-q, --quiet', 'do not print events')
     .option('-L, --list-events', 'list the event types and their parameters')
+    .option('-l, --list', 'list the fields filters and -p formats can use')
     .option('-p, --print <format>', "output format: %field tokens (%Nfield for a width), '*' first to print events with missing fields; 'p' shows the default, 'c' the container one")
     .option('-j, --json', 'print events as JSON objects')
     .option('-A, --print-ascii', 'print the printable characters of data buffers, with their line breaks')
@@ -104,6 +107,13 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
     out(listEvents());
     return 0;
   }
+  if (o.list) {
+    out(listFields());
+    return 0;
+  }
+  const filterText = program.args.join(' ').trim();
+  // Compiled before anything is opened: a bad filter fails at once, with its position.
+  const filter = filterText === '' ? undefined : compileCaptureFilter(filterText);
   let format = DEFAULT_FORMAT;
   if (o.print === 'p') {
     out(`${format}\n`);
@@ -125,12 +135,18 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
   // Live capture through the eBPF probe is the default source, as in sysdig.
   const signal = o.seconds ? AbortSignal.timeout(o.seconds * 1000) : undefined;
   const live = !o.read;
-  const capture = await openCapture({ source: o.read ? { file: o.read } : 'bpf', signal, snaplen: o.snaplen });
+  // Raw events from the capture; the state and the filter run here, event by event. Live, the kernel
+  // keeps only the syscalls the filter can match and those the state needs.
+  const capture = await openCapture({
+    source: o.read ? { file: o.read } : 'bpf',
+    signal,
+    snaplen: o.snaplen,
+    state: false,
+    syscalls: live ? kernelSyscalls(filter) : undefined,
+  });
   const writer = o.write ? await ScapWriter.create(o.write, capture.metadata) : undefined;
   const summary = o.summary ? new EventSummary() : undefined;
-  const newInspector = (meta: typeof capture.metadata, eventsBefore = 0) =>
-    new Inspector(meta, live ? { live: true, lookupThread: procThreadLookup() } : { eventsBefore });
-  let inspector = live ? newInspector(capture.metadata) : undefined;
+  const pipeline = new EventPipeline(capture.metadata, { live, filter });
   const limit = o.numevents ?? Infinity;
   let num = 0;
   let section: ScapSection | undefined;
@@ -142,16 +158,16 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
       const sec = (batch as { section?: ScapSection }).section;
       if (writer && sec && section && sec !== section) writer.beginSection(sec);
       // Each section of a concatenated file starts from its own state, as sysdig restarts its capture there.
-      if (sec && sec !== section) inspector = newInspector(sec, inspector?.nevts ?? 0);
+      pipeline.begin(batch);
       section = sec;
-      const insp = inspector ?? (inspector = newInspector(capture.metadata));
       for (let i = 0; i < batch.length; i++) {
         if (num >= limit) break outer;
         const e = batch.at(i);
         num++;
-        const ctx = insp.process(e);
-        writer?.writeEvent(e);
-        if (ctx.filteredOut || ctx.preamble) continue;
+        const pass = pipeline.accept(e);
+        const ctx = e.state as EventContext;
+        if (pass || !filter) writer?.writeEvent(e);
+        if (!pass || ctx.filteredOut || ctx.preamble) continue;
         summary?.add(e);
         if (o.quiet || !isPrintable(e, ctx)) continue;
         // Like sysdig, a live capture leaves out the capturing process itself.
