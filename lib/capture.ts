@@ -9,11 +9,14 @@ import { ScapReader } from './scapfile/reader.js';
 import type { SectionMetadata } from './scapfile/writer.js';
 import { BpfSource, type BpfOptions, type BpfStats } from './sources/bpf.js';
 import { scanSystem } from './sources/procfs.js';
+import type { CompiledFilter } from './filter/filter.js';
+import type { Inspector } from './state/inspector.js';
+import { EventPipeline, compileCaptureFilter, kernelSyscalls, type PipelineOptions } from './pipeline.js';
 import type { PluginCaptureOptions, SourceSpec } from './plugins/capture.js';
 import type { PluginManager } from './plugins/manager.js';
 import { PtraceSource, type PtraceTarget } from './sources/ptrace.js';
 
-export interface CaptureOptions extends BpfOptions, PluginCaptureOptions {
+export interface CaptureOptions extends BpfOptions, PipelineOptions, PluginCaptureOptions {
   /**
    * `'bpf'` (live, the default), a `.scap` file to replay, a source plugin
    * (`{ plugin: name, openParams? }`) or a traced program (`{ ptrace }`).
@@ -32,6 +35,8 @@ export interface CaptureStats {
   drops: { ringFull: number; tooLarge: number; total: number };
   readFaults: number;
   cpus: BpfStats['cpus'];
+  /** Events the capture's filter rejected (they updated the state, and were not handed out). */
+  rejected: number;
 }
 
 interface Source {
@@ -52,6 +57,14 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
   #delivered = 0;
   #closed = false;
   #finalStats: BpfStats | undefined;
+  readonly #pipeline: EventPipeline | undefined;
+  /**
+   * Live captures: the syscalls the kernel probe was configured to keep
+   * (`BpfOptions.syscalls`, or what the filter and the state need);
+   * undefined when it keeps every syscall, and for files.
+   */
+  readonly kernelSyscalls: readonly string[] | undefined;
+
   /** The plugins of the capture (when it was opened with plugins or plugin sources). */
   plugins: PluginManager | undefined;
   /** Progress of the capture's plugin sources, 0..1 (null when they do not tell). */
@@ -62,31 +75,64 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
    * the event). Consumers of `batches()` call it themselves.
    */
   eventHook: ((evt: Event) => void) | undefined = undefined;
-
   /** The ptrace source (its stats: the launched program's pid, exit status), when tracing. */
   readonly ptrace: PtraceSource | undefined;
 
   /** @internal use openCapture() */
-  constructor(source: Source, metadata: SectionMetadata, bpf: BpfSource | undefined, signal: AbortSignal | undefined, ptrace?: PtraceSource) {
+  constructor(
+    source: Source,
+    metadata: SectionMetadata,
+    bpf: BpfSource | undefined,
+    signal: AbortSignal | undefined,
+    pipeline?: EventPipeline,
+    kernelSyscalls?: readonly string[],
+    ptrace?: PtraceSource,
+  ) {
     this.ptrace = ptrace;
     this.#source = source;
     this.metadata = metadata;
     this.#bpf = bpf;
     this.#signal = signal;
+    this.#pipeline = pipeline;
+    this.kernelSyscalls = kernelSyscalls;
     signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  /** The compiled filter events pass through (undefined: none). */
+  get filter(): CompiledFilter | undefined {
+    return this.#pipeline?.filter;
+  }
+
+  /** The Inspector keeping the state (undefined with `state: false`, or before the first event). */
+  get inspector(): Inspector | undefined {
+    return this.#pipeline?.inspector;
   }
 
   get closed(): boolean {
     return this.#closed;
   }
 
-  /** Batches in time order, until the source ends or the capture is closed. */
-  async *batches(): AsyncGenerator<EventBatch> {
+  /**
+   * Batches in time order, until the source ends or the capture is closed.
+   * With state (the default) every event of a batch is processed before the
+   * batch is handed out, so `evt.thread` and `evt.fd` show the tables as
+   * they are after the batch; with a filter the batch holds only the events
+   * that pass.
+   */
+  batches(): AsyncGenerator<EventBatch> {
+    return this.#batches(false);
+  }
+
+  /** The batch loop; `perEvent`: the iterator applies the pipeline event by event (raw batches). */
+  async *#batches(perEvent: boolean): AsyncGenerator<EventBatch> {
     try {
       while (!this.#closed) {
-        const b = await this.#source.next();
-        if (!b) return;
-        this.#delivered += b.length;
+        const raw = await this.#source.next();
+        if (!raw) return;
+        const p = perEvent ? undefined : this.#pipeline;
+        const b = p ? p.batch(raw) : raw;
+        if (!perEvent) this.#delivered += b.length;
+        if (b.length === 0 && p) continue;
         yield b;
       }
     } finally {
@@ -102,7 +148,22 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
    * `for await` step.
    */
   [Symbol.asyncIterator](): AsyncGenerator<Event, void, unknown> {
-    return new EventIterator(this.batches(), this.eventHook);
+    const p = this.#pipeline;
+    const hook = this.eventHook;
+    if (!p || (!p.state && !p.filter)) {
+      if (!hook) return new EventIterator(this.batches());
+      return new EventIterator(this.batches(), { begin: () => undefined, accept: (e) => (hook(e), true) });
+    }
+    // State and filter event by event: each event is handed out with the tables as they are at that event.
+    return new EventIterator(this.#batches(true), {
+      begin: (b) => p.begin(b),
+      accept: (e) => {
+        if (!p.accept(e)) return false;
+        this.#delivered++;
+        hook?.(e);
+        return true;
+      },
+    });
   }
 
   stats(): CaptureStats {
@@ -117,6 +178,7 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
       drops: { ringFull, tooLarge, total: ringFull + tooLarge },
       readFaults: sum('readFaults'),
       cpus,
+      rejected: this.#pipeline?.rejected ?? 0,
     };
   }
 
@@ -146,39 +208,52 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
  * calls made while a batch is awaited are answered in order after it, and
  * `return()` / `throw()` before the first `next()` do not close the capture.
  */
+/** Per-event processing for the iterator: a hook per raw batch, and which events are handed out. */
+interface EventGate {
+  begin(b: EventBatch): void;
+  accept(e: Event): boolean;
+}
+
 class EventIterator implements AsyncGenerator<Event, void, unknown> {
   readonly #batches: AsyncGenerator<EventBatch>;
+  readonly #gate: EventGate | undefined;
   #batch: EventBatch | null = null;
   #i = 0;
   #done = false;
   /** The batch fetch in progress; calls made meanwhile queue behind it. */
   #fetching: Promise<IteratorResult<Event, void>> | null = null;
   readonly #again = () => this.next();
-  readonly #hook: ((evt: Event) => void) | undefined;
 
-  constructor(batches: AsyncGenerator<EventBatch>, hook?: (evt: Event) => void) {
+  constructor(batches: AsyncGenerator<EventBatch>, gate?: EventGate) {
     this.#batches = batches;
-    this.#hook = hook;
+    this.#gate = gate;
   }
 
-  #at(b: EventBatch, i: number): Event {
-    const e = b.at(i);
-    if (this.#hook !== undefined) this.#hook(e);
-    return e;
+  /** The next event of the current batch the gate accepts (every one without a gate), or undefined. */
+  #take(b: EventBatch): Event | undefined {
+    const g = this.#gate;
+    while (this.#i < b.length) {
+      const e = b.at(this.#i++);
+      if (!g || g.accept(e)) return e;
+    }
+    return undefined;
   }
 
   next(): Promise<IteratorResult<Event, void>> {
     if (this.#fetching !== null) return this.#fetching.then(this.#again, this.#again);
     const b = this.#batch;
     if (b !== null && this.#i < b.length) {
+      if (!this.#gate) return Promise.resolve({ value: b.at(this.#i++), done: false });
+      let e: Event | undefined;
       try {
-        return Promise.resolve({ value: this.#at(b, this.#i++), done: false });
-      } catch (e) {
-        // A failing event hook (a parsing plugin) ends the iteration and closes the capture.
+        e = this.#take(b);
+      } catch (err) {
+        // A failing gate (a parsing plugin's hook) ends the iteration and closes the capture.
         this.#done = true;
         this.#batch = null;
-        return this.#batches.return(undefined).then(() => Promise.reject(e));
+        return this.#batches.return(undefined).then(() => Promise.reject(err));
       }
+      if (e) return Promise.resolve({ value: e, done: false });
     }
     this.#batch = null;
     if (this.#done) return Promise.resolve({ value: undefined, done: true });
@@ -197,16 +272,23 @@ class EventIterator implements AsyncGenerator<Event, void, unknown> {
         }
         const b = r.value;
         if (b.length === 0) continue;
-        // A return() or throw() that came meanwhile ends the iteration after this answer.
-        if (!this.#done) {
-          this.#batch = b;
+        let first: Event | undefined;
+        if (this.#gate) {
+          this.#gate.begin(b);
+          this.#i = 0;
+          first = this.#take(b);
+          if (!first) continue;
+        } else {
+          first = b.at(0);
           this.#i = 1;
         }
-        return { value: this.#at(b, 0), done: false };
+        // A return() or throw() that came meanwhile ends the iteration after this answer.
+        if (!this.#done) this.#batch = b;
+        return { value: first, done: false };
       }
     } catch (e) {
       this.#done = true;
-      this.#batch = null;
+      // A failing gate (a parsing plugin's hook) closes the capture too; after a source error this is a no-op.
       await this.#batches.return(undefined).catch(() => undefined);
       throw e;
     } finally {
@@ -246,16 +328,22 @@ export async function openCapture(options: CaptureOptions = {}): Promise<Capture
     const { openPluginCapture } = await import('./plugins/capture.js');
     return openPluginCapture(options);
   }
+  // The filter is compiled first: a bad one fails before anything is loaded.
+  const filter = options.filter === undefined ? undefined : compileCaptureFilter(options.filter, options.filterOptions);
+  const pipelineFor = (metadata: SectionMetadata, live: boolean) =>
+    options.state === false && filter === undefined ? undefined : new EventPipeline(metadata, { ...options, filter, live });
   if (src === 'bpf') {
+    const syscalls = options.syscalls ?? kernelSyscalls(filter, options.state !== false);
     // Scan first, then attach: what runs between the two shows up as events.
     const metadata = scanSystem();
-    const bpf = new BpfSource(options);
-    return new Capture(bpf, metadata, bpf, options.signal);
+    const bpf = new BpfSource({ ...options, syscalls });
+    const pipeline = pipelineFor(metadata, true);
+    return new Capture(bpf, metadata, bpf, options.signal, pipeline, syscalls);
   }
   if ('ptrace' in src) {
     const metadata = scanSystem();
     const pt = new PtraceSource(src.ptrace, options);
-    return new Capture(pt, metadata, undefined, options.signal, pt);
+    return new Capture(pt, metadata, undefined, options.signal, pipelineFor(metadata, true), undefined, pt);
   }
   const reader = await ScapReader.open(src.file, { signal: options.signal });
   const it = reader.batches();
@@ -269,5 +357,5 @@ export async function openCapture(options: CaptureOptions = {}): Promise<Capture
       await reader.close();
     },
   };
-  return new Capture(source, reader.section, undefined, options.signal);
+  return new Capture(source, reader.section, undefined, options.signal, pipelineFor(reader.section, false));
 }

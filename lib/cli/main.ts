@@ -10,9 +10,9 @@ import { ScapWriter } from '../scapfile/writer.js';
 import { PT } from '../events/schema.generated.js';
 import { openCapture } from '../capture.js';
 import type { ScapSection } from '../scapfile/reader.js';
-import { Inspector } from '../state/inspector.js';
-import { procThreadLookup } from '../state/live.js';
-import { BUF, timeSettings, type TimeMode } from '../fields/index.js';
+import type { EventContext } from '../state/context.js';
+import { BUF, listFields, timeSettings, type TimeMode } from '../fields/index.js';
+import { EventPipeline, compileCaptureFilter, kernelSyscalls } from '../pipeline.js';
 import { CONTAINER_FORMAT, DEFAULT_FORMAT, EventFormatter, isPrintable, unescapeFormat } from '../format/index.js';
 import { cliPlugins, describePlugins } from './plugins.js';
 
@@ -44,6 +44,7 @@ interface CliOptions {
   summary?: boolean;
   quiet?: boolean;
   listEvents?: boolean;
+  list?: boolean;
   print?: string;
   json?: boolean;
   printAscii?: boolean;
@@ -84,6 +85,7 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   const program = new Command('scap-ts')
     .description('Read, filter and write Falco/sysdig .scap captures')
+    .argument('[filter...]', "a Falco/sysdig filter, e.g. 'proc.name=cat and evt.type=openat' (the words are joined with spaces)")
     .version(pkg.version, '--version')
     .option('-r, --read <file>', 'read events from a .scap file (plain or gzip) instead of capturing live')
     .option('-w, --write <file>', 'write the events read to a .scap file (gzip when it ends in .gz)')
@@ -93,6 +95,7 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
     .option('-S, --summary', 'print the per-event-type count table at the end, as sysdig -S')
     .option('-q, --quiet', 'do not print events')
     .option('-L, --list-events', 'list the event types and their parameters')
+    .option('-l, --list', 'list the fields filters and -p formats can use')
     .option('-p, --print <format>', "output format: %field tokens (%Nfield for a width), '*' first to print events with missing fields; 'p' shows the default, 'c' the container one")
     .option('-j, --json', 'print events as JSON objects')
     .option('-A, --print-ascii', 'print the printable characters of data buffers, with their line breaks')
@@ -109,17 +112,29 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
     .option('--plugin-config-file <file>', "load plugins from a falco.yaml-style file ('plugins' and 'load_plugins')")
     .option('--list-plugins', 'list the loaded plugins, as -Il')
     .exitOverride();
-  program.argument('[command...]', 'with --ptrace: the program to trace and its arguments (after --)');
+  program.argument('[filter...]', "a filter, as sysdig's; with --ptrace, the program to trace and its arguments follow --");
   program.parse(argv, { from: 'user' });
   const o = program.opts<CliOptions & { ptrace?: boolean; ptraceAll?: boolean; ptracePid?: number }>();
-  const command = program.args;
+  // Words after `--` are the command to trace; the ones before are the filter.
+  const dashes = argv.indexOf('--');
+  const command = dashes >= 0 ? argv.slice(dashes + 1) : [];
+  const filterWords = program.args.slice(0, program.args.length - command.length);
   if (o.ptrace && command.length === 0) throw new InvalidArgumentError('--ptrace needs a command after --');
-  if (!o.ptrace && command.length > 0) throw new InvalidArgumentError(`unexpected argument '${command[0]}' (a command to trace needs --ptrace)`);
+  if (!o.ptrace && command.length > 0) throw new InvalidArgumentError(`unexpected command '${command[0]}' after -- (a command to trace needs --ptrace)`);
 
   if (o.listEvents) {
     out(listEvents());
     return 0;
   }
+  if (o.list) {
+    out(listFields());
+    return 0;
+  }
+  const filterText = filterWords.join(' ').trim();
+  const plugins = cliPlugins(o);
+  // Compiled before anything is opened, so a bad filter fails at once with its position; with
+  // plugins, once they are loaded, since their fields may be used.
+  let filter = filterText === '' || plugins.config !== undefined ? undefined : compileCaptureFilter(filterText);
   let format = DEFAULT_FORMAT;
   if (o.print === 'p') {
     out(`${format}\n`);
@@ -134,7 +149,6 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
     throw new InvalidArgumentError(`invalid -t value '${o.timetype}' (h, a, r, d or D)`);
   }
   timeSettings.mode = (o.timetype ?? 'h') as TimeMode;
-  const plugins = cliPlugins(o);
   if (plugins.list) {
     out(await describePlugins(plugins.config));
     return 0;
@@ -148,12 +162,17 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
     : o.ptracePid
       ? { ptrace: { pid: o.ptracePid, full: o.ptraceAll } }
       : undefined;
+  // Raw events from the capture; the state and the filter run here, event by event. Live, the kernel
+  // keeps only the syscalls the filter can match and those the state needs.
   const capture = await openCapture({
     ...(plugins.input ? { sources: fileSource ? [fileSource, plugins.input] : [plugins.input] } : { source: fileSource ?? ptraceSource ?? 'bpf' }),
     plugins: plugins.config,
     signal,
     snaplen: o.snaplen,
+    state: false,
+    syscalls: live && !ptraceSource && !plugins.config ? kernelSyscalls(filter) : undefined,
   });
+  if (filterText !== '' && filter === undefined) filter = compileCaptureFilter(filterText);
   // After the capture is open: plugin fields are known from then on.
   const formatter = new EventFormatter(unescapeFormat(format), {
     json: o.json,
@@ -163,9 +182,7 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
   const showProgress = plugins.input !== undefined && process.stderr.isTTY === true && out === defaultOut;
   const writer = o.write ? await ScapWriter.create(o.write, capture.metadata) : undefined;
   const summary = o.summary ? new EventSummary() : undefined;
-  const newInspector = (meta: typeof capture.metadata, eventsBefore = 0) =>
-    new Inspector(meta, live ? { live: true, lookupThread: procThreadLookup() } : { eventsBefore });
-  let inspector = live ? newInspector(capture.metadata) : undefined;
+  const pipeline = new EventPipeline(capture.metadata, { live, filter });
   const limit = o.numevents ?? Infinity;
   let num = 0;
   let section: ScapSection | undefined;
@@ -177,17 +194,17 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
       const sec = (batch as { section?: ScapSection }).section;
       if (writer && sec && section && sec !== section) writer.beginSection(sec);
       // Each section of a concatenated file starts from its own state, as sysdig restarts its capture there.
-      if (sec && sec !== section) inspector = newInspector(sec, inspector?.nevts ?? 0);
+      pipeline.begin(batch);
       section = sec;
-      const insp = inspector ?? (inspector = newInspector(capture.metadata));
       for (let i = 0; i < batch.length; i++) {
         if (num >= limit) break outer;
         const e = batch.at(i);
         num++;
         hook?.(e);
-        const ctx = insp.process(e);
-        writer?.writeEvent(e);
-        if (ctx.filteredOut || ctx.preamble) continue;
+        const pass = pipeline.accept(e);
+        const ctx = e.state as EventContext;
+        if (pass || !filter) writer?.writeEvent(e);
+        if (!pass || ctx.filteredOut || ctx.preamble) continue;
         summary?.add(e);
         if (o.quiet || !isPrintable(e, ctx)) continue;
         // Like sysdig, a live capture leaves out the capturing process itself.

@@ -266,3 +266,157 @@ export const FD_FIELDS: FieldSpec[] = [
 ];
 
 export { isSock };
+
+// ---------------------------------------------------------------- more fd.* fields (issue 5)
+
+/** The fd of an fd-related event (libsinsp's m_fdinfo once extract_fd ran). */
+function fdInfo(e: Event, c: EventContext | undefined): FdInfo | undefined {
+  return fdOf(e, c)?.fi;
+}
+
+/** Whether the socket's source address is this machine's (libsinsp's is_ipv4addr_in_local_machine / is_ipv6addr_in_local_machine). */
+function sourceIsLocal(c: EventContext, fi: FdInfo): boolean {
+  const s = fi.sockinfo;
+  return fi.type === FD_TYPE.IPV4_SOCK ? isIpv4Local(c, s.b, 0) : c.inspector.interfaces.isIpv6Local(s.b, 0);
+}
+
+/** Local or remote address of a connected IPv4/IPv6 socket. */
+function localRemoteIp(e: Event, c: EventContext | undefined, local: boolean): string | null {
+  const fi = fdInfo(e, c);
+  if (!fi || !c || !isSock(fi) || fi.isRoleNone()) return null;
+  const srcLocal = sourceIsLocal(c, fi);
+  const useSource = local === srcLocal;
+  const s = fi.sockinfo;
+  if (fi.type === FD_TYPE.IPV4_SOCK) return ipv4(s.b, useSource ? 0 : 4);
+  return ipv6ToString(s.b, useSource ? 0 : 16);
+}
+
+function localRemotePort(e: Event, c: EventContext | undefined, local: boolean): number | null {
+  const fi = fdInfo(e, c);
+  if (!fi || !c || !isSock(fi) || fi.isRoleNone()) return null;
+  const useSource = local === sourceIsLocal(c, fi);
+  const s = fi.sockinfo;
+  if (fi.type === FD_TYPE.IPV4_SOCK) return useSource ? s.v4sport : s.v4dport;
+  return useSource ? s.v6sport : s.v6dport;
+}
+
+/** Both ends' addresses (a server socket has one): what fd.ip and fd.net match any of. */
+function bothIps(e: Event, c: EventContext | undefined): string[] | null {
+  const fi = fdInfo(e, c);
+  if (!fi || !fi.sock) return null;
+  const b = fi.sock.b;
+  switch (fi.type) {
+    case FD_TYPE.IPV4_SOCK: return [ipv4(b, 0), ipv4(b, 4)];
+    case FD_TYPE.IPV4_SERVSOCK: return [ipv4(b, 0)];
+    case FD_TYPE.IPV6_SOCK: return [ipv6ToString(b, 0), ipv6ToString(b, 16)];
+    case FD_TYPE.IPV6_SERVSOCK: return [ipv6ToString(b, 0)];
+    default: return null;
+  }
+}
+
+function bothPorts(e: Event, c: EventContext | undefined): number[] | null {
+  const fi = fdInfo(e, c);
+  if (!fi || !fi.sock) return null;
+  const s = fi.sock;
+  switch (fi.type) {
+    case FD_TYPE.IPV4_SOCK: return [s.v4sport, s.v4dport];
+    case FD_TYPE.IPV4_SERVSOCK: return [s.s4port];
+    case FD_TYPE.IPV6_SOCK: return [s.v6sport, s.v6dport];
+    case FD_TYPE.IPV6_SERVSOCK: return [s.s6port];
+    default: return null;
+  }
+}
+
+/** libsinsp's port_to_string with name resolution off (sysdig's default): the number. */
+const proto = (p: number | null | undefined): string | null => (p === null || p === undefined ? null : String(p));
+
+/** The extractor of an existing fd field, for fields built on it. */
+function base(name: string) {
+  const f = FD_FIELDS.find((x) => x.name === name);
+  if (!f) throw new Error(`internal: no field ${name}`);
+  return f.extract;
+}
+
+const cipOf = base('fd.cip');
+const sipOf = base('fd.sip');
+const nameOf = base('fd.name');
+const directoryOf = base('fd.directory');
+
+/** fd.cproto / fd.sproto: the port of a connected socket's end; '' for other fds with a role, none without. */
+function tupleProto(e: Event, c: EventContext | undefined, client: boolean): string | null {
+  const fi = fdInfo(e, c);
+  if (!fi || fi.isRoleNone()) return null;
+  const s = fi.sockinfo;
+  if (fi.type === FD_TYPE.IPV4_SOCK) return String(client ? s.v4sport : s.v4dport);
+  if (fi.type === FD_TYPE.IPV6_SOCK) return String(client ? s.v6sport : s.v6dport);
+  // sysdig 0.29: an empty client protocol for every other fd with a role, an empty server one for server sockets only.
+  if (client || fi.type === FD_TYPE.IPV4_SERVSOCK || fi.type === FD_TYPE.IPV6_SERVSOCK) return '';
+  return null;
+}
+
+export const FD_MORE_FIELDS: FieldSpec[] = [
+  {
+    name: 'fd.ip', type: 'ipaddr', filterOnly: true, anyOf: true, neEvery: true, noTransformer: true,
+    desc: '(FILTER ONLY) matches the ip address (client or server) of the fd', extract: (e, c) => bothIps(e, c),
+  },
+  { name: 'fd.lip', type: 'ipaddr', desc: 'local IP address', extract: (e, c) => localRemoteIp(e, c, true) },
+  { name: 'fd.rip', type: 'ipaddr', desc: 'remote IP address', extract: (e, c) => localRemoteIp(e, c, false) },
+  {
+    name: 'fd.port', type: 'port', format: 'dec', filterOnly: true, anyOf: true, neEvery: true, noTransformer: true,
+    desc: '(FILTER ONLY) matches the port (either client or server) of the fd', extract: (e, c) => bothPorts(e, c),
+  },
+  { name: 'fd.lport', type: 'port', format: 'dec', desc: 'for TCP/UDP FDs, the local port', extract: (e, c) => localRemotePort(e, c, true) },
+  { name: 'fd.rport', type: 'port', format: 'dec', desc: 'for TCP/UDP FDs, the remote port', extract: (e, c) => localRemotePort(e, c, false) },
+  {
+    name: 'fd.proto', type: 'string', filterOnly: true, anyOf: true, neEvery: true, noTransformer: true,
+    desc: '(FILTER ONLY) matches the protocol (either client or server) of the fd', extract: (e, c) => bothPorts(e, c)?.map(String) ?? null,
+  },
+  { name: 'fd.cproto', type: 'string', desc: 'for TCP/UDP FDs, the client protocol', extract: (e, c) => tupleProto(e, c, true) },
+  { name: 'fd.sproto', type: 'string', desc: 'for TCP/UDP FDs, server protocol', extract: (e, c) => tupleProto(e, c, false) },
+  { name: 'fd.lproto', type: 'string', desc: 'for TCP/UDP FDs, the local protocol', extract: (e, c) => proto(localRemotePort(e, c, true)) },
+  { name: 'fd.rproto', type: 'string', desc: 'for TCP/UDP FDs, the remote protocol', extract: (e, c) => proto(localRemotePort(e, c, false)) },
+  {
+    name: 'fd.net', type: 'ipnet', filterOnly: true, anyOf: true, neEvery: true, noTransformer: true,
+    desc: '(FILTER ONLY) matches the IP network (client or server) of the fd', extract: (e, c) => bothIps(e, c),
+  },
+  { name: 'fd.cnet', type: 'ipnet', filterOnly: true, desc: '(FILTER ONLY) matches the client IP network of the fd', extract: (e, c, a, o) => cipOf(e, c, a, o) },
+  { name: 'fd.snet', type: 'ipnet', filterOnly: true, desc: '(FILTER ONLY) matches the server IP network of the fd', extract: (e, c, a, o) => sipOf(e, c, a, o) },
+  { name: 'fd.lnet', type: 'ipnet', filterOnly: true, desc: '(FILTER ONLY) matches the local IP network of the fd', extract: (e, c) => localRemoteIp(e, c, true) },
+  { name: 'fd.rnet', type: 'ipnet', filterOnly: true, desc: '(FILTER ONLY) matches the remote IP network of the fd', extract: (e, c) => localRemoteIp(e, c, false) },
+  {
+    name: 'fd.containername', type: 'string', desc: 'chaining of the container ID and the FD name. Useful when trying to identify which container an FD belongs to',
+    extract: (e, c, a, o) => {
+      const r = fdOf(e, c);
+      const n = r ? nameOf(e, c, a, o) : null;
+      return r && n !== null && n !== undefined ? `${r.t.containerId}:${n as string}` : null;
+    },
+  },
+  {
+    name: 'fd.containerdirectory', type: 'string', desc: 'chaining of the container ID and the directory name. Useful when trying to identify which container a directory belongs to',
+    extract: (e, c, a, o) => {
+      const r = fdOf(e, c);
+      const d = r ? directoryOf(e, c, a, o) : null;
+      return r && d !== null && d !== undefined ? `${r.t.containerId}:${d as string}` : null;
+    },
+  },
+  { name: 'fd.dev.major', type: 'uint32', format: 'dec', desc: 'major device number containing the referenced file', extract: (e, c) => { const fi = fdInfo(e, c); return fi ? (fi.dev & 0xfff00) >>> 8 : null; } },
+  { name: 'fd.dev.minor', type: 'uint32', format: 'dec', desc: 'minor device number containing the referenced file', extract: (e, c) => { const fi = fdInfo(e, c); return fi ? ((fi.dev & 0xff) | ((fi.dev >>> 12) & 0xfff00)) >>> 0 : null; } },
+  { name: 'fd.ino', type: 'int64', format: 'dec', desc: 'inode number of the referenced file', extract: (e, c) => { const fi = fdInfo(e, c); return fi ? fi.ino : null; } },
+  { name: 'fd.nameraw', type: 'string', desc: 'the path of a file fd as the process passed it, unresolved', extract: (e, c) => { const fi = fdInfo(e, c); return fi ? fi.nameRaw : null; } },
+  {
+    name: 'fd.types', type: 'string', isList: true, arg: 'optional',
+    desc: 'the types of the fds the process has open (a list); fd.types[N] is the type of fd N only',
+    argCheck: (a) => (a === undefined || /^[0-9]+$/.test(a) ? undefined : `wrong argument '${a}' for fd.types: an fd number`),
+    extract: (_e, c, arg) => {
+      const t = c?.thread;
+      if (!t) return null;
+      if (arg !== undefined) {
+        const fi = t.getFd(Number(arg));
+        return fi ? [fi.typeName] : null;
+      }
+      const table = t.fdTable();
+      if (!table) return null;
+      return [...new Set([...table.map.values()].map((f) => f.typeName))].sort();
+    },
+  },
+];

@@ -37,11 +37,30 @@ export interface FieldSpec {
   /** Length of the dotted argument at the start of `text` (0: none); default: up to the first non-identifier character. */
   readonly argParser?: (text: string) => number;
   readonly isList?: boolean;
-  readonly anyOf?: boolean;
+  /** Any-of semantics (see the filter's FieldDef); a function when it depends on the argument (proc.aname: only without one). */
+  readonly anyOf?: boolean | ((arg: string | undefined) => boolean);
+  /** With anyOf: `!=` holds only when every candidate differs (fd.ip, fd.port, fd.net, fd.proto). */
+  readonly neEvery?: boolean;
   readonly printOnly?: boolean;
+  /** Only for filters (fd.ip, fd.net, evt.around): output formats reject it, as sysdig does. */
+  readonly filterOnly?: boolean;
   readonly noTransformer?: boolean;
   readonly noRhs?: boolean;
   readonly operators?: readonly string[];
+  /** The type when it depends on the argument (evt.rawarg.res is int64, evt.rawarg.name a string); undefined: no such argument. */
+  readonly typeOf?: (arg: string | undefined) => FieldType | undefined;
+  /** Why an argument is refused (undefined: accepted), checked when a filter or format names the field. */
+  readonly argCheck?: (arg: string | undefined) => string | undefined;
+  /** A fresh extractor for each use of the field, for fields that keep state between events (evt.deltatime). */
+  readonly instance?: () => Extractor;
+  /** A comparison of its own, given the filter's operator and values (evt.around). */
+  readonly compareWith?: (arg: string | undefined, op: string, values: readonly unknown[]) => (v: unknown) => boolean;
+  /**
+   * How an output format reads the field when no argument follows its name:
+   * sysdig 0.29 takes no characters for it (the name stays in the line as
+   * text) and extracts it with this argument (undefined: no value).
+   */
+  readonly bareFormat?: { readonly arg: string | undefined };
   readonly extract: Extractor;
   /** The value as text, when the type's default printing is not sysdig's for this field. */
   readonly toText?: (v: unknown, evt: Event, ctx: EventContext | undefined, opts: RenderOptions) => string;
@@ -57,11 +76,16 @@ export interface FieldDef {
   readonly arg: string | undefined;
   readonly isList?: boolean;
   readonly anyOf?: boolean;
+  readonly neEvery?: boolean;
   readonly printOnly?: boolean;
+  readonly filterOnly?: boolean;
   readonly noTransformer?: boolean;
   readonly noRhs?: boolean;
   readonly operators?: readonly string[];
   readonly spec: FieldSpec;
+  /** This use's extractor (its own instance for stateful fields). */
+  readonly extractor: Extractor;
+  compareWith?(op: string, values: readonly unknown[]): (v: unknown) => boolean;
   /** The value, or null/undefined when the field does not apply. `ctx` defaults to the Inspector's `evt.state`. */
   extract(evt: unknown, ctx?: unknown, opts?: RenderOptions): unknown;
   /** sysdig's text for the field (null when it has no value). */
@@ -176,21 +200,30 @@ export class FieldRegistry {
     const mode = spec.arg ?? 'none';
     if (arg !== undefined && mode === 'none') throw new Error(`field '${spec.name}' does not take an argument`);
     if (arg === undefined && mode === 'required') throw new Error(`field '${spec.name}' requires an argument`);
+    const refused = spec.argCheck?.(arg);
+    if (refused) throw new Error(refused);
+    const type = spec.typeOf ? spec.typeOf(arg) : spec.type;
+    if (!type) throw new Error(`field '${spec.name}' has no argument '${arg}'`);
     const format = spec.format ?? 'na';
-    const ex = spec.extract;
+    const ex = spec.instance ? spec.instance() : spec.extract;
     const ctxOf = (evt: Event, ctx: unknown): EventContext | undefined => (ctx as EventContext | undefined) ?? (evt.state as EventContext | undefined);
+    const cmp = spec.compareWith;
     const def: FieldDef = {
       name: spec.name,
-      type: spec.type,
+      type,
       format,
       arg,
       isList: spec.isList,
-      anyOf: spec.anyOf,
+      anyOf: typeof spec.anyOf === 'function' ? spec.anyOf(arg) : spec.anyOf,
+      neEvery: spec.neEvery,
       printOnly: spec.printOnly,
+      filterOnly: spec.filterOnly,
       noTransformer: spec.noTransformer,
       noRhs: spec.noRhs,
       operators: spec.operators,
       spec,
+      extractor: ex,
+      compareWith: cmp ? (op, values) => cmp(arg, op, values) : undefined,
       extract(evt, ctx, opts = DEFAULT_RENDER) {
         const e = evt as Event;
         return ex(e, ctxOf(e, ctx), arg, opts);
@@ -199,16 +232,17 @@ export class FieldRegistry {
         const c = ctxOf(evt, ctx);
         const v = ex(evt, c, arg, opts);
         if (v === null || v === undefined) return null;
-        return spec.toText ? spec.toText(v, evt, c, opts) : valueText(v, spec.type, format);
+        return spec.toText ? spec.toText(v, evt, c, opts) : valueText(v, type, format);
       },
       json(evt, ctx, opts = DEFAULT_RENDER) {
         const c = ctxOf(evt, ctx);
         const v = ex(evt, c, arg, opts);
         if (spec.toJson) return spec.toJson(v, evt, c, opts);
-        return valueJson(v, spec.type, format);
+        return valueJson(v, type, format);
       },
     };
-    this.#defs.set(key, def);
+    // Stateful fields get a fresh instance for every use, as each libsinsp filtercheck has its own.
+    if (!spec.instance) this.#defs.set(key, def);
     return def;
   }
 
@@ -251,8 +285,13 @@ export class FieldRegistry {
     for (const name of this.#names) {
       if (!text.startsWith(name)) continue;
       const spec = this.specs.get(name)!;
+      if (spec.filterOnly) throw new Error(`${text} is filter only and cannot be used as a display field`);
       const rest = text.slice(name.length);
       const mode = spec.arg ?? 'none';
+      if (spec.bareFormat && !rest.startsWith('[')) {
+        const bare = spec.bareFormat.arg;
+        return { def: this.#resolve({ ...spec, arg: 'optional', argCheck: undefined, typeOf: undefined }, bare, `${name}#bare`), length: 0 };
+      }
       if (mode !== 'none' && rest.startsWith('[')) {
         const close = rest.indexOf(']');
         if (close < 0) throw new Error(`invalid formatting token ${text}`);

@@ -1,4 +1,6 @@
-/** user.*, group.* and container.* fields. */
+/** user.*, group.*, container.* and syslog.* fields. */
+import type { ContainerInfo } from '../state/containers.js';
+import type { EventContext } from '../state/context.js';
 import type { FieldSpec } from './registry.js';
 
 export const USER_FIELDS: FieldSpec[] = [
@@ -29,5 +31,72 @@ export const USER_FIELDS: FieldSpec[] = [
   {
     name: 'container.image', type: 'string', desc: 'container image',
     extract: (_e, c) => { const t = c?.thread; if (!t || !c || !t.containerId) return null; return c.inspector.containers.get(t.containerId)?.image || null; },
+  },
+];
+
+// ---------------------------------------------------------------- more container.* fields, syslog.* (issue 5)
+
+/** libsinsp's container type names, by code. */
+const CONTAINER_TYPES = ['docker', 'lxc', 'libvirt-lxc', 'mesos', 'rkt', 'custom', 'cri', 'containerd', 'cri-o', 'bpm', 'static', 'podman'];
+
+/** The container entry of the event's thread (undefined on the host or when unknown). */
+function containerOf(c: EventContext | undefined): ContainerInfo | undefined {
+  const t = c?.thread;
+  if (!t || !c || !t.containerId) return undefined;
+  return c.inspector.containers.get(t.containerId);
+}
+
+/** A text attribute of the thread's container (from its container event), no value when absent or empty. */
+function attr(key: string) {
+  return (_e: unknown, c: EventContext | undefined): string | null => {
+    const v = containerOf(c)?.[key];
+    return typeof v === 'string' && v !== '' ? v : null;
+  };
+}
+
+export const CONTAINER_MORE_FIELDS: FieldSpec[] = [
+  { name: 'container.image.id', type: 'string', desc: 'the container image id (e.g. 6f7e2741b66b)', extract: attr('imageid') },
+  {
+    name: 'container.type', type: 'string', desc: 'the container type, eg: docker or rkt',
+    extract: (_e, c) => {
+      const t = c?.thread;
+      if (!t || !c) return null;
+      if (!t.containerId) return 'host';
+      const info = c.inspector.containers.get(t.containerId);
+      return info ? (CONTAINER_TYPES[info.type] ?? null) : null;
+    },
+  },
+  {
+    name: 'container.privileged', type: 'bool', desc: 'true for containers running as privileged, false otherwise',
+    extract: (_e, c) => { const k = containerOf(c); return k ? k.privileged === true : null; },
+  },
+  { name: 'container.image.repository', type: 'string', desc: 'the container image repository (e.g. falcosecurity/falco)', extract: attr('imagerepo') },
+  { name: 'container.image.tag', type: 'string', desc: 'the container image tag (e.g. stable, latest)', extract: attr('imagetag') },
+  { name: 'container.image.digest', type: 'string', desc: 'the container image registry digest', extract: attr('imagedigest') },
+];
+
+const FACILITIES = ['kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'clock', 'authpriv', 'ftp', 'ntp', 'logaudit', 'logalert', 'cron', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'];
+const SEVERITIES = ['emerg', 'alert', 'crit', 'err', 'warn', 'notice', 'info', 'debug'];
+
+/** The syslog priority decoded from this event's write to /dev/log, or -1. */
+function priority(c: EventContext | undefined): number {
+  if (!c) return -1;
+  const insp = c.inspector;
+  return insp.syslogPriority !== -1 && c.num === insp.nevts ? insp.syslogPriority : -1;
+}
+
+export const SYSLOG_FIELDS: FieldSpec[] = [
+  { name: 'syslog.facility.str', type: 'string', desc: 'facility as a string', extract: (_e, c) => { const p = priority(c); return p < 0 ? null : (FACILITIES[p >> 3] ?? null); } },
+  { name: 'syslog.facility', type: 'uint32', format: 'dec', desc: 'facility as a number (0-23)', extract: (_e, c) => { const p = priority(c); return p < 0 ? null : p >> 3; } },
+  { name: 'syslog.severity.str', type: 'string', desc: 'severity as a string. Can have one of these values: emerg, alert, crit, err, warn, notice, info, debug', extract: (_e, c) => { const p = priority(c); return p < 0 ? null : SEVERITIES[p & 7]; } },
+  { name: 'syslog.severity', type: 'uint32', format: 'dec', desc: 'severity as a number (0-7)', extract: (_e, c) => { const p = priority(c); return p < 0 ? null : p & 7; } },
+  {
+    name: 'syslog.message', type: 'string', desc: 'message sent to syslog',
+    extract: (_e, c) => {
+      if (priority(c) < 0) return null;
+      const m = c!.inspector.syslogMessage;
+      const nul = m.indexOf('\0');
+      return nul >= 0 ? m.slice(0, nul) : m;
+    },
   },
 ];

@@ -46,6 +46,8 @@ export type CheckedOperand =
       readonly type: FieldType;
       readonly isList: boolean;
       readonly anyOf: boolean;
+      /** With anyOf: `!=` needs every candidate to differ (FieldDef.neEvery). */
+      readonly neEvery?: boolean;
     }
   | {
       readonly k: 'transform';
@@ -189,7 +191,7 @@ class Checker {
     }
     if (!def) this.fail(`unknown field '${text}'`, f.pos, text);
     if (def.printOnly) this.fail(`field '${text}' cannot be used in filters`, f.pos, text);
-    return { k: 'field', key: text, def, type: def.type, isList: def.isList === true, anyOf: def.anyOf === true };
+    return { k: 'field', key: text, def, type: def.type, isList: def.isList === true, anyOf: def.anyOf === true, neEvery: def.anyOf === true && def.neEvery === true };
   }
 
   private transformer(t: TransformerNode): CheckedOperand {

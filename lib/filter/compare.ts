@@ -162,20 +162,20 @@ export function scalarTest(op: CmpOp, kind: Kind, values: readonly Constant[]): 
 }
 
 /** Wraps a scalar test for the field's shape. The value given is present (not null/undefined). */
-export function shapeTest(test: Test, op: CmpOp, isList: boolean, anyOf: boolean): Test {
+export function shapeTest(test: Test, op: CmpOp, isList: boolean, anyOf: boolean, neEvery = false): Test {
   if (isList) {
     // `in`: every extracted value is in the set; `intersects`: at least one is.
     if (op === 'in') return (v: unknown[]) => v.length > 0 && v.every(test);
     return (v: unknown[]) => v.some(test);
   }
-  if (anyOf) return (v: unknown[]) => v.some(test);
+  if (anyOf) return op === '!=' && neEvery ? (v: unknown[]) => v.every(test) : (v: unknown[]) => v.some(test);
   return test;
 }
 
 /** Compiles the test of a constant check: from a present value to the result. */
-export function constantTest(op: CmpOp, kind: Kind, values: readonly Constant[], isList: boolean, anyOf: boolean): Test {
+export function constantTest(op: CmpOp, kind: Kind, values: readonly Constant[], isList: boolean, anyOf: boolean, neEvery = false): Test {
   if (values.length === 0) return () => false; // `in ()` matches nothing
-  return shapeTest(scalarTest(op, kind, values), op, isList, anyOf);
+  return shapeTest(scalarTest(op, kind, values), op, isList, anyOf, neEvery);
 }
 
 function ipOf(v: unknown): IpAddr | undefined {
@@ -253,7 +253,7 @@ function dynamicScalar(op: CmpOp, kind: Kind, v: any, r: any): boolean {
  * Field against field, both present. The right-hand side of a list operator
  * may be a list field (every / some value of the left in it) or a scalar.
  */
-export function compareDynamic(op: CmpOp, kind: Kind, isList: boolean, anyOf: boolean, v: any, r: any): boolean {
+export function compareDynamic(op: CmpOp, kind: Kind, isList: boolean, anyOf: boolean, v: any, r: any, neEvery = false): boolean {
   const rights: unknown[] = Array.isArray(r) ? r : [r];
   if (rights.length === 0) return false;
   const one = (x: unknown) => {
@@ -264,7 +264,7 @@ export function compareDynamic(op: CmpOp, kind: Kind, isList: boolean, anyOf: bo
     const list = v as unknown[];
     return op === 'in' ? list.length > 0 && list.every(one) : list.some(one);
   }
-  if (anyOf) return (v as unknown[]).some(one);
+  if (anyOf) return op === '!=' && neEvery ? (v as unknown[]).every(one) : (v as unknown[]).some(one);
   return one(v);
 }
 

@@ -61,6 +61,17 @@ function countUses(root: CheckedExpr): Map<string, number> {
   return counts;
 }
 
+/** The field's own comparison (FieldDef.compareWith), if it has one. */
+export function ownTest(e: Extract<CheckedExpr, { k: 'cmp' }>): Test | undefined {
+  const l = e.lhs;
+  return l.k === 'field' && l.def.compareWith ? (l.def.compareWith(e.op, e.values) as Test) : undefined;
+}
+
+/** Whether `!=` on an any-of field needs every candidate to differ. */
+function neEveryOf(o: CheckedOperand): boolean {
+  return o.k === 'field' && o.neEvery === true;
+}
+
 /** List-shaped values: an empty array means no value. */
 function normalizeList(v: unknown): unknown {
   return v === null || v === undefined || (v as unknown[]).length === 0 ? undefined : v;
@@ -149,7 +160,7 @@ export function compileClosures(t: CompileTarget): Predicate {
       }
       case 'cmp': {
         const g = getter(e.lhs);
-        const test = constantTest(e.op, e.kind, e.values, e.lhs.isList, e.lhs.anyOf);
+        const test = ownTest(e) ?? constantTest(e.op, e.kind, e.values, e.lhs.isList, e.lhs.anyOf, neEveryOf(e.lhs));
         return (x, c) => {
           const v = g(x, c);
           return v != null && test(v);
@@ -160,11 +171,12 @@ export function compileClosures(t: CompileTarget): Predicate {
         const gr = getter(e.rhs);
         const { op, kind } = e;
         const { isList, anyOf } = e.lhs;
+        const ne = neEveryOf(e.lhs);
         return (x, c) => {
           const v = gl(x, c);
           if (v == null) return false;
           const r = gr(x, c);
-          return r != null && compareDynamic(op, kind, isList, anyOf, v, r);
+          return r != null && compareDynamic(op, kind, isList, anyOf, v, r, ne);
         };
       }
     }
@@ -251,7 +263,7 @@ class Generator {
   /** An inline test of temp `t` when the comparison is simple enough, else a call. */
   private test(e: Extract<CheckedExpr, { k: 'cmp' }>, t: string): string {
     const { op, kind, values, lhs } = e;
-    const scalar = !lhs.isList && !lhs.anyOf;
+    const scalar = !lhs.isList && !lhs.anyOf && !(lhs.k === 'field' && lhs.def.compareWith);
     if (scalar && (kind === 'string' || kind === 'number') && values.every(isSafeLiteral)) {
       const lit = (v: string | number) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
       const c = values[0] as string | number;
@@ -280,7 +292,7 @@ class Generator {
         }
       }
     }
-    const f: Test = constantTest(op, kind, values, lhs.isList, lhs.anyOf);
+    const f: Test = ownTest(e) ?? constantTest(op, kind, values, lhs.isList, lhs.anyOf, neEveryOf(lhs));
     return `${this.ref(f)}(${t})`;
   }
 
@@ -304,7 +316,8 @@ class Generator {
         const r = this.temp();
         const { op, kind } = e;
         const { isList, anyOf } = e.lhs;
-        const d = this.ref((v: unknown, w: unknown) => compareDynamic(op, kind, isList, anyOf, v, w));
+        const ne = neEveryOf(e.lhs);
+        const d = this.ref((v: unknown, w: unknown) => compareDynamic(op, kind, isList, anyOf, v, w, ne));
         return `((${l} = ${this.operand(e.lhs)}) != null && (${r} = ${this.operand(e.rhs)}) != null && ${d}(${l}, ${r}))`;
       }
     }

@@ -49,6 +49,12 @@ export interface FieldDef {
    * `fd.net` (client or server side).
    */
   readonly anyOf?: boolean;
+  /**
+   * With `anyOf`: `!=` holds only when every candidate differs (libsinsp's
+   * fd.ip, fd.port, fd.net, fd.proto compare both ends so); without it, when
+   * some candidate differs (proc.aname, proc.apid).
+   */
+  readonly neEvery?: boolean;
   /** Cannot be used in filters (libsinsp's print-only fields, e.g. evt.outputtime). */
   readonly printOnly?: boolean;
   /** Rejects transformers (`evt.rawarg.*`, `proc.aname`, `fd.ip`, …). */
@@ -59,6 +65,12 @@ export interface FieldDef {
   readonly operators?: readonly string[];
   /** The field's value for an event, or undefined/null when it has none. */
   extract(evt: unknown, ctx: unknown): unknown;
+  /**
+   * A comparison of the field's own (libsinsp's evt.around compares the
+   * event time with a window around the argument): given the operator and the
+   * parsed values, the test of a present value. Replaces the standard one.
+   */
+  compareWith?(op: string, values: readonly unknown[]): (v: unknown) => boolean;
 }
 
 export interface FieldSource {

@@ -42,11 +42,12 @@ export function createInterpreter(root: CheckedExpr): Predicate {
       case 'cmp': {
         const v = extractOperand(e.lhs, evt, ctx);
         if (v === undefined || e.values.length === 0) return false;
+        if (e.lhs.k === 'field' && e.lhs.def.compareWith) return e.lhs.def.compareWith(e.op, e.values)(v);
         let p = patterns.get(e);
         if (!p) patterns.set(e, (p = patternsOf(e.op, e.values)));
         const one = (x: unknown) => compareGeneric(e.op, e.kind, e.values, p!, x);
         if (e.lhs.isList) return e.op === 'in' ? (v as unknown[]).every(one) : (v as unknown[]).some(one);
-        if (e.lhs.anyOf) return (v as unknown[]).some(one);
+        if (e.lhs.anyOf) return e.op === '!=' && e.lhs.k === 'field' && e.lhs.neEvery ? (v as unknown[]).every(one) : (v as unknown[]).some(one);
         return one(v);
       }
       case 'cmpField': {
@@ -54,7 +55,7 @@ export function createInterpreter(root: CheckedExpr): Predicate {
         if (v === undefined) return false;
         const r = extractOperand(e.rhs, evt, ctx);
         if (r === undefined) return false;
-        return compareDynamic(e.op, e.kind, e.lhs.isList, e.lhs.anyOf, v, r);
+        return compareDynamic(e.op, e.kind, e.lhs.isList, e.lhs.anyOf, v, r, e.lhs.k === 'field' && e.lhs.neEvery === true);
       }
     }
   };

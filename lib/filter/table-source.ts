@@ -16,6 +16,7 @@ export interface TableField {
   readonly isList?: boolean;
   /** Any-of semantics; a function when it depends on the argument (proc.aname: only without one). */
   readonly anyOf?: boolean | ((arg: string | undefined) => boolean);
+  readonly neEvery?: boolean;
   readonly printOnly?: boolean;
   readonly noTransformer?: boolean;
   readonly noRhs?: boolean;
@@ -43,6 +44,7 @@ export function tableFieldSource(fields: readonly TableField[], options: TableFi
       type,
       isList: f.isList,
       anyOf: typeof f.anyOf === 'function' ? f.anyOf(arg) : f.anyOf,
+      neEvery: f.neEvery,
       printOnly: f.printOnly,
       noTransformer: f.noTransformer,
       noRhs: f.noRhs,

@@ -83,7 +83,7 @@ export class EventFormatter {
         continue;
       }
       const spec = t.def.spec;
-      const ex = spec.extract;
+      const ex = t.def.extractor;
       const arg = t.def.arg;
       const { type, format: pf } = t.def;
       const toText = spec.toText;

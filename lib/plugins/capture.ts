@@ -11,6 +11,7 @@ import type { SectionMetadata } from '../scapfile/writer.js';
 import { ScapReader } from '../scapfile/reader.js';
 import { BpfSource } from '../sources/bpf.js';
 import { scanSystem } from '../sources/procfs.js';
+import { EventPipeline, compileCaptureFilter } from '../pipeline.js';
 import { PluginManager } from './manager.js';
 import { EMPTY_BATCH, type PluginStream } from './plugin.js';
 import type { PluginConfig, PluginsConfig } from './types.js';
@@ -257,7 +258,10 @@ export async function openPluginCapture(options: CaptureOptions & PluginCaptureO
     for (const p of manager.asyncPlugins) p.stopAsync();
     if (!given) await manager.close();
   });
-  const cap = new Capture(merged, metadata, bpf, options.signal);
+  // Compiled once the plugins are loaded, so their fields are known to the filter.
+  const filter = options.filter === undefined ? undefined : compileCaptureFilter(options.filter, options.filterOptions);
+  const pipeline = options.state === false && filter === undefined ? undefined : new EventPipeline(metadata, { ...options, filter, live: bpf !== undefined });
+  const cap = new Capture(merged, metadata, bpf, options.signal, pipeline);
   cap.plugins = manager;
   // Always set: a parsing plugin added at run time (`cap.plugins.add`) sees the events from then on.
   cap.eventHook = (e) => manager.parse(e);

@@ -4,7 +4,7 @@
  * when the difference is cosmetic or only affects how old captures are
  * read. Each entry says why.
  */
-import { EF, PF, PT, PPME } from '../events/schema.generated.js';
+import { EC, EF, PF, PT, PPME } from '../events/schema.generated.js';
 import { EVENT_INFO, syscallName as currentSyscallName, type ParamInfo } from '../events/table.js';
 
 /** Event flags as libsinsp 0.29 had them, where they differ from the current table. */
@@ -138,3 +138,48 @@ export function syscallName029(code: number): string {
 }
 
 const EXIT_FD = Int8Array.from(EVENT_INFO, (_info, code) => exitFdLocationOf(code));
+
+/**
+ * Categories sysdig 0.29 gives generic events (syscalls without events of
+ * their own), by syscall name: its syscall table classified them. Names not
+ * listed are EC_OTHER. Syscalls that have events today take their event's
+ * category when they have one of these names too.
+ */
+const GENERIC_CATEGORY_029: ReadonlyMap<string, number> = (() => {
+  const m = new Map<string, number>();
+  const put = (cat: number, names: string) => { for (const n of names.split(/\s+/).filter(Boolean)) m.set(n, cat); };
+  put(EC.MEMORY, `mprotect madvise mlock munlock mlockall munlockall mremap msync mincore remap_file_pages mbind set_mempolicy
+    get_mempolicy migrate_pages move_pages mlock2 pkey_mprotect pkey_alloc pkey_free brk mmap munmap mmap2`);
+  put(EC.SIGNAL, `rt_sigaction rt_sigprocmask rt_sigreturn rt_sigpending rt_sigtimedwait rt_sigqueueinfo rt_sigsuspend sigaltstack
+    rt_tgsigqueueinfo tkill tgkill kill signal sigaction sigprocmask sigreturn sigpending sigsuspend`);
+  put(EC.TIME, `clock_gettime clock_settime clock_getres gettimeofday settimeofday time times adjtimex clock_adjtime timer_create
+    timer_settime timer_gettime timer_getoverrun timer_delete alarm getitimer setitimer stime`);
+  put(EC.SLEEP, 'nanosleep clock_nanosleep pause');
+  put(EC.PROCESS, `arch_prctl set_tid_address set_robust_list get_robust_list getpid getppid getpgrp setsid getsid getpgid setpgid
+    getpriority setpriority personality prctl capget capset unshare setns getrusage getrlimit setrlimit prlimit64 wait4 waitid
+    sched_setparam sched_getparam sched_setscheduler sched_getscheduler sched_yield sched_get_priority_max sched_get_priority_min
+    sched_rr_get_interval sched_setaffinity sched_getaffinity sched_setattr sched_getattr gettid ioprio_set ioprio_get seccomp
+    clone fork vfork execve exit ptrace`);
+  put(EC.FILE, `statfs fstatfs stat lstat fstat newfstatat getdents getdents64 readlink readlinkat truncate ftruncate fsync fdatasync
+    sync syncfs access faccessat chown fchown lchown fchownat utime utimes utimensat futimesat getcwd umask setxattr lsetxattr fsetxattr
+    getxattr lgetxattr fgetxattr listxattr llistxattr flistxattr removexattr lremovexattr fremovexattr statx fallocate flock fadvise64
+    readahead sync_file_range mknod mknodat chmod fchmod fchmodat rename renameat renameat2 link linkat symlink symlinkat unlink unlinkat
+    mkdir mkdirat rmdir chdir fchdir open openat creat close lseek`);
+  put(EC.NET, 'getsockname getpeername setsockopt getsockopt shutdown socket bind connect listen accept accept4 sendto recvfrom sendmsg recvmsg');
+  put(EC.IPC, `futex semop semget semctl semtimedop msgsnd msgrcv msgget msgctl shmdt shmget shmctl shmat mq_open mq_unlink mq_timedsend
+    mq_timedreceive mq_notify mq_getsetattr pipe pipe2 eventfd eventfd2`);
+  put(EC.WAIT, 'poll select pselect6 ppoll epoll_wait epoll_pwait');
+  put(EC.SYSTEM, `uname sysinfo syslog reboot sethostname setdomainname init_module finit_module delete_module mount umount2 swapon swapoff
+    iopl ioperm acct quotactl pivot_root chroot kexec_load`);
+  put(EC.USER, `getuid geteuid getgid getegid setuid setgid setreuid setregid setresuid setresgid getresuid getresgid setfsuid setfsgid
+    getgroups setgroups`);
+  m.set('exit_group', EC.UNKNOWN);
+  return m;
+})();
+
+/** The category sysdig 0.29 gives a generic event of this syscall code (its syscall table's). */
+export function genericCategory029(code: number): number {
+  const name = syscallName029(code);
+  if (name === '<unknown>') return EC.OTHER;
+  return GENERIC_CATEGORY_029.get(name) ?? EC.OTHER;
+}

@@ -139,6 +139,8 @@ export class FdInfo implements FdView {
   /** scap_fd_type (FD_TYPE); -1 while uninitialized. */
   type: number = FD_TYPE.UNKNOWN;
   name = '';
+  /** The path as the process passed it (files opened by an event), '' when unknown. */
+  nameRaw = '';
   openFlags = 0;
   dev = 0;
   mountId = 0;
@@ -158,6 +160,7 @@ export class FdInfo implements FdView {
     f.num = this.num;
     f.type = this.type;
     f.name = this.name;
+    f.nameRaw = this.nameRaw;
     f.openFlags = this.openFlags;
     f.dev = this.dev;
     f.mountId = this.mountId;

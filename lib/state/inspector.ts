@@ -140,6 +140,13 @@ export class Inspector {
     t.exe = r.exe;
     t.exepath = r.exepath;
     t.exeWritable = r.exeWritable;
+    t.exeUpperLayer = r.exeUpperLayer;
+    t.exeLowerLayer = r.exeLowerLayer;
+    t.exeFromMemfd = r.exeFromMemfd;
+    t.exeIno = r.exeIno;
+    t.exeInoCtime = r.exeInoCtime;
+    t.exeInoMtime = r.exeInoMtime;
+    t.pidnsInitStartTs = r.pidnsInitStartTs;
     t.args = r.args.slice();
     if (t.isMainThread()) {
       t.env = r.env.slice();

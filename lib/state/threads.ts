@@ -37,6 +37,16 @@ export class ThreadInfo implements ThreadView {
   exe = '';
   exepath = '';
   exeWritable = false;
+  /** execve flags: the executable is on an overlayfs upper / lower layer, or was run from a memfd. */
+  exeUpperLayer = false;
+  exeLowerLayer = false;
+  exeFromMemfd = false;
+  /** The executable's inode number and its ctime/mtime (ns), 0 when unknown. */
+  exeIno = 0n;
+  exeInoCtime = 0n;
+  exeInoMtime = 0n;
+  /** Start time of the pid namespace's init (ns), 0 when unknown. */
+  pidnsInitStartTs = 0n;
   args: string[] = [];
   env: string[] = [];
   /** Only meaningful on main threads; read it through cwd. */

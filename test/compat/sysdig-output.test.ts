@@ -55,10 +55,25 @@ const MORE_FIELDS =
   '%proc.nchilds %proc.fdopencount %proc.fdlimit %proc.vmsize %proc.vmrss %thread.ismain %thread.pfminor %proc.aname[1] ' +
   '%proc.apid[2] %proc.pcmdline %user.homedir %fd.connected %thread.cgroups %evt.arg.name %evt.buffer %evt.time.s';
 
+/** Fields issue 5 added, in two -p formats (sysdig 0.29 has each of them). */
+export const ISSUE5_EVT_FIELDS =
+  '*%evt.num %evt.time.iso8601 %evt.latency.s %evt.latency.ns %evt.latency.human %evt.deltatime %evt.deltatime.s %evt.deltatime.ns ' +
+  '%evt.type.is.open %syscall.type %evt.category %evt.buflen %evt.is_wait %evt.wait_latency %evt.is_syslog %evt.count.error ' +
+  '%evt.count.error.file %evt.count.error.net %evt.count.error.memory %evt.count.error.other %evt.count.exit %evt.abspath ' +
+  '%evt.is_open_read %evt.is_open_write %evt.is_open_exec %evt.rawarg.res %evt.rawarg.name';
+export const ISSUE5_PROC_FD_FIELDS =
+  '*%evt.num %proc.loginshellid %proc.duration %proc.fdusage %proc.sname %thread.exectime %thread.totexectime %proc.aname %proc.apid ' +
+  '%proc.aname[0] %proc.aname[3] %proc.apid[1] %proc.is_container_healthcheck %fd.lip %fd.rip %fd.lport %fd.rport %fd.cproto ' +
+  '%fd.sproto %fd.lproto %fd.rproto %fd.containername %fd.containerdirectory %fdlist.nums %fdlist.names %fdlist.cips %fdlist.sips ' +
+  '%fdlist.cports %fdlist.sports %container.image.id %container.type %container.privileged %container.image.repository ' +
+  '%syslog.facility.str %syslog.message';
+
 const VARIANTS: Array<{ what: string; args: string[] }> = [
   { what: 'default line', args: [] },
   { what: '-p issue fields', args: ['-p', ISSUE_FIELDS] },
   { what: '-p more fields', args: ['-p', MORE_FIELDS] },
+  { what: '-p issue 5 evt fields', args: ['-p', ISSUE5_EVT_FIELDS] },
+  { what: '-p issue 5 proc/fd/container fields', args: ['-p', ISSUE5_PROC_FD_FIELDS] },
   // Without '*', events missing a field are not printed.
   { what: '-p without *', args: ['-p', '%evt.num %evt.arg.fd %evt.arg[0] %fd.name %evt.rawarg.res %evt.args'] },
   { what: '-p widths', args: ['-p', '%evt.num %12proc.name|%5evt.type|%3thread.tid|%40fd.name|'] },

@@ -104,6 +104,9 @@ const openExit: Parser = (c, insp) => {
     fi.mountId = 0;
     fi.dev = dev;
     fi.name = fullpath;
+    fi.nameRaw = name;
+    const ino = indexOf(e, 'ino');
+    if (ino >= 0 && e.paramLength(ino) === 8) fi.ino = e.view.getBigUint64(e.paramOffset(ino), true);
     fi.flags |= FDF.IS_NOT_TRACER_FD;
     c.fdinfo = t.addFd(fd, fi, true);
     if (c.fdinfo && c.fdinfo.name.includes('/dev/log')) c.fdinfo.syslog = true;

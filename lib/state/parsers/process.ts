@@ -47,7 +47,16 @@ function copyFromParent(t: ThreadInfo, p: ThreadInfo, flags: number, withExeWrit
   t.comm = p.comm;
   t.exe = p.exe;
   t.exepath = p.exepath;
-  if (withExeWritable) t.exeWritable = p.exeWritable;
+  if (withExeWritable) {
+    t.exeWritable = p.exeWritable;
+    t.exeUpperLayer = p.exeUpperLayer;
+    t.exeLowerLayer = p.exeLowerLayer;
+    t.exeFromMemfd = p.exeFromMemfd;
+    t.exeIno = p.exeIno;
+    t.exeInoCtime = p.exeInoCtime;
+    t.exeInoMtime = p.exeInoMtime;
+  }
+  t.pidnsInitStartTs = p.pidnsInitStartTs;
   t.args = p.args.slice();
   t.root = p.root;
   t.sid = p.sid;
@@ -165,6 +174,7 @@ const cloneExit: Parser = (c, insp) => {
     t.cgroups = cgroupsFromBytes(rawParam(e, 14));
     insp.resolveContainer(t);
   }
+  if (L.v20 && e.nparams > 20 && e.paramLength(20) === 8) t.pidnsInitStartTs = u64(e, 20);
   t.cloneTs = ts;
   threads.add(t, false);
   if (collision) insp.reset(c);
@@ -237,7 +247,18 @@ const execveExit: Parser = (c, insp) => {
   const has = (i: number) => e.nparams > i && e.paramLength(i) > 0;
   if ((type === PPME.SYSCALL_EXECVE_19_X || type === PPME.SYSCALL_EXECVEAT_X) && has(17)) t.vpgid = int(e, 17);
   if (!isExecveOld(type) && has(18)) t.loginuid = uint(e, 18);
-  if (!isExecveOld(type) && has(19)) t.exeWritable = (uint(e, 19) & 1) !== 0;
+  if (!isExecveOld(type) && has(19)) {
+    const f = uint(e, 19);
+    t.exeWritable = (f & 1) !== 0;
+    t.exeUpperLayer = (f & 2) !== 0;
+    t.exeFromMemfd = (f & 4) !== 0;
+    t.exeLowerLayer = (f & 8) !== 0;
+  }
+  if (type === PPME.SYSCALL_EXECVE_19_X || type === PPME.SYSCALL_EXECVEAT_X) {
+    if (has(23)) t.exeIno = u64(e, 23);
+    if (has(24)) t.exeInoCtime = u64(e, 24);
+    if (has(25)) t.exeInoMtime = u64(e, 25);
+  }
   if (has(26)) t.uid = uint(e, 26);
   if (has(29)) t.gid = uint(e, 29);
   const keep = t.flags & (CL.PIPE_SRC | CL.PIPE_DST | CL.IS_MAIN_THREAD);
