@@ -1,0 +1,180 @@
+/**
+ * The kernel module loaded for real: these machines have no module support,
+ * so test/kmod/run-guest.sh builds driver/kmod against Debian's
+ * linux-headers-amd64, boots Debian's kernel of the same ABI under QEMU (TCG)
+ * with an initramfs holding the module, a static consumer and the trigger of
+ * the live tests, and brings the capture back as a .scap file. This test
+ * reads it with ScapReader and checks the trigger's events param by param,
+ * and that the guest's kernel log has no warning.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { Event, PPME } from '../../lib/events/index.js';
+import { ScapReader } from '../../lib/scapfile/index.js';
+import { ROOT, prerequisite } from '../helpers/env.js';
+
+function have(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
+}
+function installed(pkg: string): boolean {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.includes('install ok installed');
+}
+
+// SCAP_TS_REQUIRE_LIVE=1 (CI) turns a missing prerequisite into a failure instead of a skip.
+const noGuest = prerequisite(
+  have('qemu-system-x86_64') && existsSync('/bin/busybox') && have('cpio') && have('gcc') && installed('linux-headers-amd64') && installed('busybox-static'),
+  'the kmod guest test needs qemu-system-x86, busybox-static, cpio, gcc and linux-headers-amd64 (scripts/setup-system.sh installs them)',
+);
+
+interface Report {
+  pid: number;
+  fd: number;
+  wrote: number;
+  badErrno: number;
+  port: number;
+  localPort: number;
+  exiter: number;
+  victim: number;
+  execer: number;
+}
+
+const PPM_O = { WRONLY: 2, CREAT: 4, CLOEXEC: 4096 };
+const OPENED = '/tmp/scap-kmod-opened';
+
+describe.skipIf(noGuest)('kernel module in a QEMU guest (SCAP_TS_REQUIRE_LIVE=1 makes missing qemu/headers fail)', () => {
+  let log = '';
+  let report: Report;
+  const events: Event[] = [];
+  let wall = 0;
+
+  beforeAll(async () => {
+    const work = mkdtempSync(join(tmpdir(), 'scap-kmod-'));
+    const t0 = Date.now();
+    const r = spawnSync('bash', [join(ROOT, 'test', 'kmod', 'run-guest.sh'), work], { encoding: 'utf8', timeout: 600_000 });
+    wall = (Date.now() - t0) / 1000;
+    log = existsSync(join(work, 'vm.log')) ? readFileSync(join(work, 'vm.log'), 'latin1') : '';
+    if (r.status !== 0) throw new Error(`run-guest.sh exited ${r.status}: ${r.stderr}\n${log.slice(-4000)}`);
+    const line = log.split('\n').find((l) => l.startsWith('SCAPK_REPORT '));
+    if (!line) throw new Error(`no trigger report in the guest log:\n${log.slice(-4000)}`);
+    report = JSON.parse(line.slice('SCAPK_REPORT '.length)) as Report;
+    const reader = await ScapReader.open(join(work, 'kmod.scap.gz'));
+    for await (const e of reader) {
+      const copy = e.toBytes();
+      events.push(new Event(copy, new DataView(copy.buffer), 0, e.cpu));
+    }
+    console.log(`kmod guest: ${wall.toFixed(1)} s wall, ${events.length} events; ${readFileSync(join(work, 'timings.txt'), 'utf8').trim().replace(/\n/g, ', ')}`);
+  }, 620_000);
+
+  it('loads, captures, refuses to unload while a device is open, unloads, and the kernel log is clean', () => {
+    expect(log).toMatch(/^SCAPK_RESULT PASS$/m);
+    expect(log).toMatch(/^SCAPK_INFO insmod=ok/m);
+    expect(log).toMatch(/^SCAPK_INFO rmmod_while_open=refused$/m);
+    expect(log).toMatch(/^SCAPK_INFO rmmod=ok$/m);
+    const consumer = log.match(/^SCAPK_INFO SCAP_CONSUMER events=(\d+) seen=(\d+) cpus=(\d+) drops=(\d+) too_large=(\d+) faults=(\d+)/m);
+    expect(consumer).not.toBeNull();
+    const [, delivered, seen, , drops, tooLarge] = consumer!.map(Number);
+    expect(drops + tooLarge).toBe(0);
+    expect(delivered).toBe(seen);
+    expect(delivered).toBe(events.length);
+    const kernelLog = log.split('\n').filter((l) => l.startsWith('SCAPK_DMESG ')).join('\n');
+    expect(kernelLog).toContain('scap: loaded');
+    for (const bad of ['WARNING:', 'BUG:', 'Oops', 'soft lockup', 'hung task', 'Call Trace', 'sleeping function called', 'Kernel panic']) {
+      expect(kernelLog, bad).not.toContain(bad);
+      expect(log, bad).not.toContain(bad);
+    }
+  });
+
+  it("records the trigger's events with the eBPF probe's params", () => {
+    const r = report;
+    const pids = new Set([r.pid, r.exiter, r.victim, r.execer]);
+    const ours = events.filter((e) => pids.has(e.tid));
+    const find = (pred: (e: Event) => boolean, what: string) => {
+      const e = ours.find(pred);
+      if (!e) throw new Error(`no ${what} among ${ours.length} events`);
+      return e;
+    };
+    // Every event has the schema's param count (the reader checks lengths against it).
+    for (const e of events) expect(e.params()).toBeTypeOf('object');
+
+    const openX = find((e) => e.type === PPME.SYSCALL_OPENAT_2_X && e.param('name') === OPENED, 'openat exit');
+    expect(openX.tid).toBe(r.pid);
+    expect(openX.param('fd')).toBe(r.fd);
+    expect((openX.param('flags') as number) & (PPM_O.WRONLY | PPM_O.CREAT | PPM_O.CLOEXEC)).toBe(PPM_O.WRONLY | PPM_O.CREAT | PPM_O.CLOEXEC);
+    expect(openX.param('mode')).toBe(0o640);
+    expect(openX.param('dirfd')).toBe(-100);
+    expect(openX.param('ino')).not.toBe(0n);
+    const openE = find((e) => e.type === PPME.SYSCALL_OPENAT_2_E && e.param('name') === OPENED, 'openat enter');
+    expect(openE.tid).toBe(r.pid);
+    expect(openE.ts <= openX.ts).toBe(true);
+
+    // write data cut at snaplen (128 > the trigger's 98 bytes: whole).
+    const write = find((e) => e.type === PPME.SYSCALL_WRITE_X && e.param('fd') === r.fd, 'write exit');
+    expect(write.param('res')).toBe(r.wrote);
+    const data = Buffer.from(write.param('data') as Uint8Array).toString();
+    expect(data).toMatch(/^scap-ts-trigger-data-0123456789.*-END$/);
+    expect(data.length).toBe(r.wrote);
+    const close = find((e) => e.type === PPME.SYSCALL_CLOSE_X && e.param('fd') === r.fd, 'close exit');
+    expect(close.param('res')).toBe(0);
+
+    // The failed open (libc's open() is openat).
+    const bad = find((e) => e.type === PPME.SYSCALL_OPENAT_2_X && e.param('name') === `${OPENED}.missing/none`, 'failed open');
+    expect(bad.param('fd')).toBe(-r.badErrno);
+    expect(bad.args()).toContain('fd=-2(ENOENT)');
+
+    // Sockets: socket, bind, listen, connect with the tuple, accept.
+    const sock = find((e) => e.type === PPME.SOCKET_SOCKET_X, 'socket exit');
+    expect(sock.params()).toMatchObject({ domain: 2, type: 1, proto: 0 });
+    const bind = find((e) => e.type === PPME.SOCKET_BIND_X, 'bind exit');
+    expect(bind.param('res')).toBe(0);
+    expect(bind.param('addr')).toMatchObject({ family: 2, addr: '127.0.0.1' });
+    find((e) => e.type === PPME.SOCKET_LISTEN_X && e.param('res') === 0, 'listen exit');
+    const connE = find((e) => e.type === PPME.SOCKET_CONNECT_E, 'connect enter');
+    expect(connE.param('addr')).toMatchObject({ family: 2, addr: '127.0.0.1', port: r.port });
+    const conn = find((e) => e.type === PPME.SOCKET_CONNECT_X, 'connect exit');
+    expect(conn.param('res')).toBe(0);
+    expect(conn.param('tuple')).toEqual({ family: 2, sip: '127.0.0.1', sport: r.localPort, dip: '127.0.0.1', dport: r.port });
+    const acc = find((e) => (e.type === PPME.SOCKET_ACCEPT_5_X || e.type === PPME.SOCKET_ACCEPT4_6_X) && (e.param('fd') as number) >= 0, 'accept exit');
+    expect(acc.param('tuple')).toEqual({ family: 2, sip: '127.0.0.1', sport: r.localPort, dip: '127.0.0.1', dport: r.port });
+
+    // clone both sides.
+    const forkX = find((e) => e.name === 'clone' && e.direction === '<' && e.tid === r.pid && e.param('res') === r.exiter, 'clone exit in the parent');
+    expect(forkX.param('pid')).toBe(r.pid);
+    expect(forkX.param('exe')).toBe('/trigger');
+    const child = find((e) => e.name === 'clone' && e.direction === '<' && e.tid === r.exiter, 'clone exit in the child');
+    expect(child.param('res')).toBe(0);
+    expect(child.param('ptid')).toBe(r.pid);
+    expect(child.param('cwd')).toBe('/');
+    expect(child.param('comm')).toBe('trigger');
+
+    // procexit: status of the exiting child, signal of the killed one.
+    expect(find((e) => e.type === PPME.PROCEXIT_1_E && e.tid === r.exiter, 'procexit of the exiting child').param('ret')).toBe(7);
+    expect(find((e) => e.type === PPME.PROCEXIT_1_E && e.tid === r.victim, 'procexit of the killed child').param('sig')).toBe(15);
+    // The default action of SIGTERM is fatal: the kernel turns it into a group
+    // SIGKILL without a siginfo, so spid is 0 (as with the probe).
+    const sigd = find((e) => e.type === PPME.SIGNALDELIVER_E && e.tid === r.victim, 'signaldeliver to the victim');
+    expect(sigd.params()).toMatchObject({ spid: 0, dpid: r.victim, sig: 9 });
+
+    // kill.
+    expect(find((e) => e.type === PPME.SYSCALL_KILL_X && e.tid === r.pid, 'kill exit').params()).toMatchObject({ res: 0, pid: r.victim, sig: 15 });
+
+    // execve from sched_process_exec: the new image, args, env, filename.
+    const exec = find((e) => e.type === PPME.SYSCALL_EXECVE_19_X && e.tid === r.execer, 'execve exit');
+    expect(exec.param('res')).toBe(0);
+    expect(exec.param('comm')).toBe('true');
+    expect(exec.param('exe')).toBe('true');
+    expect(Buffer.from(exec.param('args') as Uint8Array).toString()).toBe('scap-ts-exec-marker\0');
+    expect(Buffer.from(exec.param('env') as Uint8Array).toString()).toBe('SCAP_TS_TRIGGER=1\0');
+    expect(exec.param('filename')).toBe('/bin/true');
+    expect(exec.param('trusted_exepath')).toBe('/bin/busybox');
+    expect(exec.param('pid')).toBe(r.execer);
+
+    // Other syscalls are generic events; time order across CPUs.
+    expect(ours.some((e) => e.type === PPME.GENERIC_X)).toBe(true);
+    for (let i = 1; i < events.length; i++) expect(events[i].ts >= events[i - 1].ts).toBe(true);
+  });
+});
