@@ -711,6 +711,86 @@ static void fill_exec_failure(struct evt *e, struct pt_regs *regs, long ret, int
 	if (filename_idx >= 0) evt_str_user(e, (const void *)sc_arg(regs, filename_idx), PATH_MAX_LEN);
 }
 
+/* mmap, munmap, mprotect (driver/bpf/syscalls/mem.bpf.c) */
+static void evt_vm_stats(struct evt *e) {
+	struct mm_struct *mm = current->mm;
+	evt_u32(e, mm_vm_size_kb(mm));
+	evt_u32(e, mm_vm_rss_kb(mm));
+	evt_u32(e, mm_vm_swap_kb(mm));
+}
+
+static void fill_mmap_x(struct evt *e, struct pt_regs *regs, long ret) {
+	evt_s64(e, ret);
+	evt_vm_stats(e);
+	evt_u64(e, sc_arg(regs, 0));
+	evt_u64(e, sc_arg(regs, 1));
+	evt_u32(e, prot_flags_to_scap((u32)sc_arg(regs, 2)));
+	evt_u32(e, mmap_flags_to_scap((u32)sc_arg(regs, 3)));
+	evt_s64(e, (s32)sc_arg(regs, 4));
+	evt_u64(e, sc_arg(regs, 5));
+}
+
+static void fill_munmap_x(struct evt *e, struct pt_regs *regs, long ret) {
+	evt_s64(e, ret);
+	evt_vm_stats(e);
+	evt_u64(e, sc_arg(regs, 0));
+	evt_u64(e, sc_arg(regs, 1));
+}
+
+static void fill_mprotect_x(struct evt *e, struct pt_regs *regs, long ret) {
+	evt_s64(e, ret);
+	evt_u64(e, sc_arg(regs, 0));
+	evt_u64(e, sc_arg(regs, 1));
+	evt_u32(e, prot_flags_to_scap((u32)sc_arg(regs, 2)));
+}
+
+/* dup family, pipe family, fcntl, ioctl, memfd_create, userfaultfd,
+ * io_uring_setup (driver/bpf/syscalls/fd.bpf.c) */
+static void fill_dup23(struct evt *e, struct pt_regs *regs, long ret, bool with_flags) {
+	evt_s64(e, (s32)ret);
+	evt_s64(e, (s32)sc_arg(regs, 0));
+	evt_s64(e, (s32)sc_arg(regs, 1));
+	if (with_flags) evt_u32(e, dup3_flags_to_scap((u32)sc_arg(regs, 2)));
+}
+
+static void fill_pipe(struct evt *e, struct pt_regs *regs, long ret, bool with_flags) {
+	s32 fds[2] = {-1, -1};
+	u32 dev = 0;
+	u64 ino = 0;
+	if (ret == 0) {
+		if (copy_from_user_nofault(fds, (const void __user *)sc_arg(regs, 0), sizeof(fds))) {
+			evt_fault(e);
+			fds[0] = fds[1] = -1;
+		}
+		file_dev_ino(fd_file(fds[0]), &dev, &ino);
+	}
+	evt_s64(e, ret);
+	evt_s64(e, fds[0]);
+	evt_s64(e, fds[1]);
+	evt_u64(e, ino);
+	if (with_flags) evt_u32(e, pipe2_flags_to_scap((u32)sc_arg(regs, 1)));
+}
+
+struct scap_io_uring_params {
+	u32 sq_entries, cq_entries, flags, sq_thread_cpu, sq_thread_idle, features;
+};
+
+static void fill_io_uring_setup_x(struct evt *e, struct pt_regs *regs, long ret) {
+	struct scap_io_uring_params p = {};
+	if (copy_from_user_nofault(&p, (const void __user *)sc_arg(regs, 1), sizeof(p))) {
+		evt_fault(e);
+		memset(&p, 0, sizeof(p));
+	}
+	evt_s64(e, ret);
+	evt_u32(e, (u32)sc_arg(regs, 0));
+	evt_u32(e, p.sq_entries);
+	evt_u32(e, p.cq_entries);
+	evt_u32(e, io_uring_setup_flags_to_scap(p.flags));
+	evt_u32(e, p.sq_thread_cpu);
+	evt_u32(e, p.sq_thread_idle);
+	evt_u32(e, io_uring_feats_to_scap(p.features));
+}
+
 static void fill_generic_x(struct evt *e, long id) {
 	evt_u16(e, (u16)g_syscall_table[id].ppm_sc);
 	evt_u16(e, (u16)id);
@@ -746,6 +826,19 @@ void scap_fill_sys_exit(struct pt_regs *regs, long id, long ret) {
 	case PPME_SYSCALL_FORK_20_X:
 	case PPME_SYSCALL_VFORK_20_X:
 	case PPME_SYSCALL_CLONE3_X:
+	case PPME_SYSCALL_MMAP_X:
+	case PPME_SYSCALL_MUNMAP_X:
+	case PPME_SYSCALL_MPROTECT_X:
+	case PPME_SYSCALL_DUP_1_X:
+	case PPME_SYSCALL_DUP2_X:
+	case PPME_SYSCALL_DUP3_X:
+	case PPME_SYSCALL_PIPE_X:
+	case PPME_SYSCALL_PIPE2_X:
+	case PPME_SYSCALL_FCNTL_X:
+	case PPME_SYSCALL_IOCTL_3_X:
+	case PPME_SYSCALL_MEMFD_CREATE_X:
+	case PPME_SYSCALL_USERFAULTFD_X:
+	case PPME_SYSCALL_IO_URING_SETUP_X:
 		break;
 	case PPME_SYSCALL_EXECVE_19_X:
 	case PPME_SYSCALL_EXECVEAT_X:
@@ -790,6 +883,39 @@ void scap_fill_sys_exit(struct pt_regs *regs, long id, long ret) {
 		fill_clone(&e, ret, flags);
 		break;
 	}
+	case PPME_SYSCALL_MMAP_X: fill_mmap_x(&e, regs, ret); break;
+	case PPME_SYSCALL_MUNMAP_X: fill_munmap_x(&e, regs, ret); break;
+	case PPME_SYSCALL_MPROTECT_X: fill_mprotect_x(&e, regs, ret); break;
+	case PPME_SYSCALL_DUP_1_X:
+		evt_s64(&e, (s32)ret);
+		evt_s64(&e, (s32)sc_arg(regs, 0));
+		break;
+	case PPME_SYSCALL_DUP2_X: fill_dup23(&e, regs, ret, false); break;
+	case PPME_SYSCALL_DUP3_X: fill_dup23(&e, regs, ret, true); break;
+	case PPME_SYSCALL_PIPE_X: fill_pipe(&e, regs, ret, false); break;
+	case PPME_SYSCALL_PIPE2_X: fill_pipe(&e, regs, ret, true); break;
+	case PPME_SYSCALL_FCNTL_X:
+		evt_s64(&e, ret);
+		evt_s64(&e, (s32)sc_arg(regs, 0));
+		evt_u8(&e, fcntl_cmd_to_scap((u32)sc_arg(regs, 1)));
+		evt_u64(&e, sc_arg(regs, 2));
+		break;
+	case PPME_SYSCALL_IOCTL_3_X:
+		evt_s64(&e, ret);
+		evt_s64(&e, (s32)sc_arg(regs, 0));
+		evt_u64(&e, sc_arg(regs, 1));
+		evt_u64(&e, sc_arg(regs, 2));
+		break;
+	case PPME_SYSCALL_MEMFD_CREATE_X:
+		evt_s64(&e, ret);
+		evt_str_user(&e, (const void *)sc_arg(regs, 0), PATH_MAX_LEN);
+		evt_u32(&e, memfd_flags_to_scap((u32)sc_arg(regs, 1)));
+		break;
+	case PPME_SYSCALL_USERFAULTFD_X:
+		evt_s64(&e, ret);
+		evt_u32(&e, pipe2_flags_to_scap((u32)sc_arg(regs, 0)));
+		break;
+	case PPME_SYSCALL_IO_URING_SETUP_X: fill_io_uring_setup_x(&e, regs, ret); break;
 	case PPME_SYSCALL_EXECVE_19_X: fill_exec_failure(&e, regs, ret, 1, 0); break;
 	case PPME_SYSCALL_EXECVEAT_X: fill_exec_failure(&e, regs, ret, 2, -1); break;
 	default: fill_generic_x(&e, id); break;

@@ -51,6 +51,7 @@ cp /bin/busybox "$IR/bin/busybox"
 strip --strip-debug -o "$IR/scap.ko" "$SRC/kmod/scap.ko"
 gcc -static -O2 -Wall -Werror -o "$IR/scap-consumer" "$ROOT/test/kmod/consumer.c"
 gcc -static -O2 -Wall -Werror -o "$IR/trigger" "$ROOT/test/triggers/trigger.c"
+mkdir -p "$WORK/host" && cp "$IR/trigger" "$WORK/host/trigger"   # the host runs the same binary (equivalence test)
 cp "$ROOT/test/kmod/guest-init.sh" "$IR/init"
 chmod +x "$IR/init"
 (cd "$IR" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) > "$WORK/initramfs.cpio.gz"
