@@ -11,8 +11,8 @@ import { BpfSource, type BpfOptions, type BpfStats } from './sources/bpf.js';
 import { scanSystem } from './sources/procfs.js';
 
 export interface CaptureOptions extends BpfOptions {
-  /** `'bpf'` (live, the default) or a `.scap` file to replay. */
-  source?: 'bpf' | { file: string };
+  /** `'bpf'` (live with the eBPF probe, the default), `'kmod'` (live with the kernel module, driver/kmod, loaded), or a `.scap` file to replay. */
+  source?: 'bpf' | 'kmod' | { file: string };
   /** Stops the capture when aborted; the loop then ends normally. */
   signal?: AbortSignal;
 }
@@ -203,10 +203,10 @@ class EventIterator implements AsyncGenerator<Event, void, unknown> {
 export async function openCapture(options: CaptureOptions = {}): Promise<Capture> {
   options.signal?.throwIfAborted();
   const src = options.source ?? 'bpf';
-  if (src === 'bpf') {
+  if (src === 'bpf' || src === 'kmod') {
     // Scan first, then attach: what runs between the two shows up as events.
     const metadata = scanSystem();
-    const bpf = new BpfSource(options);
+    const bpf = new BpfSource(options, src);
     return new Capture(bpf, metadata, bpf, options.signal);
   }
   const reader = await ScapReader.open(src.file, { signal: options.signal });

@@ -36,6 +36,7 @@ export function listEvents(): string {
 
 interface CliOptions {
   read?: string;
+  kmod?: boolean;
   write?: string;
   numevents?: number;
   seconds?: number;
@@ -81,6 +82,7 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
     .description('Read, filter and write Falco/sysdig .scap captures')
     .version(pkg.version, '--version')
     .option('-r, --read <file>', 'read events from a .scap file (plain or gzip) instead of capturing live')
+    .option('--kmod', 'capture live with the kernel module (driver/kmod, loaded) instead of the eBPF probe')
     .option('-w, --write <file>', 'write the events read to a .scap file (gzip when it ends in .gz)')
     .option('-n, --numevents <n>', 'stop after n events', positiveInt)
     .option('-M, --seconds <s>', 'stop after s seconds', positiveInt)
@@ -125,7 +127,7 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
   // Live capture through the eBPF probe is the default source, as in sysdig.
   const signal = o.seconds ? AbortSignal.timeout(o.seconds * 1000) : undefined;
   const live = !o.read;
-  const capture = await openCapture({ source: o.read ? { file: o.read } : 'bpf', signal, snaplen: o.snaplen });
+  const capture = await openCapture({ source: o.read ? { file: o.read } : o.kmod ? 'kmod' : 'bpf', signal, snaplen: o.snaplen });
   const writer = o.write ? await ScapWriter.create(o.write, capture.metadata) : undefined;
   const summary = o.summary ? new EventSummary() : undefined;
   const newInspector = (meta: typeof capture.metadata, eventsBefore = 0) =>

@@ -23,6 +23,14 @@ sed 's/^/SCAPK_INFO /' /out/consumer.err
 [ $rc -eq 0 ] || fail "consumer rc=$rc"
 echo "SCAPK_REPORT $(cat /out/report.json)"
 
+# The same through Node: openCapture({ source: 'kmod' }) (binding engine kmod).
+if [ -x /usr/bin/node ]; then
+	node /app/guest-node.mjs /out/node.scap /trigger /tmp/scap-kmod-opened-node > /out/node.log 2>&1
+	nrc=$?
+	cat /out/node.log
+	[ $nrc -eq 0 ] || fail "node rc=$nrc"
+fi
+
 # Unload while a consumer holds a device: refused; after it exits: allowed.
 /scap-consumer /out/hold.scap 80 -- /bin/sleep 1 2> /out/hold.err &
 holder=$!
@@ -38,6 +46,11 @@ echo "SCAPK_INFO rmmod=ok"
 echo SCAPK_SCAP_BEGIN
 gzip -c /out/kmod.scap | base64
 echo SCAPK_SCAP_END
+if [ -f /out/node.scap ]; then
+	echo SCAPK_NODE_SCAP_BEGIN
+	gzip -c /out/node.scap | base64
+	echo SCAPK_NODE_SCAP_END
+fi
 dmesg | sed 's/^/SCAPK_DMESG /'
 echo "SCAPK_RESULT PASS"
 poweroff -f

@@ -113,6 +113,8 @@ describe.skipIf(noGuest)('kernel module in a QEMU guest (SCAP_TS_REQUIRE_LIVE=1 
   const events: Event[] = [];
   let wall = 0;
   let work = '';
+  let nodeReport: Report | undefined;
+  const nodeEvents: Event[] = [];
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'scap-kmod-'));
@@ -128,6 +130,15 @@ describe.skipIf(noGuest)('kernel module in a QEMU guest (SCAP_TS_REQUIRE_LIVE=1 
     for await (const e of reader) {
       const copy = e.toBytes();
       events.push(new Event(copy, new DataView(copy.buffer), 0, e.cpu));
+    }
+    const nodeLine = log.split('\n').find((l) => l.startsWith('SCAPK_NODE_REPORT '));
+    if (nodeLine) {
+      nodeReport = JSON.parse(nodeLine.slice('SCAPK_NODE_REPORT '.length)) as Report;
+      const nreader = await ScapReader.open(join(work, 'node.scap.gz'));
+      for await (const e of nreader) {
+        const copy = e.toBytes();
+        nodeEvents.push(new Event(copy, new DataView(copy.buffer), 0, e.cpu));
+      }
     }
     console.log(`kmod guest: ${wall.toFixed(1)} s wall, ${events.length} events; ${readFileSync(join(work, 'timings.txt'), 'utf8').trim().replace(/\n/g, ', ')}`);
   }, 620_000);
@@ -267,5 +278,18 @@ describe.skipIf(noGuest)('kernel module in a QEMU guest (SCAP_TS_REQUIRE_LIVE=1 
       expect(guest.get(role)!.length, role).toBeGreaterThanOrEqual(3);
       expect(guest.get(role), `${role}: module (guest, left) vs probe (host, right)`).toEqual(host.get(role));
     }
+  });
+  it("the binding's kmod engine (openCapture({ source: 'kmod' }) in the guest) delivers the same events as the static consumer", () => {
+    expect(nodeReport, 'the guest ran the Node capture (npm run build first)').toBeDefined();
+    const line = log.match(/^SCAPK_NODE events=(\d+) delivered=(\d+) seen=(\d+) drops=(.*)$/m);
+    expect(line).not.toBeNull();
+    expect(JSON.parse(line![4]).total).toBe(0);
+    const viaNode = normalise(nodeEvents, nodeReport!);
+    const viaConsumer = normalise(events, report);
+    expect([...viaNode.keys()].sort()).toEqual(['EXECER', 'EXITER', 'MAIN', 'VICTIM']);
+    // The path differs (each run its own file); everything else is the same kernel and module.
+    const samePath = (seq: string[]) => seq.map((x) => x.replaceAll('/tmp/scap-kmod-opened-node', '/tmp/scap-kmod-opened'));
+    for (const role of viaConsumer.keys()) expect(samePath(viaNode.get(role)!), role).toEqual(viaConsumer.get(role));
+    for (let i = 1; i < nodeEvents.length; i++) expect(nodeEvents[i].ts >= nodeEvents[i - 1].ts).toBe(true);
   });
 });

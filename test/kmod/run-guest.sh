@@ -53,6 +53,21 @@ gcc -static -O2 -Wall -Werror -o "$IR/scap-consumer" "$ROOT/test/kmod/consumer.c
 gcc -static -O2 -Wall -Werror -o "$IR/trigger" "$ROOT/test/triggers/trigger.c"
 mkdir -p "$WORK/host" && cp "$IR/trigger" "$WORK/host/trigger"   # the host runs the same binary (equivalence test)
 cp "$ROOT/test/kmod/guest-init.sh" "$IR/init"
+# Node, the built addon and JS: the binding's `kmod` engine runs in the guest
+# too (skipped when the package is not built: npm run build).
+if [ -f "$ROOT/build/Release/scap_ts.node" ] && [ -f "$ROOT/dist/index.js" ]; then
+	NODE=$(command -v node)
+	mkdir -p "$IR/app/build/Release" "$IR/app/node_modules" "$IR/usr/bin"
+	cp "$NODE" "$IR/usr/bin/node"
+	cp -r "$ROOT/dist" "$ROOT/package.json" "$IR/app/"
+	cp -rL "$ROOT/node_modules/node-gyp-build" "$IR/app/node_modules/"
+	cp "$ROOT/build/Release/scap_ts.node" "$IR/app/build/Release/"
+	cp "$ROOT/test/kmod/guest-node.mjs" "$IR/app/"
+	for lib in $(ldd "$NODE" "$ROOT/build/Release/scap_ts.node" | grep -o '/[^ ]*\.so[^ ]*' | sort -u); do
+		mkdir -p "$IR$(dirname "$lib")"
+		cp -L "$lib" "$IR$lib"
+	done
+fi
 chmod +x "$IR/init"
 (cd "$IR" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) > "$WORK/initramfs.cpio.gz"
 stamp initramfs
@@ -67,4 +82,5 @@ stamp vm
 
 # The capture travels as base64 of gzip between two marker lines.
 sed -n '/^SCAPK_SCAP_BEGIN$/,/^SCAPK_SCAP_END$/p' "$WORK/vm.log" | grep -v '^SCAPK_SCAP_' | base64 -d > "$WORK/kmod.scap.gz" || true
+sed -n '/^SCAPK_NODE_SCAP_BEGIN$/,/^SCAPK_NODE_SCAP_END$/p' "$WORK/vm.log" | grep -v '^SCAPK_NODE_SCAP_' | base64 -d > "$WORK/node.scap.gz" || true
 grep -a '^SCAPK_RESULT' "$WORK/vm.log" || { echo "run-guest: no result line" >&2; tail -30 "$WORK/vm.log" >&2; exit 4; }
