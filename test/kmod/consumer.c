@@ -5,8 +5,11 @@
  * what it read as a .scap file (section header, machine info, one event
  * block per event, merged by timestamp) that the host reads with ScapReader.
  *
- * Usage: scap-consumer OUT.scap SNAPLEN -- CMD [ARGS...]
- * Prints "SCAP_CONSUMER events=N cpus=C drops=D faults=F ..." on stderr.
+ * Usage: scap-consumer [--lazy] OUT.scap|- SNAPLEN -- CMD [ARGS...]
+ *   --lazy  read nothing until the command has exited (a slow consumer: the
+ *           rings fill up and the module counts drops)
+ *   -       write no file
+ * Prints "SCAP_CONSUMER events=N seen=S cpus=C drops=D ..." on stderr.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -148,6 +151,12 @@ static double now_s(void) {
 }
 
 int main(int argc, char **argv) {
+	int lazy = 0;
+	if (argc > 1 && strcmp(argv[1], "--lazy") == 0) {
+		lazy = 1;
+		argv++;
+		argc--;
+	}
 	if (argc < 5 || strcmp(argv[3], "--") != 0) {
 		fprintf(stderr, "usage: %s OUT.scap SNAPLEN -- CMD [ARGS...]\n", argv[0]);
 		return 2;
@@ -196,7 +205,8 @@ int main(int argc, char **argv) {
 	double exited_at = 0;
 	for (;;) {
 		size_t got = 0;
-		for (int i = 0; i < ndev; i++) got += drain(&devs[i]);
+		if (!lazy || exited_at)
+			for (int i = 0; i < ndev; i++) got += drain(&devs[i]);
 		if (!exited_at) {
 			pid_t w = waitpid(child, &status, WNOHANG);
 			if (w == child) exited_at = now_s();
@@ -219,7 +229,7 @@ int main(int argc, char **argv) {
 		faults += st.n_read_faults;
 		preempt += st.n_preemptions;
 	}
-	write_scap(out);
+	if (strcmp(out, "-") != 0) write_scap(out);
 	fprintf(stderr,
 	        "SCAP_CONSUMER events=%zu seen=%llu cpus=%d drops=%llu too_large=%llu faults=%llu preemptions=%llu "
 	        "child_status=%d secs=%.3f\n",

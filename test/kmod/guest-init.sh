@@ -17,15 +17,25 @@ insmod /scap.ko buffer_bytes=4194304 || fail insmod
 echo "SCAPK_INFO insmod=ok tainted=$(cat /proc/sys/kernel/tainted) devices=$(ls /dev | grep -c '^scap')"
 
 # The trigger, captured by the module.
-/scap-consumer /out/kmod.scap 128 -- /trigger /tmp/scap-kmod-opened > /out/report.json 2> /out/consumer.err
+# (then a program whose syscalls pass unreadable pointers)
+/scap-consumer /out/kmod.scap 128 -- /bin/sh -c '/trigger /tmp/scap-kmod-opened && /faults' > /out/report.json 2> /out/consumer.err
 rc=$?
 sed 's/^/SCAPK_INFO /' /out/consumer.err
 [ $rc -eq 0 ] || fail "consumer rc=$rc"
 echo "SCAPK_REPORT $(cat /out/report.json)"
 
+# A syscall storm against a consumer that reads nothing until it is over:
+# the rings fill, drops are counted, nothing else breaks.
+/scap-consumer --lazy - 80 -- /syscall-load getppid 1 > /out/storm.json 2> /out/storm.err
+src=$?
+sed 's/^/SCAPK_STORM /' /out/storm.err
+[ $src -eq 0 ] || fail "storm consumer rc=$src"
+echo "SCAPK_STORM_LOAD $(cat /out/storm.json)"
+
 # The same through Node: openCapture({ source: 'kmod' }) (binding engine kmod).
 if [ -x /usr/bin/node ]; then
-	node /app/guest-node.mjs /out/node.scap /trigger /tmp/scap-kmod-opened-node > /out/node.log 2>&1
+	# scap_bench=1 on the kernel command line (SCAP_TS_KMOD_BENCH=1) adds the benchmark.
+	node /app/guest-node.mjs /trigger /syscall-load ${scap_bench:+bench} > /out/node.log 2>&1
 	nrc=$?
 	cat /out/node.log
 	[ $nrc -eq 0 ] || fail "node rc=$nrc"
@@ -46,11 +56,12 @@ echo "SCAPK_INFO rmmod=ok"
 echo SCAPK_SCAP_BEGIN
 gzip -c /out/kmod.scap | base64
 echo SCAPK_SCAP_END
-if [ -f /out/node.scap ]; then
-	echo SCAPK_NODE_SCAP_BEGIN
-	gzip -c /out/node.scap | base64
-	echo SCAPK_NODE_SCAP_END
-fi
+for f in node bpf; do
+	[ -f /out/$f.scap ] || continue
+	echo SCAPK_${f}_SCAP_BEGIN
+	gzip -c /out/$f.scap | base64
+	echo SCAPK_${f}_SCAP_END
+done
 dmesg | sed 's/^/SCAPK_DMESG /'
 echo "SCAPK_RESULT PASS"
 poweroff -f

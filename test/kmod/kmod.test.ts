@@ -115,6 +115,8 @@ describe.skipIf(noGuest)('kernel module in a QEMU guest (SCAP_TS_REQUIRE_LIVE=1 
   let work = '';
   let nodeReport: Report | undefined;
   const nodeEvents: Event[] = [];
+  let bpfReport: Report | undefined;
+  const bpfEvents: Event[] = [];
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'scap-kmod-'));
@@ -131,13 +133,18 @@ describe.skipIf(noGuest)('kernel module in a QEMU guest (SCAP_TS_REQUIRE_LIVE=1 
       const copy = e.toBytes();
       events.push(new Event(copy, new DataView(copy.buffer), 0, e.cpu));
     }
-    const nodeLine = log.split('\n').find((l) => l.startsWith('SCAPK_NODE_REPORT '));
-    if (nodeLine) {
-      nodeReport = JSON.parse(nodeLine.slice('SCAPK_NODE_REPORT '.length)) as Report;
-      const nreader = await ScapReader.open(join(work, 'node.scap.gz'));
+    // The Node captures in the guest: binding engine kmod, and the eBPF probe on the same kernel.
+    for (const [source, file, into] of [['kmod', 'node.scap.gz', nodeEvents], ['bpf', 'bpf.scap.gz', bpfEvents]] as const) {
+      const tag = `SCAPK_NODE_REPORT_${source} `;
+      const l = log.split('\n').find((x) => x.startsWith(tag));
+      if (!l) continue;
+      const rep = JSON.parse(l.slice(tag.length)) as Report;
+      if (source === 'kmod') nodeReport = rep;
+      else bpfReport = rep;
+      const nreader = await ScapReader.open(join(work, file));
       for await (const e of nreader) {
         const copy = e.toBytes();
-        nodeEvents.push(new Event(copy, new DataView(copy.buffer), 0, e.cpu));
+        into.push(new Event(copy, new DataView(copy.buffer), 0, e.cpu));
       }
     }
     console.log(`kmod guest: ${wall.toFixed(1)} s wall, ${events.length} events; ${readFileSync(join(work, 'timings.txt'), 'utf8').trim().replace(/\n/g, ', ')}`);
@@ -154,6 +161,15 @@ describe.skipIf(noGuest)('kernel module in a QEMU guest (SCAP_TS_REQUIRE_LIVE=1 
     expect(drops + tooLarge).toBe(0);
     expect(delivered).toBe(seen);
     expect(delivered).toBe(events.length);
+    // The syscall storm against a consumer that reads only after it: drops,
+    // and every event the module saw is either delivered or counted dropped.
+    const storm = log.match(/^SCAPK_STORM SCAP_CONSUMER events=(\d+) seen=(\d+) cpus=\d+ drops=(\d+) too_large=(\d+)/m);
+    expect(storm, 'storm line').not.toBeNull();
+    const [, sDelivered, sSeen, sDrops, sLarge] = storm!.map(Number);
+    expect(sDrops).toBeGreaterThan(0);
+    expect(sDelivered + sDrops + sLarge).toBe(sSeen);
+    const load = JSON.parse(log.match(/^SCAPK_STORM_LOAD (.*)$/m)![1]) as { calls: number };
+    expect(sSeen).toBeGreaterThanOrEqual(load.calls);
     const kernelLog = log.split('\n').filter((l) => l.startsWith('SCAPK_DMESG ')).join('\n');
     expect(kernelLog).toContain('scap: loaded');
     for (const bad of ['WARNING:', 'BUG:', 'Oops', 'soft lockup', 'hung task', 'Call Trace', 'sleeping function called', 'Kernel panic']) {
@@ -246,6 +262,17 @@ describe.skipIf(noGuest)('kernel module in a QEMU guest (SCAP_TS_REQUIRE_LIVE=1 
     expect(exec.param('trusted_exepath')).toBe('/bin/busybox');
     expect(exec.param('pid')).toBe(r.execer);
 
+    // Unreadable user pointers: the events are there, the params empty, the faults counted.
+    const faultsPid = events.find((e) => e.type === PPME.SYSCALL_EXECVE_19_X && e.param('comm') === 'faults')?.tid;
+    expect(faultsPid).toBeDefined();
+    const badOpen = events.find((e) => e.tid === faultsPid && e.type === PPME.SYSCALL_OPENAT_2_X);
+    expect(badOpen?.param('fd')).toBe(-14);
+    expect(badOpen!.paramLength(2)).toBe(0); // name
+    const badConn = events.find((e) => e.tid === faultsPid && e.type === PPME.SOCKET_CONNECT_X);
+    expect(badConn?.param('res')).toBe(-14);
+    expect(badConn!.paramLength(3)).toBe(0); // addr
+    expect(Number(log.match(/^SCAPK_INFO SCAP_CONSUMER .* faults=(\d+)/m)![1])).toBeGreaterThanOrEqual(4);
+
     // Other syscalls are generic events; time order across CPUs.
     expect(ours.some((e) => e.type === PPME.GENERIC_X)).toBe(true);
     for (let i = 1; i < events.length; i++) expect(events[i].ts >= events[i - 1].ts).toBe(true);
@@ -281,9 +308,10 @@ describe.skipIf(noGuest)('kernel module in a QEMU guest (SCAP_TS_REQUIRE_LIVE=1 
   });
   it("the binding's kmod engine (openCapture({ source: 'kmod' }) in the guest) delivers the same events as the static consumer", () => {
     expect(nodeReport, 'the guest ran the Node capture (npm run build first)').toBeDefined();
-    const line = log.match(/^SCAPK_NODE events=(\d+) delivered=(\d+) seen=(\d+) drops=(.*)$/m);
+    const line = log.match(/^SCAPK_NODE source=kmod events=(\d+) delivered=(\d+) seen=(\d+) drops=(\d+)/m);
     expect(line).not.toBeNull();
-    expect(JSON.parse(line![4]).total).toBe(0);
+    expect(Number(line![4])).toBe(0);
+    expect(Number(line![2])).toBe(Number(line![3]));
     const viaNode = normalise(nodeEvents, nodeReport!);
     const viaConsumer = normalise(events, report);
     expect([...viaNode.keys()].sort()).toEqual(['EXECER', 'EXITER', 'MAIN', 'VICTIM']);
@@ -291,5 +319,13 @@ describe.skipIf(noGuest)('kernel module in a QEMU guest (SCAP_TS_REQUIRE_LIVE=1 
     const samePath = (seq: string[]) => seq.map((x) => x.replaceAll('/tmp/scap-kmod-opened-node', '/tmp/scap-kmod-opened'));
     for (const role of viaConsumer.keys()) expect(samePath(viaNode.get(role)!), role).toEqual(viaConsumer.get(role));
     for (let i = 1; i < nodeEvents.length; i++) expect(nodeEvents[i].ts >= nodeEvents[i - 1].ts).toBe(true);
+  });
+  it('the eBPF probe in the same guest (same 6.1 kernel) records the same events as the module', () => {
+    expect(bpfReport, 'the guest ran the eBPF probe under Node').toBeDefined();
+    const viaProbe = normalise(bpfEvents, bpfReport!);
+    const viaModule = normalise(nodeEvents, nodeReport!);
+    expect([...viaProbe.keys()].sort()).toEqual(['EXECER', 'EXITER', 'MAIN', 'VICTIM']);
+    const samePath = (seq: string[]) => seq.map((x) => x.replaceAll(/\/tmp\/scap-kmod-opened-(node|bpf)/g, '/tmp/scap-kmod-opened'));
+    for (const role of viaModule.keys()) expect(samePath(viaModule.get(role)!), `${role}: module (left) vs probe (right)`).toEqual(samePath(viaProbe.get(role)!));
   });
 });

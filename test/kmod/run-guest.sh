@@ -51,6 +51,8 @@ cp /bin/busybox "$IR/bin/busybox"
 strip --strip-debug -o "$IR/scap.ko" "$SRC/kmod/scap.ko"
 gcc -static -O2 -Wall -Werror -o "$IR/scap-consumer" "$ROOT/test/kmod/consumer.c"
 gcc -static -O2 -Wall -Werror -o "$IR/trigger" "$ROOT/test/triggers/trigger.c"
+gcc -static -O2 -Wall -Werror -o "$IR/faults" "$ROOT/test/kmod/faults.c"
+gcc -static -O2 -Wall -Werror -o "$IR/syscall-load" "$ROOT/test/triggers/syscall-load.c"
 mkdir -p "$WORK/host" && cp "$IR/trigger" "$WORK/host/trigger"   # the host runs the same binary (equivalence test)
 cp "$ROOT/test/kmod/guest-init.sh" "$IR/init"
 # Node, the built addon and JS: the binding's `kmod` engine runs in the guest
@@ -74,13 +76,15 @@ stamp initramfs
 
 # Boot. QEMU's exit status means nothing (0 after a panic too): the caller
 # looks for the guest's own result line.
-timeout -k 5 "${SCAP_TS_KMOD_VM_TIMEOUT:-300}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 1024 \
+timeout -k 5 "${SCAP_TS_KMOD_VM_TIMEOUT:-540}" qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 1024 \
 	-nographic -monitor none -serial stdio -no-reboot \
 	-kernel "$VMLINUZ" -initrd "$WORK/initramfs.cpio.gz" \
-	-append "console=ttyS0 panic=-1 oops=panic panic_on_warn=0 quiet loglevel=4" </dev/null 2>&1 | tr -d '\r' > "$WORK/vm.log" || true
+	-append "console=ttyS0 panic=-1 oops=panic quiet loglevel=4${SCAP_TS_KMOD_BENCH:+ scap_bench=1}" </dev/null 2>&1 | tr -d '\r' > "$WORK/vm.log" || true
 stamp vm
 
 # The capture travels as base64 of gzip between two marker lines.
 sed -n '/^SCAPK_SCAP_BEGIN$/,/^SCAPK_SCAP_END$/p' "$WORK/vm.log" | grep -v '^SCAPK_SCAP_' | base64 -d > "$WORK/kmod.scap.gz" || true
-sed -n '/^SCAPK_NODE_SCAP_BEGIN$/,/^SCAPK_NODE_SCAP_END$/p' "$WORK/vm.log" | grep -v '^SCAPK_NODE_SCAP_' | base64 -d > "$WORK/node.scap.gz" || true
+for f in node bpf; do
+	sed -n "/^SCAPK_${f}_SCAP_BEGIN\$/,/^SCAPK_${f}_SCAP_END\$/p" "$WORK/vm.log" | grep -v "^SCAPK_${f}_SCAP_" | base64 -d > "$WORK/$f.scap.gz" || true
+done
 grep -a '^SCAPK_RESULT' "$WORK/vm.log" || { echo "run-guest: no result line" >&2; tail -30 "$WORK/vm.log" >&2; exit 4; }
