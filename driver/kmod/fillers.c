@@ -791,6 +791,98 @@ static void fill_io_uring_setup_x(struct evt *e, struct pt_regs *regs, long ret)
 	evt_u32(e, io_uring_feats_to_scap(p.features));
 }
 
+/* The fs-change family (driver/bpf/syscalls/fs.bpf.c) */
+#define ARG_STR(e, regs, i) evt_str_user(e, (const void *)sc_arg(regs, i), PATH_MAX_LEN)
+
+static void fill_at2(struct evt *e, struct pt_regs *regs, long ret, int flags_kind) {
+	u32 f = (u32)sc_arg(regs, 4);
+	evt_s64(e, ret);
+	evt_s64(e, sc_dirfd(sc_arg(regs, 0)));
+	ARG_STR(e, regs, 1);
+	evt_s64(e, sc_dirfd(sc_arg(regs, 2)));
+	ARG_STR(e, regs, 3);
+	if (flags_kind == 1) evt_u32(e, renameat2_flags_to_scap(f));
+	if (flags_kind == 2) evt_u32(e, linkat_flags_to_scap(f));
+}
+
+/* Returns false when `type` is not of this family. */
+static bool fill_fs(struct evt *e, u16 type, struct pt_regs *regs, long ret) {
+	switch (type) {
+	case PPME_SYSCALL_CHMOD_X:
+		evt_s64(e, ret);
+		ARG_STR(e, regs, 0);
+		evt_u32(e, chmod_mode_to_scap((u32)sc_arg(regs, 1)));
+		return true;
+	case PPME_SYSCALL_FCHMOD_X:
+		evt_s64(e, ret);
+		evt_s64(e, (s32)sc_arg(regs, 0));
+		evt_u32(e, chmod_mode_to_scap((u32)sc_arg(regs, 1)));
+		return true;
+	case PPME_SYSCALL_FCHMODAT_X:
+		evt_s64(e, ret);
+		evt_s64(e, sc_dirfd(sc_arg(regs, 0)));
+		ARG_STR(e, regs, 1);
+		evt_u32(e, chmod_mode_to_scap((u32)sc_arg(regs, 2)));
+		return true;
+	case PPME_SYSCALL_RENAME_X:
+	case PPME_SYSCALL_LINK_2_X:
+	case PPME_SYSCALL_SYMLINK_X:
+		evt_s64(e, ret);
+		ARG_STR(e, regs, 0);
+		ARG_STR(e, regs, 1);
+		return true;
+	case PPME_SYSCALL_RENAMEAT_X: fill_at2(e, regs, ret, 0); return true;
+	case PPME_SYSCALL_RENAMEAT2_X: fill_at2(e, regs, ret, 1); return true;
+	case PPME_SYSCALL_LINKAT_2_X: fill_at2(e, regs, ret, 2); return true;
+	case PPME_SYSCALL_UNLINK_2_X:
+	case PPME_SYSCALL_CHDIR_X:
+		evt_s64(e, ret);
+		ARG_STR(e, regs, 0);
+		return true;
+	case PPME_SYSCALL_UNLINKAT_2_X:
+		evt_s64(e, ret);
+		evt_s64(e, sc_dirfd(sc_arg(regs, 0)));
+		ARG_STR(e, regs, 1);
+		evt_u32(e, unlinkat_flags_to_scap((u32)sc_arg(regs, 2)));
+		return true;
+	case PPME_SYSCALL_MKDIR_2_X:
+		evt_s64(e, ret);
+		ARG_STR(e, regs, 0);
+		evt_u32(e, (u32)sc_arg(regs, 1));
+		return true;
+	case PPME_SYSCALL_MKDIRAT_X:
+		evt_s64(e, ret);
+		evt_s64(e, sc_dirfd(sc_arg(regs, 0)));
+		ARG_STR(e, regs, 1);
+		evt_u32(e, (u32)sc_arg(regs, 2));
+		return true;
+	case PPME_SYSCALL_SYMLINKAT_X:
+		evt_s64(e, ret);
+		ARG_STR(e, regs, 0);
+		evt_s64(e, sc_dirfd(sc_arg(regs, 1)));
+		ARG_STR(e, regs, 2);
+		return true;
+	case PPME_SYSCALL_FCHDIR_X:
+		evt_s64(e, ret);
+		evt_s64(e, (s32)sc_arg(regs, 0));
+		return true;
+	}
+	return false;
+}
+
+static bool is_fs_type(u16 type) {
+	switch (type) {
+	case PPME_SYSCALL_CHMOD_X: case PPME_SYSCALL_FCHMOD_X: case PPME_SYSCALL_FCHMODAT_X:
+	case PPME_SYSCALL_RENAME_X: case PPME_SYSCALL_LINK_2_X: case PPME_SYSCALL_SYMLINK_X:
+	case PPME_SYSCALL_RENAMEAT_X: case PPME_SYSCALL_RENAMEAT2_X: case PPME_SYSCALL_LINKAT_2_X:
+	case PPME_SYSCALL_UNLINK_2_X: case PPME_SYSCALL_CHDIR_X: case PPME_SYSCALL_UNLINKAT_2_X:
+	case PPME_SYSCALL_MKDIR_2_X: case PPME_SYSCALL_MKDIRAT_X: case PPME_SYSCALL_SYMLINKAT_X:
+	case PPME_SYSCALL_FCHDIR_X:
+		return true;
+	}
+	return false;
+}
+
 static void fill_generic_x(struct evt *e, long id) {
 	evt_u16(e, (u16)g_syscall_table[id].ppm_sc);
 	evt_u16(e, (u16)id);
@@ -846,7 +938,7 @@ void scap_fill_sys_exit(struct pt_regs *regs, long id, long ret) {
 		if (ret == 0) return;
 		break;
 	default:
-		type = PPME_GENERIC_X;
+		if (!is_fs_type(type)) type = PPME_GENERIC_X;
 		break;
 	}
 	if (!evt_begin(&e, type)) return;
@@ -918,7 +1010,9 @@ void scap_fill_sys_exit(struct pt_regs *regs, long id, long ret) {
 	case PPME_SYSCALL_IO_URING_SETUP_X: fill_io_uring_setup_x(&e, regs, ret); break;
 	case PPME_SYSCALL_EXECVE_19_X: fill_exec_failure(&e, regs, ret, 1, 0); break;
 	case PPME_SYSCALL_EXECVEAT_X: fill_exec_failure(&e, regs, ret, 2, -1); break;
-	default: fill_generic_x(&e, id); break;
+	default:
+		if (!fill_fs(&e, type, regs, ret)) fill_generic_x(&e, id);
+		break;
 	}
 	rcu_read_unlock();
 	evt_submit(&e);

@@ -18,7 +18,7 @@ echo "SCAPK_INFO insmod=ok tainted=$(cat /proc/sys/kernel/tainted) devices=$(ls 
 
 # The trigger, captured by the module.
 # (then a program whose syscalls pass unreadable pointers)
-/scap-consumer /out/kmod.scap 128 -- /bin/sh -c '/trigger /tmp/scap-kmod-opened && /faults' > /out/report.json 2> /out/consumer.err
+/scap-consumer /out/kmod.scap 128 -- /bin/sh -c '/trigger /tmp/scap-kmod-opened && /extras' > /out/report.json 2> /out/consumer.err
 rc=$?
 sed 's/^/SCAPK_INFO /' /out/consumer.err
 [ $rc -eq 0 ] || fail "consumer rc=$rc"

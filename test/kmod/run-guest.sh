@@ -51,7 +51,7 @@ cp /bin/busybox "$IR/bin/busybox"
 strip --strip-debug -o "$IR/scap.ko" "$SRC/kmod/scap.ko"
 gcc -static -O2 -Wall -Werror -o "$IR/scap-consumer" "$ROOT/test/kmod/consumer.c"
 gcc -static -O2 -Wall -Werror -o "$IR/trigger" "$ROOT/test/triggers/trigger.c"
-gcc -static -O2 -Wall -Werror -o "$IR/faults" "$ROOT/test/kmod/faults.c"
+gcc -static -O2 -Wall -Werror -o "$IR/extras" "$ROOT/test/kmod/extras.c"
 gcc -static -O2 -Wall -Werror -o "$IR/syscall-load" "$ROOT/test/triggers/syscall-load.c"
 mkdir -p "$WORK/host" && cp "$IR/trigger" "$WORK/host/trigger"   # the host runs the same binary (equivalence test)
 cp "$ROOT/test/kmod/guest-init.sh" "$IR/init"
