@@ -870,6 +870,98 @@ static bool fill_fs(struct evt *e, u16 type, struct pt_regs *regs, long ret) {
 	return false;
 }
 
+/* Credentials, namespaces and mounts, sendto/recvfrom
+ * (driver/bpf/syscalls/creds.bpf.c, ns.bpf.c, sockio.bpf.c). */
+static bool fill_misc(struct evt *e, u16 type, struct pt_regs *regs, long ret) {
+	switch (type) {
+	case PPME_SYSCALL_SETUID_X:
+	case PPME_SYSCALL_SETGID_X:
+		evt_s64(e, ret);
+		evt_u32(e, (u32)sc_arg(regs, 0));
+		return true;
+	case PPME_SYSCALL_SETRESUID_X:
+	case PPME_SYSCALL_SETRESGID_X:
+		evt_s64(e, ret);
+		evt_u32(e, (u32)sc_arg(regs, 0));
+		evt_u32(e, (u32)sc_arg(regs, 1));
+		evt_u32(e, (u32)sc_arg(regs, 2));
+		return true;
+	case PPME_SYSCALL_CAPSET_X: {
+		const struct cred *cred = rcu_dereference(current->cred);
+		evt_s64(e, ret);
+		evt_u64(e, read_caps(&cred->cap_inheritable));
+		evt_u64(e, read_caps(&cred->cap_permitted));
+		evt_u64(e, read_caps(&cred->cap_effective));
+		return true;
+	}
+	case PPME_SYSCALL_SETNS_X:
+		evt_s64(e, ret);
+		evt_s64(e, (s32)sc_arg(regs, 0));
+		evt_u32(e, clone_flags_to_scap((u32)sc_arg(regs, 1)));
+		return true;
+	case PPME_SYSCALL_UNSHARE_X:
+		evt_s64(e, ret);
+		evt_u32(e, clone_flags_to_scap((u32)sc_arg(regs, 0)));
+		return true;
+	case PPME_SYSCALL_MOUNT_X:
+		evt_s64(e, ret);
+		ARG_STR(e, regs, 0);
+		ARG_STR(e, regs, 1);
+		ARG_STR(e, regs, 2);
+		evt_u32(e, mount_flags_to_scap((u32)sc_arg(regs, 3)));
+		return true;
+	case PPME_SYSCALL_UMOUNT2_X:
+		evt_s64(e, ret);
+		ARG_STR(e, regs, 0);
+		evt_u32(e, umount2_flags_to_scap((u32)sc_arg(regs, 1)));
+		return true;
+	case PPME_SOCKET_SENDTO_X: {
+		s64 fd = (s32)sc_arg(regs, 0);
+		u32 size = (u32)sc_arg(regs, 2);
+		evt_s64(e, ret);
+		evt_data_user(e, (const void *)sc_arg(regs, 1), ret > 0 ? (u64)ret : size);
+		evt_s64(e, fd);
+		evt_u32(e, size);
+		if (ret >= 0)
+			evt_socktuple(e, fd, TUPLE_OUTBOUND, (const void *)sc_arg(regs, 4), sc_arg(regs, 5));
+		else
+			evt_empty(e);
+		return true;
+	}
+	case PPME_SOCKET_RECVFROM_X: {
+		s64 fd = (s32)sc_arg(regs, 0);
+		evt_s64(e, ret);
+		if (ret >= 0) {
+			const void *uaddr = (const void *)sc_arg(regs, 4);
+			u32 alen = 0;
+			evt_data_user(e, (const void *)sc_arg(regs, 1), (u64)ret);
+			if (uaddr && sc_arg(regs, 5) &&
+			    copy_from_user_nofault(&alen, (const void __user *)sc_arg(regs, 5), sizeof(alen)))
+				alen = 0;
+			evt_socktuple(e, fd, TUPLE_INBOUND, uaddr, alen);
+		} else {
+			evt_empty(e);
+			evt_empty(e);
+		}
+		evt_s64(e, fd);
+		evt_u32(e, (u32)sc_arg(regs, 2));
+		return true;
+	}
+	}
+	return false;
+}
+
+static bool is_misc_type(u16 type) {
+	switch (type) {
+	case PPME_SYSCALL_SETUID_X: case PPME_SYSCALL_SETGID_X: case PPME_SYSCALL_SETRESUID_X:
+	case PPME_SYSCALL_SETRESGID_X: case PPME_SYSCALL_CAPSET_X: case PPME_SYSCALL_SETNS_X:
+	case PPME_SYSCALL_UNSHARE_X: case PPME_SYSCALL_MOUNT_X: case PPME_SYSCALL_UMOUNT2_X:
+	case PPME_SOCKET_SENDTO_X: case PPME_SOCKET_RECVFROM_X:
+		return true;
+	}
+	return false;
+}
+
 static bool is_fs_type(u16 type) {
 	switch (type) {
 	case PPME_SYSCALL_CHMOD_X: case PPME_SYSCALL_FCHMOD_X: case PPME_SYSCALL_FCHMODAT_X:
@@ -938,7 +1030,7 @@ void scap_fill_sys_exit(struct pt_regs *regs, long id, long ret) {
 		if (ret == 0) return;
 		break;
 	default:
-		if (!is_fs_type(type)) type = PPME_GENERIC_X;
+		if (!is_fs_type(type) && !is_misc_type(type)) type = PPME_GENERIC_X;
 		break;
 	}
 	if (!evt_begin(&e, type)) return;
@@ -1011,7 +1103,7 @@ void scap_fill_sys_exit(struct pt_regs *regs, long id, long ret) {
 	case PPME_SYSCALL_EXECVE_19_X: fill_exec_failure(&e, regs, ret, 1, 0); break;
 	case PPME_SYSCALL_EXECVEAT_X: fill_exec_failure(&e, regs, ret, 2, -1); break;
 	default:
-		if (!fill_fs(&e, type, regs, ret)) fill_generic_x(&e, id);
+		if (!fill_fs(&e, type, regs, ret) && !fill_misc(&e, type, regs, ret)) fill_generic_x(&e, id);
 		break;
 	}
 	rcu_read_unlock();

@@ -3,11 +3,15 @@
  * "extras"):
  *   - user pointers that fault: the module must count the read faults and
  *     still emit each event, with the unreadable param empty;
- *   - the fs-change family in /tmp/scap-kmod-fs.
+ *   - the fs-change family in /tmp/scap-kmod-fs;
+ *   - credentials, unshare, mount/umount2, a UDP sendto/recvfrom.
  * Prints nothing; exits 0.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -34,8 +38,29 @@ int main(void) {
 	syscall(SYS_unlink, "c");
 	syscall(SYS_mkdirat, AT_FDCWD, "sub", 0700);
 	syscall(SYS_unlinkat, AT_FDCWD, "sub", AT_REMOVEDIR);
+	syscall(SYS_mkdir, "m", 0700);
+	syscall(SYS_mount, "none", "m", "tmpfs", MS_NOSUID | MS_NODEV, NULL);
+	syscall(SYS_umount2, "m", MNT_DETACH);
 	int dir = open("/tmp", O_RDONLY | O_DIRECTORY);
 	syscall(SYS_fchdir, dir);
 	close(dir);
+
+	/* credentials (root keeps root) and a namespace */
+	syscall(SYS_setuid, 0);
+	syscall(SYS_setgid, 0);
+	syscall(SYS_setresuid, 0, 0, 0);
+	syscall(SYS_setresgid, 0, 0, 0);
+	syscall(SYS_unshare, CLONE_NEWUTS);
+
+	/* UDP to ourselves: sendto with an address, recvfrom with one */
+	int u = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = htons(5555)};
+	bind(u, (struct sockaddr *)&a, sizeof a);
+	syscall(SYS_sendto, u, "ping-udp", 8, 0, &a, sizeof a);
+	char buf[16];
+	struct sockaddr_in from;
+	socklen_t flen = sizeof from;
+	syscall(SYS_recvfrom, u, buf, sizeof buf, 0, &from, &flen);
+	close(u);
 	return 0;
 }

@@ -290,8 +290,25 @@ describe.skipIf(noGuest)('kernel module in a QEMU guest (SCAP_TS_REQUIRE_LIVE=1 
       'unlink {"res":0,"path":"c"}',
       'mkdirat {"res":0,"dirfd":-100,"path":"sub","mode":448}',
       'unlinkat {"res":0,"dirfd":-100,"name":"sub","flags":512}', // PPM_AT_REMOVEDIR
+      'mkdir {"res":0,"path":"m","mode":448}',
       expect.stringMatching(/^fchdir \{"res":0,"fd":\d+\}$/),
     ]);
+
+    const misc = (name: string) => events.find((e) => e.tid === faultsPid && e.name === name && e.direction === '<')?.params();
+    expect(misc('mount')).toEqual({ res: 0, dev: 'none', dir: 'm', type: 'tmpfs', flags: expect.any(Number) });
+    expect(misc('umount2')).toMatchObject({ res: 0, name: 'm' });
+    expect(misc('setuid')).toEqual({ res: 0, uid: 0 });
+    expect(misc('setgid')).toEqual({ res: 0, gid: 0 });
+    expect(misc('setresuid')).toEqual({ res: 0, ruid: 0, euid: 0, suid: 0 });
+    expect(misc('setresgid')).toEqual({ res: 0, rgid: 0, egid: 0, sgid: 0 });
+    expect(misc('unshare')).toMatchObject({ res: 0 });
+    const udp = { family: 2, sip: '127.0.0.1', sport: 5555, dip: '127.0.0.1', dport: 5555 };
+    const sendto = misc('sendto')!;
+    expect(sendto).toMatchObject({ res: 8, size: 8, tuple: udp });
+    expect(Buffer.from(sendto.data as Uint8Array).toString()).toBe('ping-udp');
+    const recvfrom = misc('recvfrom')!;
+    expect(recvfrom).toMatchObject({ res: 8, size: 16, tuple: udp });
+    expect(Buffer.from(recvfrom.data as Uint8Array).toString()).toBe('ping-udp');
 
     // Other syscalls are generic events; time order across CPUs.
     expect(ours.some((e) => e.type === PPME.GENERIC_X)).toBe(true);
