@@ -870,6 +870,100 @@ static bool fill_fs(struct evt *e, u16 type, struct pt_regs *regs, long ret) {
 	return false;
 }
 
+/* Vectored I/O (driver/bpf/syscalls/rwv.bpf.c, iov.h): the iovec array is
+ * read into the tmp area (at most MAX_IOVCNT entries). */
+#define MAX_IOVCNT 256
+#define IOV_SIZE 16
+
+static u32 iov_fetch(struct evt *e, const void *uiov, u64 cnt) {
+	if (!uiov || cnt == 0) return 0;
+	if (cnt > MAX_IOVCNT) cnt = MAX_IOVCNT;
+	if (copy_from_user_nofault(&e->d[SCRATCH_TMP_OFF], (const void __user *)uiov, cnt * IOV_SIZE)) {
+		evt_fault(e);
+		return 0;
+	}
+	return (u32)cnt;
+}
+static u64 iov_base(struct evt *e, u32 i) { return *(u64 *)&e->d[SCRATCH_TMP_OFF + i * IOV_SIZE]; }
+static u64 iov_len(struct evt *e, u32 i) { return *(u64 *)&e->d[SCRATCH_TMP_OFF + i * IOV_SIZE + 8]; }
+static u64 iov_total(struct evt *e, u32 cnt) {
+	u64 total = 0;
+	u32 i;
+	for (i = 0; i < cnt; i++) total += iov_len(e, i);
+	return total;
+}
+
+/* The data of the first `limit` bytes (and at most snaplen) of the iovecs;
+ * a fault ends it (what was read stays). */
+static void evt_iov_data(struct evt *e, u32 cnt, u64 limit) {
+	u32 start = e->pos, i;
+	if (limit > e->snaplen) limit = e->snaplen;
+	for (i = 0; i < cnt && limit > 0; i++) {
+		u64 len = iov_len(e, i);
+		if (len > limit) len = limit;
+		if (len == 0) continue;
+		if (len > 0xFFFF) len = 0xFFFF;
+		if (!evt_room(e, len)) break;
+		if (copy_from_user_nofault(evt_cur(e), (const void __user *)iov_base(e, i), len)) {
+			evt_fault(e);
+			break;
+		}
+		e->pos += len;
+		limit -= len;
+	}
+	evt_len(e, (u16)(e->pos - start));
+}
+
+static void fill_readv(struct evt *e, struct pt_regs *regs, long ret, bool positional) {
+	evt_s64(e, ret);
+	if (ret > 0) {
+		u32 cnt;
+		evt_u32(e, (u32)ret);
+		cnt = iov_fetch(e, (const void *)sc_arg(regs, 1), sc_arg(regs, 2));
+		evt_iov_data(e, cnt, (u64)ret);
+	} else {
+		evt_u32(e, 0);
+		evt_empty(e);
+	}
+	evt_s64(e, (s32)sc_arg(regs, 0));
+	if (positional) evt_u64(e, sc_arg(regs, 3));
+}
+
+static void fill_writev(struct evt *e, struct pt_regs *regs, long ret, bool positional) {
+	u32 cnt = iov_fetch(e, (const void *)sc_arg(regs, 1), sc_arg(regs, 2));
+	evt_s64(e, ret);
+	evt_iov_data(e, cnt, ret > 0 ? (u64)ret : (u64)-1);
+	evt_s64(e, (s32)sc_arg(regs, 0));
+	evt_u32(e, (u32)iov_total(e, cnt));
+	if (positional) evt_u64(e, sc_arg(regs, 3));
+}
+
+/* socketpair (driver/bpf/syscalls/socket.bpf.c) */
+static void fill_socketpair(struct evt *e, struct pt_regs *regs, long ret) {
+	s32 fds[2] = {-1, -1};
+	u64 source = 0, peer = 0;
+	if (ret == 0) {
+		struct socket *sock;
+		if (copy_from_user_nofault(fds, (const void __user *)sc_arg(regs, 3), sizeof(fds))) {
+			evt_fault(e);
+			fds[0] = fds[1] = -1;
+		}
+		sock = file_socket(fd_file(fds[0]));
+		if (sock && sock->sk) {
+			source = (u64)(unsigned long)sock->sk;
+			peer = (u64)(unsigned long)unix_sk(sock->sk)->peer;
+		}
+	}
+	evt_s64(e, ret);
+	evt_s64(e, fds[0]);
+	evt_s64(e, fds[1]);
+	evt_u64(e, source);
+	evt_u64(e, peer);
+	evt_u32(e, socket_family_to_scap((u32)sc_arg(regs, 0)));
+	evt_u32(e, (u32)sc_arg(regs, 1));
+	evt_u32(e, (u32)sc_arg(regs, 2));
+}
+
 /* Credentials, namespaces and mounts, sendto/recvfrom
  * (driver/bpf/syscalls/creds.bpf.c, ns.bpf.c, sockio.bpf.c). */
 static bool fill_misc(struct evt *e, u16 type, struct pt_regs *regs, long ret) {
@@ -915,6 +1009,11 @@ static bool fill_misc(struct evt *e, u16 type, struct pt_regs *regs, long ret) {
 		ARG_STR(e, regs, 0);
 		evt_u32(e, umount2_flags_to_scap((u32)sc_arg(regs, 1)));
 		return true;
+	case PPME_SYSCALL_READV_X: fill_readv(e, regs, ret, false); return true;
+	case PPME_SYSCALL_PREADV_X: fill_readv(e, regs, ret, true); return true;
+	case PPME_SYSCALL_WRITEV_X: fill_writev(e, regs, ret, false); return true;
+	case PPME_SYSCALL_PWRITEV_X: fill_writev(e, regs, ret, true); return true;
+	case PPME_SOCKET_SOCKETPAIR_X: fill_socketpair(e, regs, ret); return true;
 	case PPME_SOCKET_SENDTO_X: {
 		s64 fd = (s32)sc_arg(regs, 0);
 		u32 size = (u32)sc_arg(regs, 2);
@@ -956,7 +1055,9 @@ static bool is_misc_type(u16 type) {
 	case PPME_SYSCALL_SETUID_X: case PPME_SYSCALL_SETGID_X: case PPME_SYSCALL_SETRESUID_X:
 	case PPME_SYSCALL_SETRESGID_X: case PPME_SYSCALL_CAPSET_X: case PPME_SYSCALL_SETNS_X:
 	case PPME_SYSCALL_UNSHARE_X: case PPME_SYSCALL_MOUNT_X: case PPME_SYSCALL_UMOUNT2_X:
-	case PPME_SOCKET_SENDTO_X: case PPME_SOCKET_RECVFROM_X:
+	case PPME_SOCKET_SENDTO_X: case PPME_SOCKET_RECVFROM_X: case PPME_SYSCALL_READV_X:
+	case PPME_SYSCALL_PREADV_X: case PPME_SYSCALL_WRITEV_X: case PPME_SYSCALL_PWRITEV_X:
+	case PPME_SOCKET_SOCKETPAIR_X:
 		return true;
 	}
 	return false;

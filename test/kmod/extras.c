@@ -4,7 +4,8 @@
  *   - user pointers that fault: the module must count the read faults and
  *     still emit each event, with the unreadable param empty;
  *   - the fs-change family in /tmp/scap-kmod-fs;
- *   - credentials, unshare, mount/umount2, a UDP sendto/recvfrom.
+ *   - credentials, unshare, mount/umount2, a UDP sendto/recvfrom;
+ *   - writev/readv of two buffers, a unix socketpair.
  * Prints nothing; exits 0.
  */
 #define _GNU_SOURCE
@@ -16,6 +17,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 int main(void) {
@@ -62,5 +64,19 @@ int main(void) {
 	socklen_t flen = sizeof from;
 	syscall(SYS_recvfrom, u, buf, sizeof buf, 0, &from, &flen);
 	close(u);
+
+	/* vectored I/O through a file, and a socketpair */
+	int v = open("/tmp/scap-kmod-fs/v", O_CREAT | O_RDWR | O_TRUNC, 0600);
+	struct iovec out[2] = {{"vec-one-", 8}, {"vec-two", 7}};
+	syscall(SYS_writev, v, out, 2);
+	lseek(v, 0, SEEK_SET);
+	char b1[4], b2[32];
+	struct iovec in[2] = {{b1, sizeof b1}, {b2, sizeof b2}};
+	syscall(SYS_readv, v, in, 2);
+	close(v);
+	int sp[2];
+	syscall(SYS_socketpair, AF_UNIX, SOCK_STREAM, 0, sp);
+	close(sp[0]);
+	close(sp[1]);
 	return 0;
 }

@@ -310,6 +310,17 @@ describe.skipIf(noGuest)('kernel module in a QEMU guest (SCAP_TS_REQUIRE_LIVE=1 
     expect(recvfrom).toMatchObject({ res: 8, size: 16, tuple: udp });
     expect(Buffer.from(recvfrom.data as Uint8Array).toString()).toBe('ping-udp');
 
+    const writev = misc('writev')!;
+    expect(writev).toMatchObject({ res: 15, size: 15 });
+    expect(Buffer.from(writev.data as Uint8Array).toString()).toBe('vec-one-vec-two');
+    const readv = misc('readv')!;
+    expect(readv).toMatchObject({ res: 15, size: 15 });
+    expect(Buffer.from(readv.data as Uint8Array).toString()).toBe('vec-one-vec-two');
+    const pair = misc('socketpair')!;
+    expect(pair).toMatchObject({ res: 0, domain: 1, type: 1, proto: 0 });
+    expect(pair.source).not.toBe(0n);
+    expect(pair.peer).not.toBe(0n);
+
     // Other syscalls are generic events; time order across CPUs.
     expect(ours.some((e) => e.type === PPME.GENERIC_X)).toBe(true);
     for (let i = 1; i < events.length; i++) expect(events[i].ts >= events[i - 1].ts).toBe(true);
