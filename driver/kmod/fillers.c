@@ -938,6 +938,76 @@ static void fill_writev(struct evt *e, struct pt_regs *regs, long ret, bool posi
 	if (positional) evt_u64(e, sc_arg(regs, 3));
 }
 
+/* sendmsg/recvmsg (driver/bpf/syscalls/sockio.bpf.c): the user msghdr, read at exit. */
+struct scap_msghdr {
+	u64 msg_name;
+	u32 msg_namelen;
+	u32 pad0;
+	u64 msg_iov;
+	u64 msg_iovlen;
+	u64 msg_control;
+	u64 msg_controllen;
+	u32 msg_flags;
+	u32 pad1;
+};
+
+static bool msghdr_fetch(struct evt *e, const void *p, struct scap_msghdr *m) {
+	memset(m, 0, sizeof(*m));
+	if (!p || copy_from_user_nofault(m, (const void __user *)p, sizeof(*m))) {
+		if (p) evt_fault(e);
+		memset(m, 0, sizeof(*m));
+		return false;
+	}
+	return true;
+}
+
+static void fill_sendmsg(struct evt *e, struct pt_regs *regs, long ret) {
+	s64 fd = (s32)sc_arg(regs, 0);
+	struct scap_msghdr m;
+	bool have = msghdr_fetch(e, (const void *)sc_arg(regs, 1), &m);
+	u32 cnt;
+	evt_s64(e, ret);
+	if (!have) {
+		evt_empty(e);
+		evt_s64(e, fd);
+		evt_empty(e);
+		evt_empty(e);
+		return;
+	}
+	cnt = iov_fetch(e, (const void *)m.msg_iov, m.msg_iovlen);
+	evt_iov_data(e, cnt, ret > 0 ? (u64)ret : (u64)-1);
+	evt_s64(e, fd);
+	evt_u32(e, (u32)iov_total(e, cnt));
+	if (ret >= 0)
+		evt_socktuple(e, fd, TUPLE_OUTBOUND, (const void *)m.msg_name, m.msg_namelen);
+	else
+		evt_empty(e);
+}
+
+static void fill_recvmsg(struct evt *e, struct pt_regs *regs, long ret) {
+	s64 fd = (s32)sc_arg(regs, 0);
+	struct scap_msghdr m;
+	evt_s64(e, ret);
+	if (ret >= 0 && msghdr_fetch(e, (const void *)sc_arg(regs, 1), &m)) {
+		u32 cnt;
+		u64 clen = m.msg_controllen;
+		evt_u32(e, (u32)ret);
+		cnt = iov_fetch(e, (const void *)m.msg_iov, m.msg_iovlen);
+		evt_iov_data(e, cnt, (u64)ret);
+		evt_socktuple(e, fd, TUPLE_INBOUND, (const void *)m.msg_name, m.msg_namelen);
+		if (m.msg_control && clen > 0 && clen <= 0xFFFF)
+			evt_len(e, (u16)evt_put_bytes_user(e, (const void *)m.msg_control, clen));
+		else
+			evt_empty(e);
+	} else {
+		evt_u32(e, 0);
+		evt_empty(e);
+		evt_empty(e);
+		evt_empty(e);
+	}
+	evt_s64(e, fd);
+}
+
 /* socketpair (driver/bpf/syscalls/socket.bpf.c) */
 static void fill_socketpair(struct evt *e, struct pt_regs *regs, long ret) {
 	s32 fds[2] = {-1, -1};
@@ -1014,6 +1084,32 @@ static bool fill_misc(struct evt *e, u16 type, struct pt_regs *regs, long ret) {
 	case PPME_SYSCALL_WRITEV_X: fill_writev(e, regs, ret, false); return true;
 	case PPME_SYSCALL_PWRITEV_X: fill_writev(e, regs, ret, true); return true;
 	case PPME_SOCKET_SOCKETPAIR_X: fill_socketpair(e, regs, ret); return true;
+	case PPME_SOCKET_SENDMSG_X: fill_sendmsg(e, regs, ret); return true;
+	case PPME_SOCKET_RECVMSG_X: fill_recvmsg(e, regs, ret); return true;
+	/* modules and bpf (driver/bpf/syscalls/module.bpf.c) */
+	case PPME_SYSCALL_INIT_MODULE_X: {
+		u64 len = sc_arg(regs, 1);
+		evt_s64(e, ret);
+		evt_data_user(e, (const void *)sc_arg(regs, 0), len);
+		evt_u64(e, len);
+		evt_str_user(e, (const void *)sc_arg(regs, 2), MAX_ARG_ENV);
+		return true;
+	}
+	case PPME_SYSCALL_FINIT_MODULE_X:
+		evt_s64(e, ret);
+		evt_s64(e, (s32)sc_arg(regs, 0));
+		evt_str_user(e, (const void *)sc_arg(regs, 1), MAX_ARG_ENV);
+		evt_u32(e, finit_module_flags_to_scap((u32)sc_arg(regs, 2)));
+		return true;
+	case PPME_SYSCALL_DELETE_MODULE_X:
+		evt_s64(e, ret);
+		ARG_STR(e, regs, 0);
+		evt_u32(e, delete_module_flags_to_scap((u32)sc_arg(regs, 1)));
+		return true;
+	case PPME_SYSCALL_BPF_2_X:
+		evt_s64(e, ret);
+		evt_u32(e, (u32)sc_arg(regs, 0));
+		return true;
 	case PPME_SOCKET_SENDTO_X: {
 		s64 fd = (s32)sc_arg(regs, 0);
 		u32 size = (u32)sc_arg(regs, 2);
@@ -1057,7 +1153,9 @@ static bool is_misc_type(u16 type) {
 	case PPME_SYSCALL_UNSHARE_X: case PPME_SYSCALL_MOUNT_X: case PPME_SYSCALL_UMOUNT2_X:
 	case PPME_SOCKET_SENDTO_X: case PPME_SOCKET_RECVFROM_X: case PPME_SYSCALL_READV_X:
 	case PPME_SYSCALL_PREADV_X: case PPME_SYSCALL_WRITEV_X: case PPME_SYSCALL_PWRITEV_X:
-	case PPME_SOCKET_SOCKETPAIR_X:
+	case PPME_SOCKET_SOCKETPAIR_X: case PPME_SOCKET_SENDMSG_X: case PPME_SOCKET_RECVMSG_X:
+	case PPME_SYSCALL_INIT_MODULE_X: case PPME_SYSCALL_FINIT_MODULE_X: case PPME_SYSCALL_DELETE_MODULE_X:
+	case PPME_SYSCALL_BPF_2_X:
 		return true;
 	}
 	return false;

@@ -5,7 +5,8 @@
  *     still emit each event, with the unreadable param empty;
  *   - the fs-change family in /tmp/scap-kmod-fs;
  *   - credentials, unshare, mount/umount2, a UDP sendto/recvfrom;
- *   - writev/readv of two buffers, a unix socketpair.
+ *   - writev/readv of two buffers, a unix socketpair, UDP sendmsg/recvmsg;
+ *   - module and bpf calls the kernel refuses.
  * Prints nothing; exits 0.
  */
 #define _GNU_SOURCE
@@ -63,7 +64,21 @@ int main(void) {
 	struct sockaddr_in from;
 	socklen_t flen = sizeof from;
 	syscall(SYS_recvfrom, u, buf, sizeof buf, 0, &from, &flen);
+	struct iovec mv[2] = {{"msg-", 4}, {"udp", 3}};
+	struct msghdr mh = {.msg_name = &a, .msg_namelen = sizeof a, .msg_iov = mv, .msg_iovlen = 2};
+	syscall(SYS_sendmsg, u, &mh, 0);
+	char rb[16];
+	struct iovec rv = {rb, sizeof rb};
+	struct sockaddr_in rfrom;
+	struct msghdr rh = {.msg_name = &rfrom, .msg_namelen = sizeof rfrom, .msg_iov = &rv, .msg_iovlen = 1};
+	syscall(SYS_recvmsg, u, &rh, 0);
 	close(u);
+
+	/* refused: not an ELF image, a bad fd, an unknown module, a bad bpf command */
+	syscall(SYS_init_module, "not-an-elf", 10, "opt=1");
+	syscall(SYS_finit_module, -1, "", 0);
+	syscall(SYS_delete_module, "scap_no_such_module", O_NONBLOCK);
+	syscall(SYS_bpf, 9999, NULL, 0);
 
 	/* vectored I/O through a file, and a socketpair */
 	int v = open("/tmp/scap-kmod-fs/v", O_CREAT | O_RDWR | O_TRUNC, 0600);

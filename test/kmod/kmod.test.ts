@@ -321,6 +321,21 @@ describe.skipIf(noGuest)('kernel module in a QEMU guest (SCAP_TS_REQUIRE_LIVE=1 
     expect(pair.source).not.toBe(0n);
     expect(pair.peer).not.toBe(0n);
 
+    const sendmsg = misc('sendmsg')!;
+    expect(sendmsg).toMatchObject({ res: 7, size: 7, tuple: udp });
+    expect(Buffer.from(sendmsg.data as Uint8Array).toString()).toBe('msg-udp');
+    const recvmsg = misc('recvmsg')!;
+    expect(recvmsg).toMatchObject({ res: 7, size: 7, tuple: udp });
+    expect(Buffer.from(recvmsg.data as Uint8Array).toString()).toBe('msg-udp');
+    const initMod = misc('init_module')!;
+    expect(initMod.res as number).toBeLessThan(0); // not an ELF image
+    expect(Number(initMod.length)).toBe(10);
+    expect(initMod.uargs).toBe('opt=1');
+    expect(Buffer.from(initMod.img as Uint8Array).toString()).toBe('not-an-elf');
+    expect(misc('finit_module')).toMatchObject({ res: -9, fd: -1 }); // EBADF
+    expect(misc('delete_module')).toMatchObject({ res: -2, name: 'scap_no_such_module' }); // ENOENT
+    expect(misc('bpf')).toMatchObject({ fd: -22, cmd: 9999 }); // EINVAL
+
     // Other syscalls are generic events; time order across CPUs.
     expect(ours.some((e) => e.type === PPME.GENERIC_X)).toBe(true);
     for (let i = 1; i < events.length; i++) expect(events[i].ts >= events[i - 1].ts).toBe(true);
