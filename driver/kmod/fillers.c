@@ -1008,6 +1008,80 @@ static void fill_recvmsg(struct evt *e, struct pt_regs *regs, long ret) {
 	evt_s64(e, fd);
 }
 
+/* ptrace and prctl (driver/bpf/syscalls/ptrace.bpf.c): ptrace's addr and
+ * data are PT_DYN (u8 index: 0 u64, 1 signal). */
+static void evt_dyn_u64(struct evt *e, u64 v) {
+	evt_put_u8(e, 0);
+	evt_put_u64(e, v);
+	evt_len(e, 9);
+}
+
+static void fill_ptrace(struct evt *e, struct pt_regs *regs, long ret) {
+	u16 req = ptrace_request_to_scap(sc_arg(regs, 0));
+	u64 addr = sc_arg(regs, 2), data = sc_arg(regs, 3);
+	evt_s64(e, ret);
+	if (ret < 0) {
+		evt_dyn_u64(e, 0);
+		evt_dyn_u64(e, 0);
+	} else {
+		evt_dyn_u64(e, addr);
+		switch (req) {
+		case PPM_PTRACE_PEEKTEXT:
+		case PPM_PTRACE_PEEKDATA:
+		case PPM_PTRACE_PEEKUSR: {
+			u64 word = 0;
+			if (copy_from_user_nofault(&word, (const void __user *)data, sizeof(word))) {
+				evt_fault(e);
+				word = 0;
+			}
+			evt_dyn_u64(e, word);
+			break;
+		}
+		case PPM_PTRACE_CONT:
+		case PPM_PTRACE_SINGLESTEP:
+		case PPM_PTRACE_DETACH:
+		case PPM_PTRACE_SYSCALL:
+			evt_put_u8(e, 1);
+			evt_put_u8(e, (u8)data);
+			evt_len(e, 2);
+			break;
+		default:
+			evt_dyn_u64(e, data);
+			break;
+		}
+	}
+	evt_u16(e, req);
+	evt_s64(e, (s32)sc_arg(regs, 1));
+}
+
+static void fill_prctl(struct evt *e, struct pt_regs *regs, long ret) {
+	u32 option = (u32)sc_arg(regs, 0);
+	unsigned long arg2 = sc_arg(regs, 1);
+	evt_s64(e, ret);
+	evt_u32(e, option);
+	switch (option) {
+	case PPM_PR_SET_NAME:
+	case PPM_PR_GET_NAME:
+		evt_str_user(e, (const void *)arg2, PATH_MAX_LEN);
+		evt_s64(e, 0);
+		break;
+	case PPM_PR_GET_CHILD_SUBREAPER: {
+		s32 v = 0;
+		if (ret >= 0 && copy_from_user_nofault(&v, (const void __user *)arg2, sizeof(v))) {
+			evt_fault(e);
+			v = 0;
+		}
+		evt_empty(e);
+		evt_s64(e, v);
+		break;
+	}
+	default:
+		evt_empty(e);
+		evt_s64(e, (s64)arg2);
+		break;
+	}
+}
+
 /* socketpair (driver/bpf/syscalls/socket.bpf.c) */
 static void fill_socketpair(struct evt *e, struct pt_regs *regs, long ret) {
 	s32 fds[2] = {-1, -1};
@@ -1085,6 +1159,8 @@ static bool fill_misc(struct evt *e, u16 type, struct pt_regs *regs, long ret) {
 	case PPME_SYSCALL_PWRITEV_X: fill_writev(e, regs, ret, true); return true;
 	case PPME_SOCKET_SOCKETPAIR_X: fill_socketpair(e, regs, ret); return true;
 	case PPME_SOCKET_SENDMSG_X: fill_sendmsg(e, regs, ret); return true;
+	case PPME_SYSCALL_PTRACE_X: fill_ptrace(e, regs, ret); return true;
+	case PPME_SYSCALL_PRCTL_X: fill_prctl(e, regs, ret); return true;
 	case PPME_SOCKET_RECVMSG_X: fill_recvmsg(e, regs, ret); return true;
 	/* modules and bpf (driver/bpf/syscalls/module.bpf.c) */
 	case PPME_SYSCALL_INIT_MODULE_X: {
@@ -1155,7 +1231,7 @@ static bool is_misc_type(u16 type) {
 	case PPME_SYSCALL_PREADV_X: case PPME_SYSCALL_WRITEV_X: case PPME_SYSCALL_PWRITEV_X:
 	case PPME_SOCKET_SOCKETPAIR_X: case PPME_SOCKET_SENDMSG_X: case PPME_SOCKET_RECVMSG_X:
 	case PPME_SYSCALL_INIT_MODULE_X: case PPME_SYSCALL_FINIT_MODULE_X: case PPME_SYSCALL_DELETE_MODULE_X:
-	case PPME_SYSCALL_BPF_2_X:
+	case PPME_SYSCALL_BPF_2_X: case PPME_SYSCALL_PTRACE_X: case PPME_SYSCALL_PRCTL_X:
 		return true;
 	}
 	return false;

@@ -6,7 +6,8 @@
  *   - the fs-change family in /tmp/scap-kmod-fs;
  *   - credentials, unshare, mount/umount2, a UDP sendto/recvfrom;
  *   - writev/readv of two buffers, a unix socketpair, UDP sendmsg/recvmsg;
- *   - module and bpf calls the kernel refuses.
+ *   - module and bpf calls the kernel refuses;
+ *   - prctl(PR_SET_NAME), a ptrace of a pid that does not exist.
  * Prints nothing; exits 0.
  */
 #define _GNU_SOURCE
@@ -14,6 +15,8 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -79,6 +82,9 @@ int main(void) {
 	syscall(SYS_finit_module, -1, "", 0);
 	syscall(SYS_delete_module, "scap_no_such_module", O_NONBLOCK);
 	syscall(SYS_bpf, 9999, NULL, 0);
+
+	syscall(SYS_ptrace, PTRACE_CONT, 999999, 0, 0);
+	syscall(SYS_prctl, PR_SET_NAME, "scap-renamed", 0, 0, 0);
 
 	/* vectored I/O through a file, and a socketpair */
 	int v = open("/tmp/scap-kmod-fs/v", O_CREAT | O_RDWR | O_TRUNC, 0600);

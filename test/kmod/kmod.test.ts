@@ -336,6 +336,11 @@ describe.skipIf(noGuest)('kernel module in a QEMU guest (SCAP_TS_REQUIRE_LIVE=1 
     expect(misc('delete_module')).toMatchObject({ res: -2, name: 'scap_no_such_module' }); // ENOENT
     expect(misc('bpf')).toMatchObject({ fd: -22, cmd: 9999 }); // EINVAL
 
+    expect(misc('ptrace')).toMatchObject({ res: -3, pid: 999999 }); // ESRCH
+    // (busybox sh execs the last command in place: its own prctl(PR_GET_NAME) comes first)
+    const setName = events.find((e) => e.tid === faultsPid && e.name === 'prctl' && e.param('option') === 15); // PR_SET_NAME
+    expect(setName?.params()).toMatchObject({ res: 0, arg2_str: 'scap-renamed' });
+
     // Other syscalls are generic events; time order across CPUs.
     expect(ours.some((e) => e.type === PPME.GENERIC_X)).toBe(true);
     for (let i = 1; i < events.length; i++) expect(events[i].ts >= events[i - 1].ts).toBe(true);
