@@ -18,10 +18,11 @@ import { PtraceSource, type PtraceTarget } from './sources/ptrace.js';
 
 export interface CaptureOptions extends BpfOptions, PipelineOptions, PluginCaptureOptions {
   /**
-   * `'bpf'` (live, the default), a `.scap` file to replay, a source plugin
-   * (`{ plugin: name, openParams? }`) or a traced program (`{ ptrace }`).
+   * `'bpf'` (live with the eBPF probe, the default), `'kmod'` (live with the
+   * kernel module, driver/kmod, loaded), a `.scap` file to replay, a source
+   * plugin (`{ plugin: name, openParams? }`) or a traced program (`{ ptrace }`).
    */
-  source?: SourceSpec | { ptrace: PtraceTarget };
+  source?: SourceSpec | 'kmod' | { ptrace: PtraceTarget };
   /** Stops the capture when aborted; the loop then ends normally. */
   signal?: AbortSignal;
 }
@@ -332,11 +333,11 @@ export async function openCapture(options: CaptureOptions = {}): Promise<Capture
   const filter = options.filter === undefined ? undefined : compileCaptureFilter(options.filter, options.filterOptions);
   const pipelineFor = (metadata: SectionMetadata, live: boolean) =>
     options.state === false && filter === undefined ? undefined : new EventPipeline(metadata, { ...options, filter, live });
-  if (src === 'bpf') {
+  if (src === 'bpf' || src === 'kmod') {
     const syscalls = options.syscalls ?? kernelSyscalls(filter, options.state !== false);
     // Scan first, then attach: what runs between the two shows up as events.
     const metadata = scanSystem();
-    const bpf = new BpfSource({ ...options, syscalls });
+    const bpf = new BpfSource({ ...options, syscalls }, src);
     const pipeline = pipelineFor(metadata, true);
     return new Capture(bpf, metadata, bpf, options.signal, pipeline, syscalls);
   }

@@ -9,6 +9,9 @@ PACKAGES=(
   libbpf-dev libelf-dev zlib1g-dev
   sysdig                      # Debian's sysdig 0.29: the compatibility oracle in tests
   strace                      # live tests compare captures with strace -f
+  # the kernel module test (test/kmod): build against Debian's headers, boot
+  # Debian's kernel (fetched by the test with apt-get download) under QEMU
+  linux-headers-amd64 qemu-system-x86 busybox-static cpio
 )
 
 missing=()

@@ -23,6 +23,7 @@
 
 #include <linux/types.h>
 
+#include "kmod_engine.h"
 #include "shared.h"
 
 namespace scap_ts {
@@ -140,21 +141,30 @@ BpfCapture::BpfCapture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfCap
       IntOption(env, o, "batchBytes", 1 << 20, kMinBatchBytes, kMaxBatchBytes));
   dc.max_queued = static_cast<size_t>(IntOption(env, o, "maxQueuedBatches", 4, 1, 1024));
 
+  // engine: 'bpf' (default, the eBPF probe) or 'kmod' (the kernel module,
+  // driver/kmod, already loaded). Both feed the same drain thread.
+  std::string engine_name = "bpf";
+  if (!o.Get("engine").IsUndefined()) {
+    if (!o.Get("engine").IsString()) ThrowType(env, "options.engine must be 'bpf' or 'kmod'");
+    engine_name = o.Get("engine").As<Napi::String>().Utf8Value();
+    if (engine_name != "bpf" && engine_name != "kmod") ThrowRange(env, "options.engine must be 'bpf' or 'kmod'");
+  }
   try {
-    engine_ = std::make_unique<BpfEngine>(opts);
+    if (engine_name == "kmod")
+      engine_ = std::make_unique<KmodEngine>(opts);
+    else
+      engine_ = std::make_unique<BpfEngine>(opts);
   } catch (const BpfError& e) {
     ThrowCode(env, e.code(), e.what(), e.verifier_log(), e.missing());
   } catch (const std::invalid_argument& e) {
     ThrowRange(env, e.what());
   } catch (const std::exception& e) {
-    ThrowCode(env, "BPF", e.what());
+    ThrowCode(env, engine_name == "kmod" ? "KMOD" : "BPF", e.what());
   }
 
-  dc.boot_time_ns = engine_->boot_time_ns();
+  engine_->ConfigureDrain(&dc);
   try {
-    RingReader reader;
-    const auto& fds = engine_->ring_fds();
-    for (int fd : fds) reader.Add(fd, engine_->ring_bytes());
+    std::unique_ptr<RingSource> reader = engine_->OpenRings();
     // Delivery to JS: the drain thread pokes the JS thread through a
     // thread-safe function. Our wrapper stays alive (Ref) until the function
     // is finalized, so the callback's `this` is always valid.

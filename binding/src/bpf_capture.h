@@ -17,6 +17,9 @@
 //                                  // memory of the task switched out) per context switch
 //                                  // of a captured task. Default false: it is by far the
 //                                  // busiest source of events.
+//     engine?: 'bpf' | 'kmod',     // the eBPF probe (default) or the kernel module
+//                                  // (driver/kmod, loaded: /dev/scapN); the module has
+//                                  // no tgids filter nor schedSwitch (UNSUPPORTED)
 //     batchBytes?: number,         // batch buffer size, >= 64 KiB (default 1 MiB)
 //     maxQueuedBatches?: number,   // batches waiting for JS before draining stops,
 //                                  // 1..1024 (default 4)
@@ -83,7 +86,7 @@ class BpfCapture : public Napi::ObjectWrap<BpfCapture> {
   static void EnvCleanup(void* arg);
 
   napi_env env_ = nullptr;
-  std::unique_ptr<BpfEngine> engine_;
+  std::unique_ptr<LiveEngine> engine_;
   std::unique_ptr<DrainThread> drain_;
   Napi::ThreadSafeFunction tsfn_;
   bool tsfn_live_ = false;

@@ -407,4 +407,15 @@ std::vector<CpuCounters> BpfEngine::ReadCounters() const {
   return out;
 }
 
+std::unique_ptr<RingSource> BpfEngine::OpenRings() {
+  auto reader = std::make_unique<RingReader>();
+  for (int fd : ring_fds_) reader->Add(fd, ring_bytes_);
+  return reader;
+}
+
+void BpfEngine::ConfigureDrain(DrainConfig* dc) const {
+  dc->boot_time_ns = boot_time_ns_;
+  dc->clock = CLOCK_BOOTTIME;
+}
+
 }  // namespace scap_ts

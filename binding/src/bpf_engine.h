@@ -25,6 +25,8 @@
 #include <string>
 #include <vector>
 
+#include "live_engine.h"
+
 struct scap_probe;
 struct bpf_link;
 
@@ -61,27 +63,18 @@ class BpfError : public std::runtime_error {
   std::vector<std::string> missing_;
 };
 
-struct CpuCounters {
-  uint32_t cpu = 0;
-  uint64_t events = 0;
-  uint64_t drops_ring_full = 0;
-  uint64_t drops_too_large = 0;
-  uint64_t read_faults = 0;
-  uint64_t drops_no_ring = 0;
-};
-
-class BpfEngine {
+class BpfEngine final : public LiveEngine {
  public:
   // Opens, loads and attaches. Throws BpfError (or std::invalid_argument for
   // bad options).
   explicit BpfEngine(const BpfOptions& options);
-  ~BpfEngine();
+  ~BpfEngine() override;
   BpfEngine(const BpfEngine&) = delete;
   BpfEngine& operator=(const BpfEngine&) = delete;
 
   // Detaches and frees everything (idempotent). Ring fds become invalid:
   // stop any reader first.
-  void Close();
+  void Close() override;
   bool closed() const { return skel_ == nullptr; }
 
   // One ring per possible CPU, index = CPU.
@@ -93,7 +86,9 @@ class BpfEngine {
   const std::string& memlock_warning() const { return memlock_warning_; }
 
   // Per-CPU counters read from the probe's counters map.
-  std::vector<CpuCounters> ReadCounters() const;
+  std::vector<CpuCounters> ReadCounters() const override;
+  std::unique_ptr<RingSource> OpenRings() override;
+  void ConfigureDrain(DrainConfig* dc) const override;
 
  private:
   void Load(const BpfOptions& options);

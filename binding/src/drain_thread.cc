@@ -56,9 +56,12 @@ uint8_t* Batch::ReleaseData() {
   return d;
 }
 
-DrainThread::DrainThread(RingReader reader, DrainConfig config, std::function<void()> on_ready)
+DrainThread::DrainThread(std::unique_ptr<RingSource> reader, DrainConfig config, std::function<void()> on_ready)
     : reader_(std::move(reader)), config_(config), on_ready_(std::move(on_ready)) {
-  heads_.resize(reader_.size());
+  heads_.resize(reader_->size());
+  for (size_t i = 0; i < reader_->size(); i++) {
+    if (reader_->fd(i) < 0) pollable_ = false;
+  }
 }
 
 DrainThread::~DrainThread() {
@@ -78,11 +81,12 @@ void DrainThread::Start() {
   if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, stop_fd_, &ev) != 0) {
     throw std::system_error(errno, std::generic_category(), "epoll_ctl(eventfd)");
   }
-  for (size_t i = 0; i < reader_.size(); i++) {
+  for (size_t i = 0; i < reader_->size(); i++) {
+    if (reader_->fd(i) < 0) continue;
     epoll_event rev{};
     rev.events = EPOLLIN | EPOLLET;
     rev.data.u32 = static_cast<uint32_t>(i);
-    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, reader_.fd(i), &rev) != 0) {
+    if (epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, reader_->fd(i), &rev) != 0) {
       throw std::system_error(errno, std::generic_category(), "epoll_ctl(ring buffer)");
     }
   }
@@ -136,7 +140,7 @@ void DrainThread::Queue() {
 }
 
 DrainThread::MergeStop DrainThread::Merge(uint64_t now_ts, uint64_t* held_ts, bool* took_any) {
-  const size_t n = reader_.size();
+  const size_t n = reader_->size();
   for (;;) {
     size_t best = n;
     uint64_t best_ts = UINT64_MAX;
@@ -144,11 +148,11 @@ DrainThread::MergeStop DrainThread::Merge(uint64_t now_ts, uint64_t* held_ts, bo
     for (size_t i = 0; i < n; i++) {
       HeadCache& h = heads_[i];
       while (h.ptr == nullptr) {
-        h.ptr = reader_.Head(i, &h.len);
+        h.ptr = reader_->Head(i, &h.len);
         if (h.ptr == nullptr) break;
         // Validate: a scap event whose header len is the record's length.
         if (h.len < kEventHeaderSize || ReadU32(h.ptr + 16) != h.len || h.len > config_.batch_bytes) {
-          reader_.Consume(i);
+          reader_->Consume(i);
           h.ptr = nullptr;
           corrupt_.fetch_add(1, std::memory_order_relaxed);
           continue;
@@ -176,7 +180,7 @@ DrainThread::MergeStop DrainThread::Merge(uint64_t now_ts, uint64_t* held_ts, bo
     cur_->offsets.push_back(static_cast<uint32_t>(cur_->size));
     cur_->cpus.push_back(static_cast<uint16_t>(best));
     cur_->size += h.len;
-    reader_.Consume(best);
+    reader_->Consume(best);
     h.ptr = nullptr;
     *took_any = true;
   }
@@ -189,14 +193,14 @@ void DrainThread::Sleep(int timeout_ms) {
 }
 
 void DrainThread::Run() {
-  const size_t n = reader_.size();
+  const size_t n = reader_->size();
   while (WaitForRoom()) {
     // The clock is read before the rings: an event not visible now, with a ts
     // older than now - window, has been in flight longer than the window.
     // Every ring is refreshed, also those whose head is cached: the "empty"
     // verdict the window relies on must be as recent as now_ts.
-    const uint64_t now_ts = config_.boot_time_ns + ClockNs(CLOCK_BOOTTIME);
-    for (size_t i = 0; i < n; i++) reader_.Refresh(i);
+    const uint64_t now_ts = config_.boot_time_ns + ClockNs(config_.clock);
+    for (size_t i = 0; i < n; i++) reader_->Refresh(i);
     uint64_t held_ts = 0;
     bool took_any = false;
     const MergeStop stop = Merge(now_ts, &held_ts, &took_any);
@@ -212,11 +216,11 @@ void DrainThread::Run() {
     // Nothing to take now: hand consumed space back (so the kernel's
     // "reader caught up" wake-ups fire), then sleep until a ring gets a
     // record, a held event is old enough, or the open batch is due.
-    reader_.PublishAll();
+    reader_->PublishAll();
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    int timeout = kIdleWaitMs;
+    int timeout = pollable_ ? kIdleWaitMs : config_.poll_ms;
     if (stop == MergeStop::kHeld) {
-      const uint64_t now2 = config_.boot_time_ns + ClockNs(CLOCK_BOOTTIME);
+      const uint64_t now2 = config_.boot_time_ns + ClockNs(config_.clock);
       const uint64_t due = held_ts + config_.reorder_window_ns;
       timeout = due > now2 ? CeilMs(due - now2) : 0;
     } else {
@@ -224,7 +228,7 @@ void DrainThread::Run() {
       // kernel saw a lagging consumer and did not wake anyone.
       bool all_empty = true;
       for (size_t i = 0; i < n && all_empty; i++) {
-        if (heads_[i].ptr == nullptr && !reader_.Empty(i)) all_empty = false;
+        if (heads_[i].ptr == nullptr && !reader_->Empty(i)) all_empty = false;
       }
       if (!all_empty) continue;
     }
@@ -234,7 +238,7 @@ void DrainThread::Run() {
     }
     if (timeout > 0) Sleep(timeout);
   }
-  reader_.PublishAll();
+  reader_->PublishAll();
 }
 
 }  // namespace scap_ts

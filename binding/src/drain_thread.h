@@ -32,6 +32,8 @@
 #include <thread>
 #include <vector>
 
+#include <time.h>
+
 #include "ring_reader.h"
 
 namespace scap_ts {
@@ -60,13 +62,16 @@ struct DrainConfig {
   size_t max_queued = 4;
   uint32_t flush_ms = 20;
   uint64_t reorder_window_ns = 1'000'000;
-  uint64_t boot_time_ns = 0;  // event ts = boot_time_ns + CLOCK_BOOTTIME
+  uint64_t boot_time_ns = 0;  // event ts = boot_time_ns + `clock`
+  clockid_t clock = CLOCK_BOOTTIME;
+  // Idle sleep when a ring has no pollable fd (kmod); epoll wakes otherwise.
+  int poll_ms = 1;
 };
 
 class DrainThread {
  public:
   // `on_ready` is called from the drain thread after a batch was queued.
-  DrainThread(RingReader reader, DrainConfig config, std::function<void()> on_ready);
+  DrainThread(std::unique_ptr<RingSource> reader, DrainConfig config, std::function<void()> on_ready);
   ~DrainThread();
   DrainThread(const DrainThread&) = delete;
   DrainThread& operator=(const DrainThread&) = delete;
@@ -91,7 +96,8 @@ class DrainThread {
   bool WaitForRoom();
   void Sleep(int timeout_ms);
 
-  RingReader reader_;
+  std::unique_ptr<RingSource> reader_;
+  bool pollable_ = true;
   DrainConfig config_;
   std::function<void()> on_ready_;
 

@@ -22,10 +22,29 @@
 
 namespace scap_ts {
 
-class RingReader {
+// What the drain thread reads from: per-CPU rings of scap events, one reader
+// thread. Implemented by RingReader (BPF ring buffers, below) and
+// KmodRingReader (the kernel module's rings, kmod_engine.h).
+class RingSource {
+ public:
+  virtual ~RingSource() = default;
+  virtual size_t size() const = 0;
+  // An fd that polls readable when ring i gets data, or -1 (not pollable:
+  // the drain thread then sleeps in short steps).
+  virtual int fd(size_t i) const = 0;
+  virtual void Refresh(size_t i) = 0;
+  virtual const uint8_t* Head(size_t i, uint32_t* len) = 0;
+  virtual void Consume(size_t i) = 0;
+  virtual void Publish(size_t i) = 0;
+  virtual void PublishAll() = 0;
+  virtual bool Empty(size_t i) = 0;
+  virtual uint64_t Pending(size_t i) const = 0;
+};
+
+class RingReader final : public RingSource {
  public:
   RingReader() = default;
-  ~RingReader();
+  ~RingReader() override;
   RingReader(const RingReader&) = delete;
   RingReader& operator=(const RingReader&) = delete;
   RingReader(RingReader&& other) noexcept;
@@ -36,34 +55,34 @@ class RingReader {
   // and must outlive the reader.
   void Add(int map_fd, size_t data_bytes);
 
-  size_t size() const { return rings_.size(); }
-  int fd(size_t i) const { return rings_[i].fd; }
+  size_t size() const override { return rings_.size(); }
+  int fd(size_t i) const override { return rings_[i].fd; }
 
   // Reloads ring i's producer position (acquire). Records up to it are then
   // visible to Head().
-  void Refresh(size_t i);
+  void Refresh(size_t i) override;
 
   // The first committed record of ring i within the last Refresh(), or nullptr
   // when there is none (empty, or the head is still being written). Discarded
   // records are skipped. The pointer stays valid until Consume(i).
-  const uint8_t* Head(size_t i, uint32_t* len);
+  const uint8_t* Head(size_t i, uint32_t* len) override;
 
   // Steps past ring i's head record (the one Head() returned). The space is
   // given back to the kernel lazily; see Publish().
-  void Consume(size_t i);
+  void Consume(size_t i) override;
 
   // Gives consumed space of ring i back to the kernel (release store of the
   // consumer position). Called by Consume() every so often and before
   // sleeping, so that the kernel's "reader caught up" wake-ups work.
-  void Publish(size_t i);
-  void PublishAll();
+  void Publish(size_t i) override;
+  void PublishAll() override;
 
   // True when ring i has no record at all past the consumer position (fresh
   // producer position; a BUSY head counts as not empty).
-  bool Empty(size_t i);
+  bool Empty(size_t i) override;
 
   // Bytes between the consumer and the producer positions (fill level).
-  uint64_t Pending(size_t i) const;
+  uint64_t Pending(size_t i) const override;
 
  private:
   struct Ring {

@@ -37,6 +37,7 @@ export function listEvents(): string {
 
 interface CliOptions {
   read?: string;
+  kmod?: boolean;
   write?: string;
   numevents?: number;
   seconds?: number;
@@ -88,6 +89,7 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
     .argument('[filter...]', "a Falco/sysdig filter, e.g. 'proc.name=cat and evt.type=openat' (the words are joined with spaces)")
     .version(pkg.version, '--version')
     .option('-r, --read <file>', 'read events from a .scap file (plain or gzip) instead of capturing live')
+    .option('--kmod', 'capture live with the kernel module (driver/kmod, loaded) instead of the eBPF probe')
     .option('-w, --write <file>', 'write the events read to a .scap file (gzip when it ends in .gz)')
     .option('-n, --numevents <n>', 'stop after n events', positiveInt)
     .option('-M, --seconds <s>', 'stop after s seconds', positiveInt)
@@ -165,7 +167,7 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
   // Raw events from the capture; the state and the filter run here, event by event. Live, the kernel
   // keeps only the syscalls the filter can match and those the state needs.
   const capture = await openCapture({
-    ...(plugins.input ? { sources: fileSource ? [fileSource, plugins.input] : [plugins.input] } : { source: fileSource ?? ptraceSource ?? 'bpf' }),
+    ...(plugins.input ? { sources: fileSource ? [fileSource, plugins.input] : [plugins.input] } : { source: fileSource ?? ptraceSource ?? (o.kmod ? ('kmod' as const) : ('bpf' as const)) }),
     plugins: plugins.config,
     signal,
     snaplen: o.snaplen,

@@ -93,6 +93,7 @@ function translateNativeError(e: unknown): Error {
     case 'PERMISSION':
       return new PermissionError(err.missing ?? ['CAP_BPF', 'CAP_PERFMON'], err.message, { cause: e });
     case 'UNSUPPORTED':
+      // e.g. the kernel module is not loaded (no /dev/scap0).
       return new UnsupportedFeatureError(err.message, err.message, { cause: e });
     case 'VERIFIER':
       return new VerifierError(err.message, err.verifierLog ?? '', { cause: e });
@@ -101,16 +102,22 @@ function translateNativeError(e: unknown): Error {
   }
 }
 
-/** A loaded and attached probe. */
+/**
+ * A live source: the loaded and attached eBPF probe (`engine` 'bpf'), or the
+ * kernel module (`engine` 'kmod': driver/kmod, loaded beforehand, read
+ * through /dev/scapN). Both are drained by the same native thread into the
+ * same batches; the module has no `tgids` filter.
+ */
 export class BpfSource {
   readonly #native: NativeBpfCapture;
   #closed = false;
 
-  constructor(options: BpfOptions = {}) {
-    checkLiveSupport();
+  constructor(options: BpfOptions = {}, engine: 'bpf' | 'kmod' = 'bpf') {
+    if (engine === 'bpf') checkLiveSupport();
     const Ctor = (loadNative() as unknown as { BpfCapture: NativeBpfCtor }).BpfCapture;
     try {
       this.#native = new Ctor({
+        engine,
         snaplen: options.snaplen,
         bufferBytesPerCpu: options.bufferBytesPerCpu,
         dropFailed: options.dropFailed,

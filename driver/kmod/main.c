@@ -1,0 +1,483 @@
+/*
+ * scap.ko: the kernel module driver. Hooks raw_syscalls sys_enter/sys_exit,
+ * sched_process_exit, sched_process_exec and signal_deliver (found by name
+ * with for_each_kernel_tracepoint), writes scap events (the probe's format
+ * and semantics, fillers.c) into per-CPU byte rings, and exposes each ring as
+ * /dev/scapN (scap_kmod_abi.h: mapping, info page, ioctls).
+ *
+ * Concurrency: a probe runs with preemption disabled and writes only its own
+ * CPU's ring (single producer); the consumer only moves `tail`. Rings exist
+ * from the consumer's first open until its last close; the tracepoints are
+ * hooked for exactly that time, and unhooked (with
+ * tracepoint_synchronize_unregister) before the rings are freed.
+ *
+ * SPDX-License-Identifier: MIT OR GPL-2.0-only
+ */
+#include <linux/cdev.h>
+#include <linux/cpumask.h>
+#include <linux/device.h>
+#include <linux/fs.h>
+#include <linux/ktime.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/tracepoint.h>
+#include <linux/uaccess.h>
+#include <linux/version.h>
+#include <linux/vmalloc.h>
+#include <asm/syscall.h>
+
+#include "evt.h"
+#include "fillers.h"
+
+MODULE_LICENSE("Dual MIT/GPL");
+MODULE_AUTHOR("scap-ts");
+MODULE_DESCRIPTION("scap-ts capture driver: syscall and process events in Falco's scap format");
+
+static unsigned int buffer_bytes = SCAP_KMOD_DEFAULT_BUFFER;
+module_param(buffer_bytes, uint, 0644);
+MODULE_PARM_DESC(buffer_bytes, "ring size per CPU in bytes (power of two, >= 2 pages); read at the consumer's first open");
+
+const u8 g_nparams[PPM_EVENT_MAX] = SCAP_EVENT_NPARAMS_INIT;
+const struct scap_syscall_entry g_syscall_table[SYSCALL_TABLE_SIZE] = SCAP_X86_64_SYSCALL_TABLE_INIT;
+
+struct scap_ring {
+	void *mem; /* vmalloc_user: info page, then the data */
+	struct scap_kmod_info *info;
+	u8 *data;
+	u32 dim;
+	u32 head; /* the kernel's copy: userspace cannot move it */
+};
+
+struct scap_cpu {
+	u8 *scratch;
+	struct scap_ring *ring;
+	int busy;
+};
+
+static struct scap_cpu *g_cpus;
+
+/* Settings (ioctls); read by the probes without locks. */
+static bool g_enabled;
+static u32 g_snaplen = 80;
+static bool g_drop_failed;
+static pid_t g_self_tgid;
+static DECLARE_BITMAP(g_interesting, SYSCALL_TABLE_SIZE);
+
+/* Consumer state, under g_lock. */
+static DEFINE_MUTEX(g_lock);
+static pid_t g_consumer_tgid;
+static int g_open_count;
+
+/* --- events and rings -------------------------------------------------------- */
+
+void evt_fault(struct evt *e) {
+	e->c->ring->info->n_read_faults++;
+}
+
+bool evt_begin(struct evt *e, u16 type) {
+	struct scap_cpu *c = &g_cpus[smp_processor_id()];
+	u64 ts, tid;
+	u32 zero = 0, nparams;
+	if (!c->ring) return false;
+	if (c->busy) {
+		c->ring->info->n_preemptions++;
+		return false;
+	}
+	c->busy = 1;
+	nparams = g_nparams[type];
+	e->d = c->scratch;
+	e->c = c;
+	e->snaplen = READ_ONCE(g_snaplen);
+	e->lpos = EVT_HEADER_SIZE;
+	e->pos = EVT_HEADER_SIZE + 2 * nparams;
+	e->overflow = false;
+	ts = ktime_get_real_ns();
+	tid = (u32)current->pid;
+	memcpy(&e->d[0], &ts, 8);
+	memcpy(&e->d[8], &tid, 8);
+	memcpy(&e->d[16], &zero, 4);
+	memcpy(&e->d[20], &type, 2);
+	memcpy(&e->d[22], &nparams, 4);
+	return true;
+}
+
+static void scap_ring_write(struct scap_ring *r, const u8 *src, u32 len) {
+	struct scap_kmod_info *info = r->info;
+	u32 tail = READ_ONCE(info->tail), head = r->head, free, first;
+	if (tail >= r->dim) {
+		info->n_bad_tail++;
+		return;
+	}
+	/* Order the tail read before our writes into the space it frees. */
+	smp_mb();
+	free = tail > head ? tail - head - 1 : r->dim - head + tail - 1;
+	if (len > free) {
+		info->n_drops_buffer++;
+		return;
+	}
+	first = min(len, r->dim - head);
+	memcpy(r->data + head, src, first);
+	if (first < len) memcpy(r->data, src + first, len - first);
+	head = (head + len) & (r->dim - 1);
+	r->head = head;
+	smp_store_release(&info->head, head);
+}
+
+void evt_submit(struct evt *e) {
+	struct scap_cpu *c = e->c;
+	struct scap_ring *r = c->ring;
+	u32 len = e->pos;
+	r->info->n_evts++;
+	if (e->overflow || len > SCAP_MAX_EVENT_SIZE) {
+		r->info->n_drops_too_large++;
+	} else {
+		memcpy(&e->d[16], &len, 4);
+		scap_ring_write(r, e->d, len);
+	}
+	c->busy = 0;
+}
+
+void evt_end(struct evt *e) {
+	e->c->busy = 0;
+}
+
+static bool tgid_wanted(pid_t tgid) {
+	pid_t self = READ_ONCE(g_self_tgid);
+	return !(self != 0 && tgid == self);
+}
+
+/* --- probes ------------------------------------------------------------------- */
+
+static void probe_sys_exit(void *data, struct pt_regs *regs, long ret) {
+	long id;
+	if (!READ_ONCE(g_enabled) || in_ia32_syscall()) return;
+	id = syscall_get_nr(current, regs);
+	if (id < 0 || id >= SYSCALL_TABLE_SIZE) return;
+	if (!test_bit(id, g_interesting)) return;
+	if (READ_ONCE(g_drop_failed) && ret < 0) return;
+	if (!tgid_wanted(current->tgid)) return;
+	scap_fill_sys_exit(regs, id, ret);
+}
+
+static void probe_sys_enter(void *data, struct pt_regs *regs, long id) {
+	if (!READ_ONCE(g_enabled) || in_ia32_syscall()) return;
+	if (id < 0 || id >= SYSCALL_TABLE_SIZE || !scap_is_toctou(id)) return;
+	if (!test_bit(id, g_interesting)) return;
+	if (!tgid_wanted(current->tgid)) return;
+	scap_fill_sys_enter(regs, id);
+}
+
+static void probe_sched_process_exit(void *data, struct task_struct *p) {
+	if (!READ_ONCE(g_enabled) || !tgid_wanted(p->tgid)) return;
+	scap_fill_procexit(p);
+}
+
+static void probe_sched_process_exec(void *data, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm) {
+	if (!READ_ONCE(g_enabled)) return;
+	if (!test_bit(__NR_execve, g_interesting) && !test_bit(__NR_execveat, g_interesting)) return;
+	if (!tgid_wanted(current->tgid)) return;
+	scap_fill_exec(bprm);
+}
+
+static void probe_signal_deliver(void *data, int sig, struct kernel_siginfo *info, struct k_sigaction *ka) {
+	if (!READ_ONCE(g_enabled) || !tgid_wanted(current->tgid)) return;
+	scap_fill_signal_deliver(sig, info);
+}
+
+struct scap_tp {
+	const char *name;
+	void *probe;
+	struct tracepoint *tp;
+	bool registered;
+};
+
+static struct scap_tp g_tps[] = {
+	{"sys_enter", probe_sys_enter},
+	{"sys_exit", probe_sys_exit},
+	{"sched_process_exit", probe_sched_process_exit},
+	{"sched_process_exec", probe_sched_process_exec},
+	{"signal_deliver", probe_signal_deliver},
+};
+
+static void find_tp(struct tracepoint *tp, void *priv) {
+	size_t i;
+	for (i = 0; i < ARRAY_SIZE(g_tps); i++)
+		if (strcmp(tp->name, g_tps[i].name) == 0) g_tps[i].tp = tp;
+}
+
+static void unhook_all(void) {
+	size_t i;
+	bool any = false;
+	for (i = 0; i < ARRAY_SIZE(g_tps); i++) {
+		if (!g_tps[i].registered) continue;
+		tracepoint_probe_unregister(g_tps[i].tp, g_tps[i].probe, NULL);
+		g_tps[i].registered = false;
+		any = true;
+	}
+	if (any) tracepoint_synchronize_unregister();
+}
+
+static int hook_all(void) {
+	size_t i;
+	for (i = 0; i < ARRAY_SIZE(g_tps); i++) {
+		int err = tracepoint_probe_register(g_tps[i].tp, g_tps[i].probe, NULL);
+		if (err) {
+			pr_err("scap: cannot hook %s: %d\n", g_tps[i].name, err);
+			unhook_all();
+			return err;
+		}
+		g_tps[i].registered = true;
+	}
+	return 0;
+}
+
+/* --- consumer lifetime (under g_lock) -------------------------------------- */
+
+static void free_rings(void) {
+	unsigned int cpu;
+	for_each_possible_cpu(cpu) {
+		struct scap_ring *r = g_cpus[cpu].ring;
+		if (!r) continue;
+		g_cpus[cpu].ring = NULL;
+		vfree(r->mem);
+		kfree(r);
+	}
+}
+
+static void stop_consumer(void) {
+	WRITE_ONCE(g_enabled, false);
+	unhook_all(); /* waits for running probes */
+	free_rings();
+	g_consumer_tgid = 0;
+}
+
+static int start_consumer(void) {
+	unsigned int cpu, dim = READ_ONCE(buffer_bytes);
+	int err;
+	if (!is_power_of_2(dim) || dim < 2 * PAGE_SIZE || dim > (1u << 30)) {
+		pr_err("scap: buffer_bytes %u must be a power of two, >= 2 pages, <= 1 GiB\n", dim);
+		return -EINVAL;
+	}
+	for_each_online_cpu(cpu) {
+		struct scap_ring *r = kzalloc(sizeof(*r), GFP_KERNEL);
+		if (!r) goto nomem;
+		r->mem = vmalloc_user(PAGE_SIZE + (size_t)dim);
+		if (!r->mem) {
+			kfree(r);
+			goto nomem;
+		}
+		r->info = r->mem;
+		r->data = (u8 *)r->mem + PAGE_SIZE;
+		r->dim = dim;
+		r->info->magic = SCAP_KMOD_MAGIC;
+		r->info->abi = SCAP_KMOD_ABI_VERSION;
+		r->info->buffer_bytes = dim;
+		g_cpus[cpu].busy = 0;
+		g_cpus[cpu].ring = r;
+	}
+	/* Defaults for each new consumer: capture off, every syscall on, not itself. */
+	WRITE_ONCE(g_enabled, false);
+	WRITE_ONCE(g_snaplen, 80);
+	WRITE_ONCE(g_drop_failed, false);
+	WRITE_ONCE(g_self_tgid, current->tgid);
+	bitmap_fill(g_interesting, SYSCALL_TABLE_SIZE);
+	err = hook_all();
+	if (err) {
+		free_rings();
+		return err;
+	}
+	g_consumer_tgid = current->tgid;
+	return 0;
+nomem:
+	free_rings();
+	return -ENOMEM;
+}
+
+/* --- devices --------------------------------------------------------------- */
+
+static dev_t g_devt;
+static struct cdev g_cdev;
+static struct class *g_class;
+
+static int scap_open(struct inode *inode, struct file *f) {
+	unsigned int cpu = iminor(inode);
+	int err = 0;
+	if (cpu >= nr_cpu_ids || !cpu_possible(cpu)) return -ENODEV;
+	mutex_lock(&g_lock);
+	if (g_open_count > 0 && g_consumer_tgid != current->tgid) {
+		err = -EBUSY;
+		goto out;
+	}
+	if (g_open_count == 0) {
+		err = start_consumer();
+		if (err) goto out;
+	}
+	if (!g_cpus[cpu].ring) { /* CPU offline when the capture started */
+		if (g_open_count == 0) stop_consumer();
+		err = -ENODEV;
+		goto out;
+	}
+	g_open_count++;
+	f->private_data = (void *)(unsigned long)cpu;
+out:
+	mutex_unlock(&g_lock);
+	return err;
+}
+
+static int scap_release(struct inode *inode, struct file *f) {
+	mutex_lock(&g_lock);
+	if (--g_open_count == 0) stop_consumer();
+	mutex_unlock(&g_lock);
+	return 0;
+}
+
+static int scap_mmap(struct file *f, struct vm_area_struct *vma) {
+	unsigned int cpu = (unsigned int)(unsigned long)f->private_data;
+	struct scap_ring *r = g_cpus[cpu].ring;
+	unsigned long size = vma->vm_end - vma->vm_start;
+	if (!r) return -ENODEV;
+	if (vma->vm_pgoff != 0 || size != PAGE_SIZE + (unsigned long)r->dim) return -EINVAL;
+	return remap_vmalloc_range(vma, r->mem, 0);
+}
+
+static long scap_ioctl(struct file *f, unsigned int cmd, unsigned long arg) {
+	unsigned int cpu = (unsigned int)(unsigned long)f->private_data;
+	switch (cmd) {
+	case SCAP_IOCTL_ENABLE:
+		WRITE_ONCE(g_enabled, true);
+		return 0;
+	case SCAP_IOCTL_DISABLE:
+		WRITE_ONCE(g_enabled, false);
+		return 0;
+	case SCAP_IOCTL_SET_SNAPLEN:
+		if (arg > SCAP_MAX_SNAPLEN) return -EINVAL;
+		WRITE_ONCE(g_snaplen, (u32)arg);
+		return 0;
+	case SCAP_IOCTL_ENABLE_SYSCALL:
+		if (arg >= SYSCALL_TABLE_SIZE) return -EINVAL;
+		set_bit(arg, g_interesting);
+		return 0;
+	case SCAP_IOCTL_DISABLE_SYSCALL:
+		if (arg >= SYSCALL_TABLE_SIZE) return -EINVAL;
+		clear_bit(arg, g_interesting);
+		return 0;
+	case SCAP_IOCTL_SET_ALL_SYSCALLS:
+		if (arg)
+			bitmap_fill(g_interesting, SYSCALL_TABLE_SIZE);
+		else
+			bitmap_zero(g_interesting, SYSCALL_TABLE_SIZE);
+		return 0;
+	case SCAP_IOCTL_SET_DROP_FAILED:
+		WRITE_ONCE(g_drop_failed, arg != 0);
+		return 0;
+	case SCAP_IOCTL_SET_SELF_TGID:
+		WRITE_ONCE(g_self_tgid, (pid_t)arg);
+		return 0;
+	case SCAP_IOCTL_GET_API_VERSION: {
+		u32 v = SCAP_KMOD_ABI_VERSION;
+		return copy_to_user((void __user *)arg, &v, sizeof(v)) ? -EFAULT : 0;
+	}
+	case SCAP_IOCTL_GET_STATS: {
+		struct scap_kmod_info snap;
+		struct scap_ring *r = g_cpus[cpu].ring;
+		if (!r) return -ENODEV;
+		memcpy(&snap, r->info, sizeof(snap));
+		return copy_to_user((void __user *)arg, &snap, sizeof(snap)) ? -EFAULT : 0;
+	}
+	}
+	return -ENOTTY;
+}
+
+static const struct file_operations scap_fops = {
+	.owner = THIS_MODULE,
+	.open = scap_open,
+	.release = scap_release,
+	.mmap = scap_mmap,
+	.unlocked_ioctl = scap_ioctl,
+	.llseek = noop_llseek,
+};
+
+static void destroy_devices(void) {
+	unsigned int cpu;
+	if (g_class) {
+		for_each_possible_cpu(cpu) device_destroy(g_class, MKDEV(MAJOR(g_devt), cpu));
+		class_destroy(g_class);
+		g_class = NULL;
+	}
+}
+
+static int __init scap_init(void) {
+	unsigned int cpu;
+	size_t i;
+	int err;
+	BUILD_BUG_ON(sizeof(struct scap_kmod_info) > PAGE_SIZE);
+	for_each_kernel_tracepoint(find_tp, NULL);
+	for (i = 0; i < ARRAY_SIZE(g_tps); i++) {
+		if (!g_tps[i].tp) {
+			pr_err("scap: tracepoint %s not found\n", g_tps[i].name);
+			return -ENOENT;
+		}
+	}
+	g_cpus = kcalloc(nr_cpu_ids, sizeof(*g_cpus), GFP_KERNEL);
+	if (!g_cpus) return -ENOMEM;
+	for_each_possible_cpu(cpu) {
+		g_cpus[cpu].scratch = vmalloc(SCRATCH_SIZE);
+		if (!g_cpus[cpu].scratch) {
+			err = -ENOMEM;
+			goto fail_scratch;
+		}
+	}
+	err = alloc_chrdev_region(&g_devt, 0, nr_cpu_ids, SCAP_KMOD_NAME);
+	if (err) goto fail_scratch;
+	cdev_init(&g_cdev, &scap_fops);
+	g_cdev.owner = THIS_MODULE;
+	err = cdev_add(&g_cdev, g_devt, nr_cpu_ids);
+	if (err) goto fail_region;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	g_class = class_create(SCAP_KMOD_NAME);
+#else
+	g_class = class_create(THIS_MODULE, SCAP_KMOD_NAME);
+#endif
+	if (IS_ERR(g_class)) {
+		err = PTR_ERR(g_class);
+		g_class = NULL;
+		goto fail_cdev;
+	}
+	for_each_possible_cpu(cpu) {
+		struct device *d = device_create(g_class, NULL, MKDEV(MAJOR(g_devt), cpu), NULL, SCAP_KMOD_NAME "%u", cpu);
+		if (IS_ERR(d)) {
+			err = PTR_ERR(d);
+			goto fail_devices;
+		}
+	}
+	pr_info("scap: loaded, %u possible cpus, /dev/%s0..%u\n", num_possible_cpus(), SCAP_KMOD_NAME, nr_cpu_ids - 1);
+	return 0;
+fail_devices:
+	destroy_devices();
+fail_cdev:
+	cdev_del(&g_cdev);
+fail_region:
+	unregister_chrdev_region(g_devt, nr_cpu_ids);
+fail_scratch:
+	for_each_possible_cpu(cpu) vfree(g_cpus[cpu].scratch);
+	kfree(g_cpus);
+	return err;
+}
+
+static void __exit scap_exit(void) {
+	unsigned int cpu;
+	/* No consumer can be left: an open device holds a module reference. */
+	destroy_devices();
+	cdev_del(&g_cdev);
+	unregister_chrdev_region(g_devt, nr_cpu_ids);
+	for_each_possible_cpu(cpu) vfree(g_cpus[cpu].scratch);
+	kfree(g_cpus);
+	pr_info("scap: unloaded\n");
+}
+
+module_init(scap_init);
+module_exit(scap_exit);
