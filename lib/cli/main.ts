@@ -86,7 +86,7 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
   const program = new Command('scap-ts')
     .description('Read, filter and write Falco/sysdig .scap captures')
-    .argument('[filter...]', "a Falco/sysdig filter, e.g. 'proc.name=cat and evt.type=openat' (the words are joined with spaces)")
+    .argument('[filter...]', "a Falco/sysdig filter, e.g. 'proc.name=cat and evt.type=openat' (the words are joined with spaces); with --ptrace, the program to trace and its arguments follow --")
     .version(pkg.version, '--version')
     .option('-r, --read <file>', 'read events from a .scap file (plain or gzip) instead of capturing live')
     .option('--kmod', 'capture live with the kernel module (driver/kmod, loaded) instead of the eBPF probe')
@@ -114,7 +114,6 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
     .option('--plugin-config-file <file>', "load plugins from a falco.yaml-style file ('plugins' and 'load_plugins')")
     .option('--list-plugins', 'list the loaded plugins, as -Il')
     .exitOverride();
-  program.argument('[filter...]', "a filter, as sysdig's; with --ptrace, the program to trace and its arguments follow --");
   program.parse(argv, { from: 'user' });
   const o = program.opts<CliOptions & { ptrace?: boolean; ptraceAll?: boolean; ptracePid?: number }>();
   // Words after `--` are the command to trace; the ones before are the filter.

@@ -316,5 +316,6 @@ function installEventFields(registry: FieldRegistry): void {
       },
     },
   ];
-  for (const s of specs) if (!registry.specs.has(s.name)) registry.add(s);
+  // evt.source knows plugin sources, so it replaces the registry's syscall-only one.
+  for (const s of specs) if (s.name === 'evt.source' || !registry.specs.has(s.name)) registry.add(s);
 }
