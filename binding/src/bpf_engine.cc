@@ -230,6 +230,23 @@ BpfEngine::BpfEngine(const BpfOptions& options) {
 
 BpfEngine::~BpfEngine() { Close(); }
 
+void BpfEngine::Detach() {
+  if (links_.empty()) return;
+  for (bpf_link* l : links_) bpf_link__destroy(l);
+  links_.clear();
+  // Writing an element of a map-in-map makes the kernel wait for every
+  // running non-sleepable BPF program to finish (synchronize_rcu) before the
+  // call returns. Rewrite ring 0's slot with the same ring.
+  bool waited = false;
+  if (skel_ != nullptr && !ring_fds_.empty()) {
+    const __u32 key = 0;
+    const int fd = ring_fds_[0];
+    waited = bpf_map_update_elem(bpf_map__fd(skel_->maps.ringbuf_maps), &key, &fd, BPF_ANY) == 0;
+  }
+  // Fallback: the programs are short; a few ms is far more than they take.
+  if (!waited) usleep(20000);
+}
+
 void BpfEngine::Close() {
   for (bpf_link* l : links_) bpf_link__destroy(l);
   links_.clear();

@@ -80,6 +80,11 @@ class BpfEngine {
   BpfEngine(const BpfEngine&) = delete;
   BpfEngine& operator=(const BpfEngine&) = delete;
 
+  // Detaches every program and waits until none is still running (an RCU
+  // grace period: the programs run under rcu_read_lock), so that nothing is
+  // written to the rings or counted any more. Idempotent. Maps and rings stay.
+  void Detach();
+
   // Detaches and frees everything (idempotent). Ring fds become invalid:
   // stop any reader first.
   void Close();

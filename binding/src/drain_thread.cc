@@ -59,6 +59,8 @@ uint8_t* Batch::ReleaseData() {
 DrainThread::DrainThread(RingReader reader, DrainConfig config, std::function<void()> on_ready)
     : reader_(std::move(reader)), config_(config), on_ready_(std::move(on_ready)) {
   heads_.resize(reader_.size());
+  corrupt_.reset(new std::atomic<uint64_t>[reader_.size()]);
+  for (size_t i = 0; i < reader_.size(); i++) corrupt_[i].store(0, std::memory_order_relaxed);
 }
 
 DrainThread::~DrainThread() {
@@ -104,6 +106,30 @@ void DrainThread::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void DrainThread::Finish() {
+  finishing_.store(true, std::memory_order_release);
+  if (stop_fd_ >= 0) {
+    const uint64_t one = 1;
+    ssize_t w = write(stop_fd_, &one, sizeof one);
+    (void)w;
+  }
+}
+
+std::vector<uint64_t> DrainThread::Discarded() {
+  const size_t n = reader_.size();
+  std::vector<uint64_t> out(n, 0);
+  for (size_t i = 0; i < n; i++) out[i] = reader_.CountRecords(i);
+  auto add = [&](const Batch& b) {
+    for (uint16_t cpu : b.cpus) {
+      if (cpu < n) out[cpu]++;
+    }
+  };
+  if (cur_) add(*cur_);
+  std::lock_guard<std::mutex> lk(mu_);
+  for (const auto& b : ready_) add(*b);
+  return out;
+}
+
 std::unique_ptr<Batch> DrainThread::Pop() {
   std::unique_ptr<Batch> b;
   {
@@ -116,8 +142,10 @@ std::unique_ptr<Batch> DrainThread::Pop() {
   return b;
 }
 
-uint64_t DrainThread::corrupt_events() const {
-  return corrupt_.load(std::memory_order_relaxed);
+std::vector<uint64_t> DrainThread::corrupt_events() const {
+  std::vector<uint64_t> out(reader_.size());
+  for (size_t i = 0; i < out.size(); i++) out[i] = corrupt_[i].load(std::memory_order_relaxed);
+  return out;
 }
 
 bool DrainThread::WaitForRoom() {
@@ -150,7 +178,7 @@ DrainThread::MergeStop DrainThread::Merge(uint64_t now_ts, uint64_t* held_ts, bo
         if (h.len < kEventHeaderSize || ReadU32(h.ptr + 16) != h.len || h.len > config_.batch_bytes) {
           reader_.Consume(i);
           h.ptr = nullptr;
-          corrupt_.fetch_add(1, std::memory_order_relaxed);
+          corrupt_[i].fetch_add(1, std::memory_order_relaxed);
           continue;
         }
         h.ts = ReadU64(h.ptr);
@@ -190,7 +218,33 @@ void DrainThread::Sleep(int timeout_ms) {
 
 void DrainThread::Run() {
   const size_t n = reader_.size();
+  int busy_waits = 0;
   while (WaitForRoom()) {
+    if (finishing_.load(std::memory_order_acquire)) {
+      // The producers are gone: every event is final, take them all in order.
+      for (size_t i = 0; i < n; i++) reader_.Refresh(i);
+      uint64_t held_ts = 0;
+      bool took_any = false;
+      const MergeStop stop = Merge(UINT64_MAX, &held_ts, &took_any);
+      if (stop == MergeStop::kFull) {
+        Queue();
+        continue;
+      }
+      if (took_any) continue;
+      // Nothing committed is left. A record still being written cannot exist
+      // once the programs were waited for; should one show up, give it a
+      // moment (it is counted as discarded at close otherwise).
+      bool busy = false;
+      for (size_t i = 0; i < n && !busy; i++) busy = heads_[i].ptr == nullptr && !reader_.Empty(i);
+      if (busy && busy_waits++ < 100) {
+        usleep(1000);  // not Sleep(): the eventfd Finish() wrote keeps epoll ready
+        continue;
+      }
+      if (!cur_->offsets.empty()) Queue();
+      finished_.store(true, std::memory_order_release);
+      if (on_ready_) on_ready_();
+      break;
+    }
     // The clock is read before the rings: an event not visible now, with a ts
     // older than now - window, has been in flight longer than the window.
     // Every ring is refreshed, also those whose head is cached: the "empty"

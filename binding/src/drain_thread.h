@@ -19,6 +19,13 @@
 // - Sleeping: when nothing is eligible the thread waits in epoll on the ring
 //   fds (edge-triggered: the kernel wakes it when a record lands in a ring it
 //   had caught up with) plus an eventfd used to stop it; no busy polling.
+// - Finishing: once the producers are gone (probe detached, running programs
+//   waited for), Finish() makes the thread take everything left in the rings
+//   (no reorder window: nothing is in flight any more), queue the last batch
+//   and exit; finished() then says no batch will follow those queued.
+// - Accounting: after Stop(), Discarded() gives per ring the events that
+//   were never handed over (still in the ring, in the open batch, in queued
+//   batches), so that seen = delivered + drops + discarded holds exactly.
 #pragma once
 
 #include <atomic>
@@ -76,11 +83,22 @@ class DrainThread {
   // Stops and joins the thread (idempotent). Queued batches stay poppable.
   void Stop();
 
+  // Drains the rings to the end, then exits (see above). Call only once the
+  // producers are gone. Returns at once.
+  void Finish();
+  // True once the thread, after Finish(), queued its last batch and exited.
+  // Check it before Pop(): finished() then an empty Pop() means the end.
+  bool finished() const { return finished_.load(std::memory_order_acquire); }
+
   // The oldest queued batch, or nullptr. Makes room for the thread.
   std::unique_ptr<Batch> Pop();
 
-  // Events that failed validation and were skipped (should stay 0).
-  uint64_t corrupt_events() const;
+  // Per ring: events that failed validation and were skipped (should stay 0).
+  std::vector<uint64_t> corrupt_events() const;
+
+  // Per ring: events not handed over, still in the ring, the open batch or a
+  // queued batch. Only after Stop().
+  std::vector<uint64_t> Discarded();
 
  private:
   void Run();
@@ -112,7 +130,9 @@ class DrainThread {
     uint64_t ts = 0;
   };
   std::vector<HeadCache> heads_;
-  std::atomic<uint64_t> corrupt_{0};
+  std::unique_ptr<std::atomic<uint64_t>[]> corrupt_;
+  std::atomic<bool> finishing_{false};
+  std::atomic<bool> finished_{false};
 };
 
 }  // namespace scap_ts

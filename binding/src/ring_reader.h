@@ -65,6 +65,11 @@ class RingReader {
   // Bytes between the consumer and the producer positions (fill level).
   uint64_t Pending(size_t i) const;
 
+  // Records (events) of ring i past our consumer position, up to the fresh
+  // producer position: committed ones and any still being written (BUSY);
+  // discarded ones are not counted. What is lost if the ring is freed now.
+  uint64_t CountRecords(size_t i);
+
  private:
   struct Ring {
     int fd = -1;

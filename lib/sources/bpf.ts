@@ -34,10 +34,18 @@ export interface CpuStats {
   cpu: number;
   /** Events the probe produced on this CPU (written or dropped). */
   events: number;
+  /** Dropped: the CPU's ring was full. */
   dropsRingFull: number;
+  /** Dropped: the event was over 64 KiB. */
   dropsTooLarge: number;
+  /** Dropped: no ring for this CPU (should stay 0). */
+  dropsNoRing: number;
   /** Parameters left empty because user memory could not be read. */
   readFaults: number;
+  /** Events the native drain thread found malformed and skipped (should stay 0). */
+  corrupt: number;
+  /** Events still in the ring or in a batch not yet handed to JS when the capture was closed. */
+  discardedAtClose: number;
 }
 
 export interface BpfStats {
@@ -45,6 +53,8 @@ export interface BpfStats {
   /** Events handed to JS. */
   delivered: number;
   batches: number;
+  /** `stopping`: stop() was called and what the rings held is still being delivered. */
+  state: 'running' | 'stopping' | 'closed';
 }
 
 interface NativeBatch {
@@ -58,6 +68,7 @@ interface NativeBatch {
 export interface NativeBpfCapture {
   nextBatch(): Promise<NativeBatch | null>;
   stats(): BpfStats;
+  stop(): void;
   close(): void;
 }
 
@@ -135,6 +146,14 @@ export class BpfSource {
 
   stats(): BpfStats {
     return this.#native.stats();
+  }
+
+  /**
+   * Detaches the probe now; next() keeps returning what the rings held at that
+   * moment, then null (and the source is closed).
+   */
+  stop(): void {
+    if (!this.#closed) this.#native.stop();
   }
 
   close(): void {
