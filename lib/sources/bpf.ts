@@ -23,6 +23,11 @@ export interface BpfOptions {
   tgids?: readonly number[];
   /** Capture this process's own syscalls too (off by default: the consumer would see itself). */
   includeSelf?: boolean;
+  /**
+   * Attach the sched_switch tracepoint: one `switch` event per context switch of a captured
+   * task (default false: it is by far the busiest source of events).
+   */
+  schedSwitch?: boolean;
   /** Size of a batch buffer (default 1 MiB). */
   batchBytes?: number;
   /** Batches the native side may hold ready for JS (default 4). */
@@ -128,6 +133,7 @@ export class BpfSource {
         syscalls: options.syscalls ? syscallsByName(options.syscalls) : undefined,
         tgids: options.tgids,
         includeSelf: options.includeSelf,
+        schedSwitch: options.schedSwitch,
         batchBytes: options.batchBytes,
         maxQueuedBatches: options.maxQueuedBatches,
       });

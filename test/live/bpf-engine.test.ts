@@ -17,6 +17,7 @@ import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Event, EventBatch, PPM_SC_NAMES, PPME, eventInfo } from '../../lib/events/index.js';
+import { openCapture } from '../../lib/capture.js';
 import { loadNative } from '../../lib/native/index.js';
 import { prerequisite } from '../helpers/env.js';
 
@@ -1373,6 +1374,23 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
     const last = switches[switches.length - 1];
     expect(last.ts > exit.ts).toBe(true);
     expect([last.param('vm_size'), last.param('vm_rss'), last.param('vm_swap')]).toEqual([0, 0, 0]);
+  });
+
+  it('schedSwitch through openCapture: switch events of the captured process only when asked', async () => {
+    const run = async (schedSwitch: boolean | undefined) => {
+      const child = spawn('sh', ['-c', 'read x; sleep 0.05; sleep 0.05'], { stdio: ['pipe', 'ignore', 'ignore'] });
+      const cap = await openCapture({ schedSwitch, tgids: [child.pid!], syscalls: ['getppid'] });
+      const closed = new Promise((r) => child.on('close', r));
+      child.stdin!.end('go\n');
+      await closed;
+      await new Promise((r) => setTimeout(r, 100));
+      await cap.stop();
+      let switches = 0;
+      for await (const e of cap) if (e.type === PPME.SCHEDSWITCH_6_E && e.tid === child.pid) switches++;
+      return switches;
+    };
+    expect(await run(true)).toBeGreaterThan(0);
+    expect(await run(undefined)).toBe(0);
   });
 
   it('stays in timestamp order when JS is slow and the drain thread waits for room', async () => {
