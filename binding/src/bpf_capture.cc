@@ -99,10 +99,20 @@ std::vector<uint32_t> IntArrayOption(Napi::Env env, const Napi::Object& o, const
   return out;
 }
 
-void FreeBatchData(Napi::Env env, void* data, size_t* capacity) {
-  std::free(data);
-  Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(*capacity));
-  delete capacity;
+// Finalizer hint of a batch's ArrayBuffer: where its data goes back to.
+struct BatchData {
+  size_t capacity;
+  std::shared_ptr<BufferPool> pool;  // null: free()
+};
+
+void FreeBatchData(Napi::Env env, void* data, BatchData* hint) {
+  if (hint->pool) {
+    hint->pool->Put(static_cast<uint8_t*>(data), hint->capacity);
+  } else {
+    std::free(data);
+  }
+  Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(hint->capacity));
+  delete hint;
 }
 
 }  // namespace
@@ -228,7 +238,9 @@ Napi::Object BpfCapture::ToJs(Napi::Env env, std::unique_ptr<Batch> b) {
   const size_t size = b->size;
   size_t capacity = b->capacity;
   uint8_t* data = b->ReleaseData();
-  // A mostly empty batch gives its tail back before JS holds on to it.
+  std::shared_ptr<BufferPool> pool = b->pool;
+  // A mostly empty batch gives its tail back before JS holds on to it (its
+  // buffer no longer fits the pool then).
   if (size > 0 && size < capacity / 2) {
     if (void* shrunk = std::realloc(data, size)) {
       data = static_cast<uint8_t*>(shrunk);
@@ -237,13 +249,17 @@ Napi::Object BpfCapture::ToJs(Napi::Env env, std::unique_ptr<Batch> b) {
   }
   Napi::ArrayBuffer ab;
   try {
-    ab = Napi::ArrayBuffer::New(env, data, size, FreeBatchData, new size_t(capacity));
+    ab = Napi::ArrayBuffer::New(env, data, size, FreeBatchData, new BatchData{capacity, pool});
     Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(capacity));
   } catch (const Napi::Error&) {
     // Runtimes without external buffers: copy.
     ab = Napi::ArrayBuffer::New(env, size);
     std::memcpy(ab.Data(), data, size);
-    std::free(data);
+    if (pool) {
+      pool->Put(data, capacity);
+    } else {
+      std::free(data);
+    }
   }
   Napi::Uint32Array offsets = Napi::Uint32Array::New(env, count);
   if (count) std::memcpy(offsets.Data(), b->offsets.data(), count * sizeof(uint32_t));
@@ -256,6 +272,7 @@ Napi::Object BpfCapture::ToJs(Napi::Env env, std::unique_ptr<Batch> b) {
   out.Set("count", Napi::Number::New(env, static_cast<double>(count)));
   delivered_ += count;
   batches_ += 1;
+  if (drain_) drain_->Recycle(std::move(b));
   return out;
 }
 

@@ -43,12 +43,55 @@ int CeilMs(uint64_t ns) { return static_cast<int>((ns + 999'999) / 1'000'000); }
 
 }  // namespace
 
-Batch::Batch(size_t cap) : capacity(cap) {
-  data = static_cast<uint8_t*>(std::malloc(cap));
-  if (data == nullptr) throw std::bad_alloc();
+BufferPool::BufferPool(size_t buffer_bytes, size_t max_free)
+    : buffer_bytes_(buffer_bytes), max_free_(max_free) {}
+
+BufferPool::~BufferPool() {
+  for (uint8_t* b : free_) std::free(b);
 }
 
-Batch::~Batch() { std::free(data); }
+uint8_t* BufferPool::Get() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (!free_.empty()) {
+      uint8_t* b = free_.back();
+      free_.pop_back();
+      return b;
+    }
+  }
+  auto* b = static_cast<uint8_t*>(std::malloc(buffer_bytes_));
+  if (b == nullptr) throw std::bad_alloc();
+  return b;
+}
+
+void BufferPool::Put(uint8_t* buf, size_t capacity) {
+  if (buf == nullptr) return;
+  if (capacity == buffer_bytes_) {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (free_.size() < max_free_) {
+      free_.push_back(buf);
+      return;
+    }
+  }
+  std::free(buf);
+}
+
+Batch::Batch(size_t cap, std::shared_ptr<BufferPool> p) : capacity(cap), pool(std::move(p)) {
+  if (pool) {
+    data = pool->Get();
+  } else {
+    data = static_cast<uint8_t*>(std::malloc(cap));
+    if (data == nullptr) throw std::bad_alloc();
+  }
+}
+
+Batch::~Batch() {
+  if (pool) {
+    pool->Put(data, capacity);
+  } else {
+    std::free(data);
+  }
+}
 
 uint8_t* Batch::ReleaseData() {
   uint8_t* d = data;
@@ -59,6 +102,8 @@ uint8_t* Batch::ReleaseData() {
 DrainThread::DrainThread(RingReader reader, DrainConfig config, std::function<void()> on_ready)
     : reader_(std::move(reader)), config_(config), on_ready_(std::move(on_ready)) {
   heads_.resize(reader_.size());
+  // Enough for the queue, the open batch and a few held by JS.
+  pool_ = std::make_shared<BufferPool>(config_.batch_bytes, config_.max_queued + 4);
   corrupt_.reset(new std::atomic<uint64_t>[reader_.size()]);
   for (size_t i = 0; i < reader_.size(); i++) corrupt_[i].store(0, std::memory_order_relaxed);
 }
@@ -88,7 +133,7 @@ void DrainThread::Start() {
       throw std::system_error(errno, std::generic_category(), "epoll_ctl(ring buffer)");
     }
   }
-  cur_ = std::make_unique<Batch>(config_.batch_bytes);
+  cur_ = NewBatch();
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -142,6 +187,34 @@ std::unique_ptr<Batch> DrainThread::Pop() {
   return b;
 }
 
+std::unique_ptr<Batch> DrainThread::NewBatch() {
+  std::unique_ptr<Batch> b;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (!shells_.empty()) {
+      b = std::move(shells_.back());
+      shells_.pop_back();
+    }
+  }
+  if (!b) return std::make_unique<Batch>(config_.batch_bytes, pool_);
+  b->data = pool_->Get();
+  b->capacity = pool_->buffer_bytes();
+  b->size = 0;
+  b->offsets.clear();
+  b->cpus.clear();
+  b->opened_ns = 0;
+  return b;
+}
+
+void DrainThread::Recycle(std::unique_ptr<Batch> shell) {
+  if (!shell) return;
+  if (shell->data != nullptr) {
+    pool_->Put(shell->ReleaseData(), shell->capacity);
+  }
+  std::lock_guard<std::mutex> lk(mu_);
+  if (shells_.size() < config_.max_queued + 2) shells_.push_back(std::move(shell));
+}
+
 std::vector<uint64_t> DrainThread::corrupt_events() const {
   std::vector<uint64_t> out(reader_.size());
   for (size_t i = 0; i < out.size(); i++) out[i] = corrupt_[i].load(std::memory_order_relaxed);
@@ -159,54 +232,73 @@ void DrainThread::Queue() {
     std::lock_guard<std::mutex> lk(mu_);
     ready_.push_back(std::move(cur_));
   }
-  cur_ = std::make_unique<Batch>(config_.batch_bytes);
+  cur_ = NewBatch();
   if (on_ready_) on_ready_();
+}
+
+bool DrainThread::LoadHead(size_t i) {
+  HeadCache& h = heads_[i];
+  while (h.ptr == nullptr) {
+    h.ptr = reader_.Head(i, &h.len);
+    if (h.ptr == nullptr) return false;
+    // Validate: a scap event whose header len is the record's length.
+    if (h.len < kEventHeaderSize || ReadU32(h.ptr + 16) != h.len || h.len > config_.batch_bytes) {
+      reader_.Consume(i);
+      h.ptr = nullptr;
+      corrupt_[i].fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    h.ts = ReadU64(h.ptr);
+  }
+  return true;
 }
 
 DrainThread::MergeStop DrainThread::Merge(uint64_t now_ts, uint64_t* held_ts, bool* took_any) {
   const size_t n = reader_.size();
   for (;;) {
+    // The oldest head, and the one after it: events of the oldest ring are
+    // taken in a run, without looking at the other rings again, as long as
+    // they stay older than every other head.
     size_t best = n;
     uint64_t best_ts = UINT64_MAX;
+    uint64_t next_ts = UINT64_MAX;
     bool any_empty = false;
     for (size_t i = 0; i < n; i++) {
-      HeadCache& h = heads_[i];
-      while (h.ptr == nullptr) {
-        h.ptr = reader_.Head(i, &h.len);
-        if (h.ptr == nullptr) break;
-        // Validate: a scap event whose header len is the record's length.
-        if (h.len < kEventHeaderSize || ReadU32(h.ptr + 16) != h.len || h.len > config_.batch_bytes) {
-          reader_.Consume(i);
-          h.ptr = nullptr;
-          corrupt_[i].fetch_add(1, std::memory_order_relaxed);
-          continue;
-        }
-        h.ts = ReadU64(h.ptr);
-      }
-      if (h.ptr == nullptr) {
+      if (!LoadHead(i)) {
         any_empty = true;
         continue;
       }
-      if (h.ts < best_ts) {
-        best_ts = h.ts;
+      const uint64_t ts = heads_[i].ts;
+      if (ts < best_ts) {
+        next_ts = best_ts;
+        best_ts = ts;
         best = i;
+      } else if (ts < next_ts) {
+        next_ts = ts;
       }
     }
     if (best == n) return MergeStop::kNothing;
-    if (any_empty && best_ts + config_.reorder_window_ns > now_ts) {
+    // While a ring looks empty, only events older than the window are final.
+    const uint64_t limit = any_empty ? (now_ts >= config_.reorder_window_ns ? now_ts - config_.reorder_window_ns : 0)
+                                     : UINT64_MAX;
+    if (best_ts > limit) {
       *held_ts = best_ts;
       return MergeStop::kHeld;
     }
+    const uint64_t run_end = next_ts < limit ? next_ts : limit;
+    Batch& cur = *cur_;
     HeadCache& h = heads_[best];
-    if (!cur_->Fits(h.len)) return MergeStop::kFull;
-    if (cur_->offsets.empty()) cur_->opened_ns = ClockNs(CLOCK_MONOTONIC);
-    std::memcpy(cur_->data + cur_->size, h.ptr, h.len);
-    cur_->offsets.push_back(static_cast<uint32_t>(cur_->size));
-    cur_->cpus.push_back(static_cast<uint16_t>(best));
-    cur_->size += h.len;
-    reader_.Consume(best);
-    h.ptr = nullptr;
-    *took_any = true;
+    do {
+      if (!cur.Fits(h.len)) return MergeStop::kFull;
+      if (cur.offsets.empty()) cur.opened_ns = ClockNs(CLOCK_MONOTONIC);
+      std::memcpy(cur.data + cur.size, h.ptr, h.len);
+      cur.offsets.push_back(static_cast<uint32_t>(cur.size));
+      cur.cpus.push_back(static_cast<uint16_t>(best));
+      cur.size += h.len;
+      reader_.Consume(best);
+      h.ptr = nullptr;
+      *took_any = true;
+    } while (LoadHead(best) && h.ts <= run_end);
   }
 }
 
