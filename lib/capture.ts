@@ -32,8 +32,15 @@ export interface CaptureStats {
   delivered: number;
   /** Events the kernel probe produced (live only). */
   seen: number;
-  /** Drops by cause (live only); every drop is counted here. */
-  drops: { ringFull: number; tooLarge: number; total: number };
+  /**
+   * Events lost, by cause (live only). Every event the probe produced and the consumer did not
+   * get is counted here, so that once the capture is closed `seen = delivered + drops.total`:
+   * `ringFull` (the kernel ring was full), `tooLarge` (over 64 KiB), `noRing` (no ring for the
+   * CPU), `corrupt` (malformed, skipped by the native drain thread) and `discardedAtClose`
+   * (still in a ring or a native batch when the capture was closed; use `stop()` to have
+   * them delivered instead).
+   */
+  drops: { ringFull: number; tooLarge: number; noRing: number; corrupt: number; discardedAtClose: number; total: number };
   readFaults: number;
   cpus: BpfStats['cpus'];
   /** Events the capture's filter rejected (they updated the state, and were not handed out). */
@@ -170,17 +177,36 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
   stats(): CaptureStats {
     const s = this.#finalStats ?? this.#bpf?.stats();
     const cpus = s?.cpus ?? [];
-    const sum = (k: 'events' | 'dropsRingFull' | 'dropsTooLarge' | 'readFaults') => cpus.reduce((n, c) => n + c[k], 0);
-    const ringFull = sum('dropsRingFull');
-    const tooLarge = sum('dropsTooLarge');
+    type Counter = 'events' | 'dropsRingFull' | 'dropsTooLarge' | 'dropsNoRing' | 'corrupt' | 'discardedAtClose' | 'readFaults';
+    const sum = (k: Counter) => cpus.reduce((n, c) => n + c[k], 0);
+    const drops = {
+      ringFull: sum('dropsRingFull'),
+      tooLarge: sum('dropsTooLarge'),
+      noRing: sum('dropsNoRing'),
+      corrupt: sum('corrupt'),
+      discardedAtClose: sum('discardedAtClose'),
+      total: 0,
+    };
+    drops.total = drops.ringFull + drops.tooLarge + drops.noRing + drops.corrupt + drops.discardedAtClose;
     return {
       delivered: this.#delivered,
       seen: sum('events'),
-      drops: { ringFull, tooLarge, total: ringFull + tooLarge },
+      drops,
       readFaults: sum('readFaults'),
       cpus,
       rejected: this.#pipeline?.rejected ?? 0,
     };
+  }
+
+  /**
+   * Graceful end of a live capture: stops capturing now, and lets the iteration deliver every
+   * event captured until then before it ends (nothing is discarded). For a file, the same as
+   * close().
+   */
+  async stop(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#bpf) this.#bpf.stop();
+    else await this.close();
   }
 
   async close(): Promise<void> {

@@ -100,10 +100,20 @@ std::vector<uint32_t> IntArrayOption(Napi::Env env, const Napi::Object& o, const
   return out;
 }
 
-void FreeBatchData(Napi::Env env, void* data, size_t* capacity) {
-  std::free(data);
-  Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(*capacity));
-  delete capacity;
+// Finalizer hint of a batch's ArrayBuffer: where its data goes back to.
+struct BatchData {
+  size_t capacity;
+  std::shared_ptr<BufferPool> pool;  // null: free()
+};
+
+void FreeBatchData(Napi::Env env, void* data, BatchData* hint) {
+  if (hint->pool) {
+    hint->pool->Put(static_cast<uint8_t*>(data), hint->capacity);
+  } else {
+    std::free(data);
+  }
+  Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(hint->capacity));
+  delete hint;
 }
 
 }  // namespace
@@ -113,6 +123,7 @@ void BpfCapture::Init(Napi::Env env, Napi::Object exports) {
                                     {
                                         InstanceMethod<&BpfCapture::NextBatch>("nextBatch"),
                                         InstanceMethod<&BpfCapture::Stats>("stats"),
+                                        InstanceMethod<&BpfCapture::Stop>("stop"),
                                         InstanceMethod<&BpfCapture::Close>("close"),
                                     });
   exports.Set("BpfCapture", ctor);
@@ -198,7 +209,14 @@ void BpfCapture::EnvCleanup(void* arg) {
 void BpfCapture::Shutdown(bool env_teardown) {
   if (closed_) return;
   closed_ = true;
-  if (drain_) drain_->Stop();
+  // Detach first (and wait for running programs), so that the counters read
+  // below are final and the rings hold everything not yet handed over.
+  if (engine_) engine_->Detach();
+  if (drain_) {
+    drain_->Stop();
+    discarded_ = drain_->Discarded();
+    last_corrupt_ = drain_->corrupt_events();
+  }
   drain_.reset();  // frees queued batches and unmaps the rings
   if (engine_) {
     last_counters_ = engine_->ReadCounters();
@@ -230,7 +248,9 @@ Napi::Object BpfCapture::ToJs(Napi::Env env, std::unique_ptr<Batch> b) {
   const size_t size = b->size;
   size_t capacity = b->capacity;
   uint8_t* data = b->ReleaseData();
-  // A mostly empty batch gives its tail back before JS holds on to it.
+  std::shared_ptr<BufferPool> pool = b->pool;
+  // A mostly empty batch gives its tail back before JS holds on to it (its
+  // buffer no longer fits the pool then).
   if (size > 0 && size < capacity / 2) {
     if (void* shrunk = std::realloc(data, size)) {
       data = static_cast<uint8_t*>(shrunk);
@@ -239,13 +259,17 @@ Napi::Object BpfCapture::ToJs(Napi::Env env, std::unique_ptr<Batch> b) {
   }
   Napi::ArrayBuffer ab;
   try {
-    ab = Napi::ArrayBuffer::New(env, data, size, FreeBatchData, new size_t(capacity));
+    ab = Napi::ArrayBuffer::New(env, data, size, FreeBatchData, new BatchData{capacity, pool});
     Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(capacity));
   } catch (const Napi::Error&) {
     // Runtimes without external buffers: copy.
     ab = Napi::ArrayBuffer::New(env, size);
     std::memcpy(ab.Data(), data, size);
-    std::free(data);
+    if (pool) {
+      pool->Put(data, capacity);
+    } else {
+      std::free(data);
+    }
   }
   Napi::Uint32Array offsets = Napi::Uint32Array::New(env, count);
   if (count) std::memcpy(offsets.Data(), b->offsets.data(), count * sizeof(uint32_t));
@@ -258,6 +282,7 @@ Napi::Object BpfCapture::ToJs(Napi::Env env, std::unique_ptr<Batch> b) {
   out.Set("count", Napi::Number::New(env, static_cast<double>(count)));
   delivered_ += count;
   batches_ += 1;
+  if (drain_) drain_->Recycle(std::move(b));
   return out;
 }
 
@@ -273,9 +298,24 @@ void BpfCapture::UpdateLoopRef(Napi::Env env) {
   }
 }
 
+std::unique_ptr<Batch> BpfCapture::Take(bool* ended) {
+  *ended = false;
+  if (closed_ || !drain_) return nullptr;
+  // finished() before Pop(): the last batch is queued before finished is set.
+  const bool finished = stopping_ && drain_->finished();
+  std::unique_ptr<Batch> b = drain_->Pop();
+  if (!b && finished) *ended = true;
+  return b;
+}
+
 void BpfCapture::Deliver(Napi::Env env) {
-  while (!pending_.empty() && drain_) {
-    std::unique_ptr<Batch> b = drain_->Pop();
+  while (!pending_.empty()) {
+    bool ended = false;
+    std::unique_ptr<Batch> b = Take(&ended);
+    if (ended) {
+      Shutdown(false);  // resolves what is pending with null
+      return;
+    }
     if (!b) break;
     Napi::Promise::Deferred d = std::move(pending_.front());
     pending_.pop_front();
@@ -292,8 +332,15 @@ Napi::Value BpfCapture::NextBatch(const Napi::CallbackInfo& info) {
     return d.Promise();
   }
   if (pending_.empty()) {
-    if (std::unique_ptr<Batch> b = drain_->Pop()) {
+    bool ended = false;
+    std::unique_ptr<Batch> b = Take(&ended);
+    if (b) {
       d.Resolve(ToJs(env, std::move(b)));
+      return d.Promise();
+    }
+    if (ended) {
+      Shutdown(false);
+      d.Resolve(env.Null());
       return d.Promise();
     }
   }
@@ -306,6 +353,10 @@ Napi::Value BpfCapture::NextBatch(const Napi::CallbackInfo& info) {
 Napi::Value BpfCapture::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::vector<CpuCounters> counters = engine_ ? engine_->ReadCounters() : last_counters_;
+  const std::vector<uint64_t> corrupt = drain_ ? drain_->corrupt_events() : last_corrupt_;
+  auto at = [](const std::vector<uint64_t>& v, uint32_t cpu) -> double {
+    return cpu < v.size() ? static_cast<double>(v[cpu]) : 0;
+  };
   Napi::Array cpus = Napi::Array::New(env, counters.size());
   for (size_t i = 0; i < counters.size(); i++) {
     const CpuCounters& c = counters[i];
@@ -314,14 +365,27 @@ Napi::Value BpfCapture::Stats(const Napi::CallbackInfo& info) {
     o.Set("events", Napi::Number::New(env, static_cast<double>(c.events)));
     o.Set("dropsRingFull", Napi::Number::New(env, static_cast<double>(c.drops_ring_full)));
     o.Set("dropsTooLarge", Napi::Number::New(env, static_cast<double>(c.drops_too_large)));
+    o.Set("dropsNoRing", Napi::Number::New(env, static_cast<double>(c.drops_no_ring)));
     o.Set("readFaults", Napi::Number::New(env, static_cast<double>(c.read_faults)));
+    o.Set("corrupt", Napi::Number::New(env, at(corrupt, c.cpu)));
+    o.Set("discardedAtClose", Napi::Number::New(env, at(discarded_, c.cpu)));
     cpus.Set(static_cast<uint32_t>(i), o);
   }
   Napi::Object out = Napi::Object::New(env);
   out.Set("cpus", cpus);
   out.Set("delivered", Napi::Number::New(env, static_cast<double>(delivered_)));
   out.Set("batches", Napi::Number::New(env, static_cast<double>(batches_)));
+  out.Set("state", Napi::String::New(env, closed_ ? "closed" : stopping_ ? "stopping" : "running"));
   return out;
+}
+
+Napi::Value BpfCapture::Stop(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (closed_ || stopping_ || !engine_ || !drain_) return env.Undefined();
+  stopping_ = true;
+  engine_->Detach();
+  drain_->Finish();  // its last on_ready_ resolves what waits
+  return env.Undefined();
 }
 
 Napi::Value BpfCapture::Close(const Napi::CallbackInfo& info) {

@@ -40,17 +40,32 @@
 //     Several calls may be pending; they resolve in order. A pending call keeps
 //     the event loop alive; an idle capture does not.
 //
-//   stats(): { cpus: Array<{ cpu, events, dropsRingFull, dropsTooLarge, readFaults }>,
-//              delivered: number, batches: number }
-//     Kernel-side counters per CPU (events = events the probe tried to emit;
-//     drops by cause; params left empty because user memory could not be read)
-//     and the events / batches handed to JS so far. After close(): the last
-//     counters read.
+//   stats(): { cpus: Array<{ cpu, events, dropsRingFull, dropsTooLarge, dropsNoRing,
+//                            readFaults, corrupt, discardedAtClose }>,
+//              delivered: number, batches: number, state: 'running' | 'stopping' | 'closed' }
+//     Per CPU: kernel-side counters (events = events the probe tried to emit;
+//     drops by cause: ring full, over 64 KiB, no ring for the CPU; params left
+//     empty because user memory could not be read), events the drain thread
+//     found corrupt and skipped (should stay 0), and events discarded by
+//     close(): still in the ring, or in a batch not yet handed to JS.
+//     delivered / batches: events and batches handed to JS so far. Every event
+//     is accounted for: once closed, on every CPU
+//       events = delivered from that CPU + dropsRingFull + dropsTooLarge
+//                + dropsNoRing + corrupt + discardedAtClose.
+//     After close(): the last figures, taken with the probe detached.
+//
+//   stop(): void
+//     Graceful end. Detaches the probe at once (and waits until no program is
+//     still running), so nothing new is captured; the events already in the
+//     rings keep coming through nextBatch(), which resolves null once the
+//     last one was delivered (then everything is freed, as by close()).
+//     discardedAtClose stays 0 unless close() comes before the end. Idempotent.
 //
 //   close(): void
-//     Idempotent. Stops the drain thread, detaches the probe, frees the rings;
-//     pending nextBatch() calls resolve null. Also done automatically when the
-//     Node environment exits.
+//     Idempotent. Detaches the probe, stops the drain thread, frees the rings;
+//     events not yet delivered are counted (discardedAtClose); pending
+//     nextBatch() calls resolve null. Also done automatically when the Node
+//     environment exits.
 #pragma once
 
 #include <napi.h>
@@ -75,12 +90,16 @@ class BpfCapture : public Napi::ObjectWrap<BpfCapture> {
  private:
   Napi::Value NextBatch(const Napi::CallbackInfo& info);
   Napi::Value Stats(const Napi::CallbackInfo& info);
+  Napi::Value Stop(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   // Stops everything native. From the env cleanup hook no JS may run.
   void Shutdown(bool env_teardown);
   // On the JS thread: resolve pending nextBatch() calls with ready batches.
   void Deliver(Napi::Env env);
+  // The next batch for JS, or nullptr; after stop(), ends the capture (and
+  // sets *ended) once the drain thread finished and its last batch was taken.
+  std::unique_ptr<Batch> Take(bool* ended);
   void UpdateLoopRef(Napi::Env env);
   Napi::Object ToJs(Napi::Env env, std::unique_ptr<Batch> batch);
   static void EnvCleanup(void* arg);
@@ -93,8 +112,11 @@ class BpfCapture : public Napi::ObjectWrap<BpfCapture> {
   bool tsfn_refed_ = false;
   bool cleanup_hook_ = false;
   bool closed_ = false;
+  bool stopping_ = false;
   std::deque<Napi::Promise::Deferred> pending_;
   std::vector<CpuCounters> last_counters_;
+  std::vector<uint64_t> discarded_;      // per CPU, set by Shutdown()
+  std::vector<uint64_t> last_corrupt_;   // per CPU, set by Shutdown()
   uint64_t delivered_ = 0;
   uint64_t batches_ = 0;
 };

@@ -230,6 +230,23 @@ BpfEngine::BpfEngine(const BpfOptions& options) {
 
 BpfEngine::~BpfEngine() { Close(); }
 
+void BpfEngine::Detach() {
+  if (links_.empty()) return;
+  for (bpf_link* l : links_) bpf_link__destroy(l);
+  links_.clear();
+  // Writing an element of a map-in-map makes the kernel wait for every
+  // running non-sleepable BPF program to finish (synchronize_rcu) before the
+  // call returns. Rewrite ring 0's slot with the same ring.
+  bool waited = false;
+  if (skel_ != nullptr && !ring_fds_.empty()) {
+    const __u32 key = 0;
+    const int fd = ring_fds_[0];
+    waited = bpf_map_update_elem(bpf_map__fd(skel_->maps.ringbuf_maps), &key, &fd, BPF_ANY) == 0;
+  }
+  // Fallback: the programs are short; a few ms is far more than they take.
+  if (!waited) usleep(20000);
+}
+
 void BpfEngine::Close() {
   for (bpf_link* l : links_) bpf_link__destroy(l);
   links_.clear();
@@ -294,12 +311,20 @@ void BpfEngine::Configure(const BpfOptions& options) {
   int err = bpf_map__update_elem(skel_->maps.settings, &zero, sizeof zero, &s, sizeof s, BPF_ANY);
   if (err) ThrowFor(err, "writing the probe settings");
 
-  std::vector<__u8> on(SCAP_SYSCALL_IDS, options.syscalls ? 0 : 1);
+  // Per syscall: off, the generic event (written by the dispatcher), or a
+  // tail call to the syscall's own exit filler.
+  std::vector<bool> wanted(SCAP_SYSCALL_IDS, !options.syscalls);
   if (options.syscalls) {
-    for (uint32_t id : *options.syscalls) on[id] = 1;
+    for (uint32_t id : *options.syscalls) wanted[id] = true;
   }
+  const FillerTables& fillers = Fillers();
   for (__u32 id = 0; id < SCAP_SYSCALL_IDS; id++) {
-    err = bpf_map__update_elem(skel_->maps.interesting_syscalls, &id, sizeof id, &on[id], 1, BPF_ANY);
+    __u8 mode = SCAP_SC_OFF;
+    if (wanted[id]) {
+      const int exit_event = scap_x86_64_syscall_table[id].exit_event;
+      mode = exit_event != 0 && fillers.exit.count(exit_event) ? SCAP_SC_FILLER : SCAP_SC_GENERIC;
+    }
+    err = bpf_map__update_elem(skel_->maps.interesting_syscalls, &id, sizeof id, &mode, 1, BPF_ANY);
     if (err) ThrowFor(err, "writing the interesting-syscalls table");
   }
   for (uint32_t tgid : options.tgids) {
@@ -322,16 +347,17 @@ void BpfEngine::FillTailCalls() {
     }
     return bpf_program__fd(p);
   };
-  const int generic = prog_fd("generic_x");
   const int exit_map = bpf_map__fd(skel_->maps.exit_progs);
   const int enter_map = bpf_map__fd(skel_->maps.enter_progs);
   for (__u32 id = 0; id < SCAP_SYSCALL_IDS; id++) {
     const scap_syscall_entry& e = table[id];
-    int fd = generic;
+    // Syscalls without a filler are written by the dispatcher (SCAP_SC_GENERIC).
     auto x = fillers.exit.find(e.exit_event);
-    if (e.exit_event != 0 && x != fillers.exit.end()) fd = prog_fd(x->second);
-    if (bpf_map_update_elem(exit_map, &id, &fd, BPF_ANY) != 0) {
-      ThrowFor(errno, "filling the sys_exit tail-call table");
+    if (e.exit_event != 0 && x != fillers.exit.end()) {
+      const int fd = prog_fd(x->second);
+      if (bpf_map_update_elem(exit_map, &id, &fd, BPF_ANY) != 0) {
+        ThrowFor(errno, "filling the sys_exit tail-call table");
+      }
     }
     auto n = fillers.enter.find(e.enter_event);
     if (e.enter_event != 0 && n != fillers.enter.end()) {

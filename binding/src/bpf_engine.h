@@ -9,9 +9,10 @@
 //   2. open the skeleton; size the per-CPU maps to the possible CPUs; give the
 //      ring array an inner-map template of the requested size;
 //   3. load (verifier); libbpf's log is captured for errors;
-//   4. write settings, the interesting-syscalls table and the tgid filter;
+//   4. write settings, the interesting-syscalls table (off / generic event
+//      written by the dispatcher / tail call to a filler) and the tgid filter;
 //      fill the tail-call tables from the x86_64 syscall table and the filler
-//      registry (driver/bpf/fillers.def), generic_x for the rest; create one
+//      registry (driver/bpf/fillers.def); create one
 //      ring per possible CPU and put them in the ring array;
 //   5. attach sys_exit, sched_process_exit, signal_deliver, (only when one of
 //      their syscalls is captured) sched_process_exec and sys_enter, and (only
@@ -71,6 +72,11 @@ class BpfEngine final : public LiveEngine {
   ~BpfEngine() override;
   BpfEngine(const BpfEngine&) = delete;
   BpfEngine& operator=(const BpfEngine&) = delete;
+
+  // Detaches every program and waits until none is still running (an RCU
+  // grace period: the programs run under rcu_read_lock), so that nothing is
+  // written to the rings or counted any more. Idempotent. Maps and rings stay.
+  void Detach() override;
 
   // Detaches and frees everything (idempotent). Ring fds become invalid:
   // stop any reader first.

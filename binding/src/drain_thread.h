@@ -9,16 +9,27 @@
 //   merged exactly, unless an event stays in flight longer than the window.
 //   Measured here, an event is published at most ~0.2 ms after its ts; the
 //   window is 1 ms. It costs latency only while some CPU's ring is empty.
+//   The oldest ring's events are taken in a run while they stay older than
+//   every other ring's head, without rescanning the rings for each event.
 // - Batches: events are copied back to back into a buffer of `batch_bytes`
 //   with an offsets array and a cpus array. A batch is queued when the next
 //   event does not fit, or when it has been open `flush_ms` (so a trickle of
-//   events still reaches JS quickly).
+//   events still reaches JS quickly). Buffers come back from JS (BufferPool)
+//   and batch shells with their arrays (Recycle), so that a steady capture
+//   allocates nothing and touches no fresh page per batch.
 // - Back-pressure: at most `max_queued` batches wait for JS. When the queue
 //   is full the thread stops draining: the kernel rings fill up and the probe
 //   counts the drops; memory here stays bounded.
 // - Sleeping: when nothing is eligible the thread waits in epoll on the ring
 //   fds (edge-triggered: the kernel wakes it when a record lands in a ring it
 //   had caught up with) plus an eventfd used to stop it; no busy polling.
+// - Finishing: once the producers are gone (probe detached, running programs
+//   waited for), Finish() makes the thread take everything left in the rings
+//   (no reorder window: nothing is in flight any more), queue the last batch
+//   and exit; finished() then says no batch will follow those queued.
+// - Accounting: after Stop(), Discarded() gives per ring the events that
+//   were never handed over (still in the ring, in the open batch, in queued
+//   batches), so that seen = delivered + drops + discarded holds exactly.
 #pragma once
 
 #include <atomic>
@@ -38,15 +49,41 @@
 
 namespace scap_ts {
 
+// Batch data buffers of one size, recycled. The drain thread takes them; the
+// finalizers of the JS ArrayBuffers that wrapped them give them back (on the
+// JS thread, possibly after the capture is gone: the pool is shared). A
+// recycled buffer is already faulted in: no page faults, no zeroing.
+class BufferPool {
+ public:
+  BufferPool(size_t buffer_bytes, size_t max_free);
+  ~BufferPool();
+  BufferPool(const BufferPool&) = delete;
+  BufferPool& operator=(const BufferPool&) = delete;
+
+  size_t buffer_bytes() const { return buffer_bytes_; }
+  // A buffer of buffer_bytes(): a recycled one, else a new one (throws bad_alloc).
+  uint8_t* Get();
+  // Takes back a buffer of `capacity` bytes (from Get() or malloc()); frees it
+  // when it is not of the pool's size or the pool holds enough.
+  void Put(uint8_t* buf, size_t capacity);
+
+ private:
+  const size_t buffer_bytes_;
+  const size_t max_free_;
+  std::mutex mu_;
+  std::vector<uint8_t*> free_;
+};
+
 // A batch of events: `size` bytes of back-to-back scap events in `data`.
 struct Batch {
-  explicit Batch(size_t capacity);
+  // Data from `pool` (or malloc when null).
+  Batch(size_t capacity, std::shared_ptr<BufferPool> pool = nullptr);
   ~Batch();
   Batch(const Batch&) = delete;
   Batch& operator=(const Batch&) = delete;
 
   bool Fits(size_t len) const { return size + len <= capacity; }
-  // Hands the data buffer over (to be freed with free()).
+  // Hands the data buffer over (to be given back with pool->Put() or free()).
   uint8_t* ReleaseData();
 
   uint8_t* data = nullptr;
@@ -55,6 +92,7 @@ struct Batch {
   std::vector<uint32_t> offsets;
   std::vector<uint16_t> cpus;
   uint64_t opened_ns = 0;  // CLOCK_MONOTONIC when the first event was added
+  std::shared_ptr<BufferPool> pool;
 };
 
 struct DrainConfig {
@@ -81,18 +119,38 @@ class DrainThread {
   // Stops and joins the thread (idempotent). Queued batches stay poppable.
   void Stop();
 
+  // Drains the rings to the end, then exits (see above). Call only once the
+  // producers are gone. Returns at once.
+  void Finish();
+  // True once the thread, after Finish(), queued its last batch and exited.
+  // Check it before Pop(): finished() then an empty Pop() means the end.
+  bool finished() const { return finished_.load(std::memory_order_acquire); }
+
   // The oldest queued batch, or nullptr. Makes room for the thread.
   std::unique_ptr<Batch> Pop();
+  // Gives back a popped batch whose data was released (ReleaseData()): its
+  // offsets/cpus arrays are reused (no regrowth), its data comes from pool().
+  void Recycle(std::unique_ptr<Batch> shell);
+  // Where batch data buffers come from and go back to.
+  const std::shared_ptr<BufferPool>& pool() const { return pool_; }
 
-  // Events that failed validation and were skipped (should stay 0).
-  uint64_t corrupt_events() const;
+  // Per ring: events that failed validation and were skipped (should stay 0).
+  std::vector<uint64_t> corrupt_events() const;
+
+  // Per ring: events not handed over, still in the ring, the open batch or a
+  // queued batch. Only after Stop().
+  std::vector<uint64_t> Discarded();
 
  private:
   void Run();
   // Copies eligible events into `cur_`; returns what stopped it.
   enum class MergeStop { kNothing, kHeld, kFull };
   MergeStop Merge(uint64_t now_ts, uint64_t* held_ts, bool* took_any);
+  // Makes heads_[i] ring i's next valid event (skipping corrupt ones);
+  // false when the ring has none committed.
+  bool LoadHead(size_t i);
   void Queue();
+  std::unique_ptr<Batch> NewBatch();
   bool WaitForRoom();
   void Sleep(int timeout_ms);
 
@@ -108,6 +166,8 @@ class DrainThread {
   mutable std::mutex mu_;
   std::condition_variable room_cv_;
   std::deque<std::unique_ptr<Batch>> ready_;
+  std::vector<std::unique_ptr<Batch>> shells_;  // recycled, without data
+  std::shared_ptr<BufferPool> pool_;
   bool stop_ = false;
 
   // Drain-thread state.
@@ -118,7 +178,9 @@ class DrainThread {
     uint64_t ts = 0;
   };
   std::vector<HeadCache> heads_;
-  std::atomic<uint64_t> corrupt_{0};
+  std::unique_ptr<std::atomic<uint64_t>[]> corrupt_;
+  std::atomic<bool> finishing_{false};
+  std::atomic<bool> finished_{false};
 };
 
 }  // namespace scap_ts

@@ -92,6 +92,11 @@ KmodEngine::KmodEngine(const BpfOptions& options, const std::string& dev_dir) {
 
 KmodEngine::~KmodEngine() { Close(); }
 
+void KmodEngine::Detach() {
+  // The module stops writing; its rings stay mapped for the final drain.
+  if (!rings_.empty()) ioctl(rings_[0].fd, SCAP_IOCTL_DISABLE, 0);
+}
+
 void KmodEngine::Close() {
   if (!rings_.empty()) ioctl(rings_[0].fd, SCAP_IOCTL_DISABLE, 0);
   for (KmodRing& r : rings_) {
@@ -192,6 +197,24 @@ bool KmodRingReader::Empty(size_t i) {
 uint64_t KmodRingReader::Pending(size_t i) const {
   const Ring& g = rings_[i];
   return (g.prod - g.cons) & (g.r.dim - 1);
+}
+
+uint64_t KmodRingReader::CountRecords(size_t i) {
+  Refresh(i);
+  const Ring& g = rings_[i];
+  const uint32_t mask = g.r.dim - 1;
+  uint64_t n = 0;
+  // Walk the event lengths from our tail to the producer's head, without consuming.
+  for (uint32_t pos = g.cons; ((g.prod - pos) & mask) >= kHeaderSize;) {
+    uint8_t len_bytes[4];
+    for (uint32_t k = 0; k < 4; k++) len_bytes[k] = g.r.data[(pos + 16 + k) & mask];
+    uint32_t len;
+    std::memcpy(&len, len_bytes, sizeof len);
+    if (len < kHeaderSize || len > ((g.prod - pos) & mask)) break;
+    n++;
+    pos = (pos + len) & mask;
+  }
+  return n;
 }
 
 }  // namespace scap_ts

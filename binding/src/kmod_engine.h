@@ -37,6 +37,7 @@ class KmodEngine final : public LiveEngine {
   KmodEngine& operator=(const KmodEngine&) = delete;
 
   void Close() override;
+  void Detach() override;
   std::vector<CpuCounters> ReadCounters() const override;
   std::unique_ptr<RingSource> OpenRings() override;
   void ConfigureDrain(DrainConfig* dc) const override;
@@ -59,6 +60,7 @@ class KmodRingReader final : public RingSource {
   void PublishAll() override;
   bool Empty(size_t i) override;
   uint64_t Pending(size_t i) const override;
+  uint64_t CountRecords(size_t i) override;
 
  private:
   struct Ring {

@@ -27,6 +27,9 @@ class LiveEngine {
   virtual ~LiveEngine() = default;
   // Stops capturing and frees everything (idempotent). Stop readers first.
   virtual void Close() = 0;
+  // Stops producing events but keeps the rings readable, for a graceful end
+  // that drains what was already written (idempotent).
+  virtual void Detach() = 0;
   // Per-CPU counters kept by the driver.
   virtual std::vector<CpuCounters> ReadCounters() const = 0;
   // A reader over the engine's rings (valid until Close()).

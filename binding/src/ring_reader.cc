@@ -133,6 +133,20 @@ bool RingReader::Empty(size_t i) {
   return r.cons >= r.prod;
 }
 
+uint64_t RingReader::CountRecords(size_t i) {
+  Refresh(i);
+  const Ring& r = rings_[i];
+  uint64_t n = 0;
+  for (uint64_t pos = r.cons; pos < r.prod;) {
+    // A BUSY record's length is already set (the kernel writes it at reserve).
+    const uint32_t word = LoadAcquire32(r.data + (pos & r.mask));
+    const uint32_t sample = word & ~(kBusyBit | kDiscardBit);
+    if (!(word & kDiscardBit)) n++;
+    pos += (sample + kHeaderSize + 7) & ~7u;
+  }
+  return n;
+}
+
 uint64_t RingReader::Pending(size_t i) const {
   const Ring& r = rings_[i];
   return LoadAcquire(r.producer_map) - r.cons;

@@ -39,6 +39,8 @@ class RingSource {
   virtual void PublishAll() = 0;
   virtual bool Empty(size_t i) = 0;
   virtual uint64_t Pending(size_t i) const = 0;
+  // Events of ring i not consumed yet (what closing now would discard).
+  virtual uint64_t CountRecords(size_t i) = 0;
 };
 
 class RingReader final : public RingSource {
@@ -83,6 +85,11 @@ class RingReader final : public RingSource {
 
   // Bytes between the consumer and the producer positions (fill level).
   uint64_t Pending(size_t i) const override;
+
+  // Records (events) of ring i past our consumer position, up to the fresh
+  // producer position: committed ones and any still being written (BUSY);
+  // discarded ones are not counted. What is lost if the ring is freed now.
+  uint64_t CountRecords(size_t i) override;
 
  private:
   struct Ring {

@@ -1,6 +1,7 @@
 /*
- * Event builder: assembles one scap event in a per-CPU scratch area, then
- * copies it to this CPU's ring buffer.
+ * Event builder: writes one scap event, either straight into this CPU's ring
+ * buffer (fixed-size events) or in a per-CPU scratch area that is then copied
+ * to the ring (events with strings, buffers or other variable parts).
  *
  * Wire format (see the reference, §3): a 26-byte packed header
  *   ts u64 | tid u64 | len u32 | type u16 | nparams u32
@@ -10,19 +11,40 @@
  * each call site's param index and most positions are constants):
  *
  *   struct evt e;
- *   if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_CLOSE_X)) return 0;
- *   evt_s64(&e, ret);                  // res
+ *   if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_MKDIR_2_X)) return 0;
+ *   evt_s64(&e, ret);                                              // res
+ *   evt_str_user(&e, (const void *)sc_arg(regs, 0), PATH_MAX_LEN); // path
+ *   evt_u32(&e, (__u32)sc_arg(regs, 1));                           // mode
+ *   evt_submit(&e);
+ *
+ * An event whose params all have a fixed size is reserved in the ring at its
+ * exact size and written in place (no scratch, no copy), which is cheaper:
+ *
+ *   if (!evt_begin_fixed(&e, PPME_SYSCALL_CLOSE_X, 8 + 8)) return 0;
+ *   evt_s64(&e, ret);                    // res
  *   evt_s64(&e, (__s32)sc_arg(regs, 0)); // fd
  *   evt_submit(&e);
+ *
+ * The payload size (the params' bytes, lengths and header excluded) must be a
+ * constant and must match what the helpers write: a mismatch is a compile
+ * error (evt_fixed_size_mismatch). Only the fixed-size helpers (evt_u8 ..
+ * evt_s64, evt_empty) may be used, and every path after a successful
+ * evt_begin_fixed must reach evt_submit (the verifier rejects a reservation
+ * left open).
  *
  * Each evt_* call appends exactly one param (in schema order) and records its
  * length, so a filler must call one helper per schema param: nparams comes
  * from the schema table and the reader trusts it. A param that cannot be
  * read is stored empty (length 0) and counted in counters.read_faults.
  *
- * Bounds: every write goes to data[pos & 0xFFFF] and is at most 64 KiB long,
- * inside the 128 KiB scratch value. An event that grows past
+ * Bounds: every scratch write goes to data[pos & 0xFFFF] and is at most
+ * 64 KiB long, inside the 128 KiB scratch value. An event that grows past
  * SCAP_MAX_EVENT_SIZE is dropped at submit time (counters.drops_too_large).
+ *
+ * Counters are per-CPU and incremented without atomics: the probe's programs
+ * do not run in interrupt context, and on kernels without full preemption
+ * (preempt=none/voluntary) none of them can interrupt another on the same CPU
+ * in the middle of an increment.
  *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
@@ -36,12 +58,18 @@
 #define EVT_LEN_MASK 0xFF
 
 struct evt {
-	__u8 *d;                   /* scratch data (map value) */
+	__u8 *d;                   /* scratch data (map value) or the ring record */
 	struct scap_counters *cnt; /* this CPU's counters */
 	__u64 pos;                 /* next payload byte (unmasked, checked at submit) */
 	__u32 lpos;                /* next length slot */
 	__u32 snaplen;             /* current snaplen setting */
+	__u32 fixed;               /* ring record size (0: built in scratch) */
 };
+
+/* Called only when a fixed-size event's helpers do not add up to the size
+ * given to evt_begin_fixed: the call survives optimization and fails the build. */
+extern void evt_fixed_size_mismatch(void)
+	__attribute__((error("evt_begin_fixed: the params written do not match the payload size")));
 
 /* Starts an event of `type` for the current thread in scratch slot `slot`.
  * Returns false when the maps are unavailable (never in practice). */
@@ -55,6 +83,7 @@ static __always_inline bool evt_begin(struct evt *e, __u32 slot, __u16 type) {
 	__u32 nparams = g_nparams[type];
 	e->d = sc->data;
 	e->cnt = c;
+	e->fixed = 0;
 	e->snaplen = s->snaplen;
 	e->lpos = EVT_HEADER_SIZE;
 	e->pos = EVT_HEADER_SIZE + 2 * nparams;
@@ -66,13 +95,56 @@ static __always_inline bool evt_begin(struct evt *e, __u32 slot, __u16 type) {
 	return true;
 }
 
+/* Starts a fixed-size event of `type` for thread `tid`, reserved straight in
+ * this CPU's ring. `payload` is the params' total size (a constant). Counts
+ * the event, and its drop when the ring is full. Returns false when the event
+ * cannot be written (dropped, counted). */
+static __always_inline bool evt_begin_ring(struct evt *e, struct scap_settings *s, __u16 type,
+                                           __u32 payload, __u32 tid) {
+	struct scap_counters *c = get_counters();
+	if (!c) return false;
+	c->n_evts++;
+	__u32 nparams = g_nparams[type];
+	__u32 size = EVT_HEADER_SIZE + 2 * nparams + payload;
+	__u32 cpu = bpf_get_smp_processor_id();
+	void *rb = bpf_map_lookup_elem(&ringbuf_maps, &cpu);
+	if (!rb) {
+		c->drops_no_ring++;
+		return false;
+	}
+	__u8 *d = bpf_ringbuf_reserve(rb, size, 0);
+	if (!d) {
+		c->drops_ring_full++;
+		return false;
+	}
+	e->d = d;
+	e->cnt = c;
+	e->fixed = size;
+	e->snaplen = 0;
+	e->lpos = EVT_HEADER_SIZE;
+	e->pos = EVT_HEADER_SIZE + 2 * nparams;
+	*(__u64 *)&d[0] = s->boot_time + bpf_ktime_get_boot_ns();
+	*(__u64 *)&d[8] = tid;
+	*(__u32 *)&d[16] = size;
+	*(__u16 *)&d[20] = type;
+	*(__u32 *)&d[22] = nparams;
+	return true;
+}
+
+/* Starts a fixed-size event of `type` for the current thread (see above). */
+static __always_inline bool evt_begin_fixed(struct evt *e, __u16 type, __u32 payload) {
+	struct scap_settings *s = get_settings();
+	if (!s) return false;
+	return evt_begin_ring(e, s, type, payload, (__u32)bpf_get_current_pid_tgid());
+}
+
 /* Overrides the header tid (e.g. an event emitted on behalf of another task). */
 static __always_inline void evt_set_tid(struct evt *e, __u64 tid) {
 	*(__u64 *)&e->d[8] = tid;
 }
 
 static __always_inline void evt_fault(struct evt *e) {
-	__sync_fetch_and_add(&e->cnt->read_faults, 1);
+	e->cnt->read_faults++;
 }
 
 /* Records the length of the param just written. */
@@ -200,26 +272,33 @@ static __always_inline void evt_strlist_user(struct evt *e, const void *p, __u64
 	evt_len(e, (__u16)n);
 }
 
-/* Finishes the header and copies the event to this CPU's ring. */
+/* Finishes the event: a ring record is committed in place; a scratch event
+ * gets its length and is copied to this CPU's ring. */
 static __always_inline void evt_submit(struct evt *e) {
+	/* Decided at compile time: a fixed-size event's `fixed` is a known
+	 * constant; a scratch event's is 0, or unknown where `e` was handed to a
+	 * function that is not inlined (scratch events only do that). */
+	if (__builtin_constant_p(e->fixed) && e->fixed) {
+		if (e->pos != e->fixed) evt_fixed_size_mismatch();
+		/* Flags 0: the kernel wakes a poller only when the reader had caught up. */
+		bpf_ringbuf_submit(e->d, 0);
+		return;
+	}
 	struct scap_counters *c = e->cnt;
 	__u64 len = e->pos;
-	__sync_fetch_and_add(&c->n_evts, 1);
+	c->n_evts++;
 	if (len > SCAP_MAX_EVENT_SIZE) {
-		__sync_fetch_and_add(&c->drops_too_large, 1);
+		c->drops_too_large++;
 		return;
 	}
 	*(__u32 *)&e->d[16] = (__u32)len;
 	__u32 cpu = bpf_get_smp_processor_id();
 	void *rb = bpf_map_lookup_elem(&ringbuf_maps, &cpu);
 	if (!rb) {
-		__sync_fetch_and_add(&c->drops_no_ring, 1);
+		c->drops_no_ring++;
 		return;
 	}
-	/* Flags 0: the kernel wakes a poller only when the reader had caught up. */
-	if (bpf_ringbuf_output(rb, e->d, len, 0) != 0) {
-		__sync_fetch_and_add(&c->drops_ring_full, 1);
-	}
+	if (bpf_ringbuf_output(rb, e->d, len, 0) != 0) c->drops_ring_full++;
 }
 
 #endif /* SCAP_BPF_EVENT_BUILDER_H */

@@ -14,9 +14,15 @@
 
 /* --- syscall arguments ------------------------------------------------------ */
 
+/* The register reads below are plain loads: in tp_btf programs `regs` is a
+ * BTF pointer, so the verifier turns them into fault-safe direct loads (the
+ * field offsets are still CO-RE relocated, vmlinux.h types carry
+ * preserve_access_index). A BPF_CORE_READ would go through a helper call,
+ * several times the cost of the load. */
+
 /* Native syscall id of the current syscall (-1 when cancelled). */
 static __always_inline long sc_id(struct pt_regs *regs) {
-	return (long)BPF_CORE_READ(regs, orig_ax);
+	return (long)regs->orig_ax;
 }
 
 /* Argument `i` (constant 0..5) of the current syscall, x86_64 convention. At
@@ -24,12 +30,12 @@ static __always_inline long sc_id(struct pt_regs *regs) {
  * successful execve, which is why exec is handled at sched_process_exec). */
 static __always_inline unsigned long sc_arg(struct pt_regs *regs, int i) {
 	switch (i) {
-	case 0: return BPF_CORE_READ(regs, di);
-	case 1: return BPF_CORE_READ(regs, si);
-	case 2: return BPF_CORE_READ(regs, dx);
-	case 3: return BPF_CORE_READ(regs, r10);
-	case 4: return BPF_CORE_READ(regs, r8);
-	case 5: return BPF_CORE_READ(regs, r9);
+	case 0: return regs->di;
+	case 1: return regs->si;
+	case 2: return regs->dx;
+	case 3: return regs->r10;
+	case 4: return regs->r8;
+	case 5: return regs->r9;
 	}
 	return 0;
 }

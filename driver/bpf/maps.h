@@ -58,7 +58,7 @@ struct {
 	__type(value, struct scap_settings);
 } settings SEC(".maps");
 
-/* Native syscall id -> 1 when captured. */
+/* Native syscall id -> SCAP_SC_* (0: not captured). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, SCAP_SYSCALL_IDS);
@@ -105,9 +105,13 @@ static __always_inline struct scap_counters *get_counters(void) {
 	return bpf_map_lookup_elem(&counters, &zero);
 }
 
+static __always_inline __u32 syscall_mode(__u32 id) {
+	__u8 *mode = bpf_map_lookup_elem(&interesting_syscalls, &id);
+	return mode ? *mode : SCAP_SC_OFF;
+}
+
 static __always_inline bool syscall_interesting(__u32 id) {
-	__u8 *on = bpf_map_lookup_elem(&interesting_syscalls, &id);
-	return on && *on;
+	return syscall_mode(id) != SCAP_SC_OFF;
 }
 
 /* Process filter shared by every hook: excludes the capturing process (unless

@@ -54,15 +54,17 @@ SEC("tp_btf/sched_process_exit")
 int BPF_PROG(sched_proc_exit, struct task_struct *t) {
 	struct scap_settings *s = get_settings();
 	if (!s || !tgid_wanted(s, (__u32)BPF_CORE_READ(t, tgid))) return 0;
-	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SCHED, PPME_PROCEXIT_1_E)) return 0;
 	int code = BPF_CORE_READ(t, exit_code);
 	__u8 sig = code & 0x7f;
+	__s64 reaper = reaper_tid(t);
+	struct evt e;
+	if (!evt_begin_ring(&e, s, PPME_PROCEXIT_1_E, 8 + 8 + 1 + 1 + 8, (__u32)bpf_get_current_pid_tgid()))
+		return 0;
 	evt_s64(&e, code);                                /* status */
 	evt_s64(&e, (code >> 8) & 0xff);                  /* ret */
 	evt_u8(&e, (sig != 0 && sig != 0x7f) ? sig : 0);  /* sig (killed by a signal) */
 	evt_u8(&e, (code & 0x80) ? 1 : 0);                /* core */
-	evt_s64(&e, reaper_tid(t));                       /* reaper_tid */
+	evt_s64(&e, reaper);                              /* reaper_tid */
 	evt_submit(&e);
 	return 0;
 }
@@ -98,16 +100,22 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(sched_switch_e, bool preempt, struct task_struct *prev, struct task_struct *next) {
 	struct scap_settings *s = get_settings();
 	if (!s || !tgid_wanted(s, (__u32)BPF_CORE_READ(prev, tgid))) return 0;
-	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SCHED, PPME_SCHEDSWITCH_6_E)) return 0;
-	evt_set_tid(&e, (__u32)BPF_CORE_READ(prev, pid));
-	evt_s64(&e, BPF_CORE_READ(next, pid));            /* next */
-	evt_u64(&e, BPF_CORE_READ(prev, maj_flt));        /* pgft_maj */
-	evt_u64(&e, BPF_CORE_READ(prev, min_flt));        /* pgft_min */
 	struct mm_struct *mm = BPF_CORE_READ(prev, mm);
-	evt_u32(&e, mm_vm_size_kb(mm));                   /* vm_size */
-	evt_u32(&e, mm_vm_rss_kb(mm));                    /* vm_rss */
-	evt_u32(&e, mm_vm_swap_kb(mm));                   /* vm_swap */
+	__s64 next_tid = BPF_CORE_READ(next, pid);
+	__u64 maj = BPF_CORE_READ(prev, maj_flt);
+	__u64 min = BPF_CORE_READ(prev, min_flt);
+	__u32 vm_size = mm_vm_size_kb(mm);
+	__u32 vm_rss = mm_vm_rss_kb(mm);
+	__u32 vm_swap = mm_vm_swap_kb(mm);
+	struct evt e;
+	if (!evt_begin_ring(&e, s, PPME_SCHEDSWITCH_6_E, 8 + 8 + 8 + 3 * 4, (__u32)BPF_CORE_READ(prev, pid)))
+		return 0;
+	evt_s64(&e, next_tid);                            /* next */
+	evt_u64(&e, maj);                                 /* pgft_maj */
+	evt_u64(&e, min);                                 /* pgft_min */
+	evt_u32(&e, vm_size);                             /* vm_size */
+	evt_u32(&e, vm_rss);                              /* vm_rss */
+	evt_u32(&e, vm_swap);                             /* vm_swap */
 	evt_submit(&e);
 	return 0;
 }

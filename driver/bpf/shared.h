@@ -13,6 +13,11 @@
 /* Size of the native syscall id space covered by the tables (x86_64 ids < 512). */
 #define SCAP_SYSCALL_IDS 512
 
+/* Values of the `interesting_syscalls` map: how sys_exit handles a syscall. */
+#define SCAP_SC_OFF 0     /* not captured */
+#define SCAP_SC_GENERIC 1 /* PPME_GENERIC_X, written by the dispatcher itself */
+#define SCAP_SC_FILLER 2  /* tail call to exit_progs[id] (the syscall's own event) */
+
 /* One scratch area per (CPU, slot); a slot per hook that can interleave on a CPU. */
 #define SCAP_SLOT_SYS_EXIT 0
 #define SCAP_SLOT_SYS_ENTER 1

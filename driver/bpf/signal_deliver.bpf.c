@@ -9,9 +9,7 @@
  * real-time signals; 0 otherwise (kernel-generated signals, and the other
  * signals, whose siginfo may not carry a pid). dpid is the receiving thread.
  *
- * Shares the SCHED scratch slot: tracing programs run with preemption
- * disabled and none of the sched/signal hooks fires in interrupt context, so
- * they never overlap on a CPU.
+ * A fixed-size event: written straight into the CPU's ring (no scratch slot).
  *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
@@ -45,10 +43,11 @@ int BPF_PROG(signal_deliver_e, int sig, struct kernel_siginfo *info, struct k_si
 			break;
 		}
 	}
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SCHED, PPME_SIGNALDELIVER_E)) return 0;
+	if (!evt_begin_ring(&e, s, PPME_SIGNALDELIVER_E, 8 + 8 + 1, tid)) return 0;
 	evt_s64(&e, spid);                                        /* spid */
-	evt_s64(&e, (__u32)bpf_get_current_pid_tgid());           /* dpid */
+	evt_s64(&e, tid);                                         /* dpid */
 	evt_u8(&e, (__u8)sig);                                    /* sig */
 	evt_submit(&e);
 	return 0;

@@ -23,6 +23,11 @@ export interface BpfOptions {
   tgids?: readonly number[];
   /** Capture this process's own syscalls too (off by default: the consumer would see itself). */
   includeSelf?: boolean;
+  /**
+   * Attach the sched_switch tracepoint: one `switch` event per context switch of a captured
+   * task (default false: it is by far the busiest source of events).
+   */
+  schedSwitch?: boolean;
   /** Size of a batch buffer (default 1 MiB). */
   batchBytes?: number;
   /** Batches the native side may hold ready for JS (default 4). */
@@ -34,10 +39,18 @@ export interface CpuStats {
   cpu: number;
   /** Events the probe produced on this CPU (written or dropped). */
   events: number;
+  /** Dropped: the CPU's ring was full. */
   dropsRingFull: number;
+  /** Dropped: the event was over 64 KiB. */
   dropsTooLarge: number;
+  /** Dropped: no ring for this CPU (should stay 0). */
+  dropsNoRing: number;
   /** Parameters left empty because user memory could not be read. */
   readFaults: number;
+  /** Events the native drain thread found malformed and skipped (should stay 0). */
+  corrupt: number;
+  /** Events still in the ring or in a batch not yet handed to JS when the capture was closed. */
+  discardedAtClose: number;
 }
 
 export interface BpfStats {
@@ -45,6 +58,8 @@ export interface BpfStats {
   /** Events handed to JS. */
   delivered: number;
   batches: number;
+  /** `stopping`: stop() was called and what the rings held is still being delivered. */
+  state: 'running' | 'stopping' | 'closed';
 }
 
 interface NativeBatch {
@@ -58,6 +73,7 @@ interface NativeBatch {
 export interface NativeBpfCapture {
   nextBatch(): Promise<NativeBatch | null>;
   stats(): BpfStats;
+  stop(): void;
   close(): void;
 }
 
@@ -124,6 +140,7 @@ export class BpfSource {
         syscalls: options.syscalls ? syscallsByName(options.syscalls) : undefined,
         tgids: options.tgids,
         includeSelf: options.includeSelf,
+        schedSwitch: options.schedSwitch,
         batchBytes: options.batchBytes,
         maxQueuedBatches: options.maxQueuedBatches,
       });
@@ -142,6 +159,14 @@ export class BpfSource {
 
   stats(): BpfStats {
     return this.#native.stats();
+  }
+
+  /**
+   * Detaches the probe now; next() keeps returning what the rings held at that
+   * moment, then null (and the source is closed).
+   */
+  stop(): void {
+    if (!this.#closed) this.#native.stop();
   }
 
   close(): void {

@@ -17,6 +17,7 @@ import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Event, EventBatch, PPM_SC_NAMES, PPME, eventInfo } from '../../lib/events/index.js';
+import { openCapture } from '../../lib/capture.js';
 import { loadNative } from '../../lib/native/index.js';
 import { prerequisite } from '../helpers/env.js';
 
@@ -31,11 +32,15 @@ interface CpuStats {
   events: number;
   dropsRingFull: number;
   dropsTooLarge: number;
+  dropsNoRing: number;
   readFaults: number;
+  corrupt: number;
+  discardedAtClose: number;
 }
 interface NativeBpfCapture {
   nextBatch(): Promise<NativeBatch | null>;
-  stats(): { cpus: CpuStats[]; delivered: number; batches: number };
+  stats(): { cpus: CpuStats[]; delivered: number; batches: number; state: 'running' | 'stopping' | 'closed' };
+  stop(): void;
   close(): void;
 }
 type BpfCaptureCtor = new (options?: Record<string, unknown>) => NativeBpfCapture;
@@ -1371,6 +1376,23 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
     expect([last.param('vm_size'), last.param('vm_rss'), last.param('vm_swap')]).toEqual([0, 0, 0]);
   });
 
+  it('schedSwitch through openCapture: switch events of the captured process only when asked', async () => {
+    const run = async (schedSwitch: boolean | undefined) => {
+      const child = spawn('sh', ['-c', 'read x; sleep 0.05; sleep 0.05'], { stdio: ['pipe', 'ignore', 'ignore'] });
+      const cap = await openCapture({ schedSwitch, tgids: [child.pid!], syscalls: ['getppid'] });
+      const closed = new Promise((r) => child.on('close', r));
+      child.stdin!.end('go\n');
+      await closed;
+      await new Promise((r) => setTimeout(r, 100));
+      await cap.stop();
+      let switches = 0;
+      for await (const e of cap) if (e.type === PPME.SCHEDSWITCH_6_E && e.tid === child.pid) switches++;
+      return switches;
+    };
+    expect(await run(true)).toBeGreaterThan(0);
+    expect(await run(undefined)).toBe(0);
+  });
+
   it('stays in timestamp order when JS is slow and the drain thread waits for room', async () => {
     // Small batches, one queue slot and a consumer that naps: the drain thread
     // keeps blocking between merge rounds (this once let cross-CPU inversions through).
@@ -1410,6 +1432,74 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
     expect(await pending).toBeNull();
     expect(await capture.nextBatch()).toBeNull();
     expect(capture.stats().delivered).toBe(0);
+  });
+
+  it('stop() detaches at once, delivers what the rings held, then resolves null; every event accounted for', async () => {
+    // Events pile up in the rings while nobody reads: the procexit of each of 2000
+    // short-lived processes (always captured; getppid is only there to narrow the rest).
+    const capture = new BpfCapture({ syscalls: [NR.getppid], maxQueuedBatches: 1, batchBytes: 64 * 1024 });
+    const burst = spawnSync('sh', ['-c', 'for i in $(seq 2000); do cat /proc/self/stat > /dev/null; done'], { stdio: 'ignore' });
+    expect(burst.status).toBe(0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(capture.stats().state).toBe('running');
+    capture.stop();
+    capture.stop(); // idempotent
+    expect(capture.stats().state).toBe('stopping');
+    const seenAtStop = capture.stats().cpus.reduce((n, c) => n + c.events, 0);
+    const byCpu = new Map<number, number>();
+    let delivered = 0;
+    let prev = 0n;
+    let inversions = 0;
+    // What happens after stop() is not captured.
+    spawnSync('sh', ['-c', 'for i in $(seq 200); do cat /proc/self/stat > /dev/null; done'], { stdio: 'ignore' });
+    for (;;) {
+      const b = await capture.nextBatch();
+      if (!b) break;
+      const v = new DataView(b.data);
+      for (let i = 0; i < b.count; i++) {
+        const ts = v.getBigUint64(b.offsets[i], true);
+        if (ts < prev) inversions++;
+        prev = ts;
+        byCpu.set(b.cpus[i], (byCpu.get(b.cpus[i]) ?? 0) + 1);
+      }
+      delivered += b.count;
+    }
+    expect(await capture.nextBatch()).toBeNull();
+    const st = capture.stats();
+    expect(st.state).toBe('closed');
+    expect(inversions).toBe(0);
+    expect(st.delivered).toBe(delivered);
+    expect(delivered).toBeGreaterThan(1000);
+    const seen = st.cpus.reduce((n, c) => n + c.events, 0);
+    expect(seen).toBe(seenAtStop);
+    for (const c of st.cpus) {
+      expect(c.discardedAtClose, `cpu ${c.cpu}`).toBe(0);
+      expect(c.corrupt).toBe(0);
+      expect(c.dropsNoRing).toBe(0);
+      expect(c.events, `cpu ${c.cpu}`).toBe((byCpu.get(c.cpu) ?? 0) + c.dropsRingFull + c.dropsTooLarge);
+    }
+    capture.close();
+    capture.stop();
+  });
+
+  it('close() counts what it discards: events left in the rings and in batches not handed over', async () => {
+    const capture = new BpfCapture({ syscalls: [NR.getppid], maxQueuedBatches: 1, batchBytes: 64 * 1024 });
+    const burst = spawnSync('sh', ['-c', 'for i in $(seq 500); do cat /proc/self/stat > /dev/null; done'], { stdio: 'ignore' });
+    expect(burst.status).toBe(0);
+    await new Promise((r) => setTimeout(r, 50));
+    const first = await capture.nextBatch();
+    expect(first).not.toBeNull();
+    capture.close();
+    const st = capture.stats();
+    expect(st.state).toBe('closed');
+    const discarded = st.cpus.reduce((n, c) => n + c.discardedAtClose, 0);
+    expect(discarded).toBeGreaterThan(0);
+    for (const c of st.cpus) {
+      const lost = c.dropsRingFull + c.dropsTooLarge + c.dropsNoRing + c.corrupt + c.discardedAtClose;
+      let mine = 0;
+      for (let i = 0; i < first!.count; i++) if (first!.cpus[i] === c.cpu) mine++;
+      expect(c.events, `cpu ${c.cpu}`).toBe(mine + lost);
+    }
   });
 
   it('rejects bad options with RangeError / TypeError', () => {

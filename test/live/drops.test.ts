@@ -4,6 +4,11 @@
  * and the rings are drained every event the probe produced is either delivered
  * or counted as dropped (per CPU, to the event), while the consumer's memory
  * stays bounded (back-pressure stops at the rings, not in a queue).
+ *
+ * It stays exact when the capture ends in the middle of a storm: close()
+ * counts what it throws away (events still in the rings, in queued batches
+ * and in the open batch: discardedAtClose), and stop() detaches the probe and
+ * delivers everything the rings held, so that nothing is discarded.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -26,6 +31,8 @@ const load = join(work, 'syscall-load');
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const STORM_SECONDS = 2;
+/** The storms of the mid-storm close/stop tests: short, so as not to flood captures running alongside. */
+const SHORT_STORM_SECONDS = 0.5;
 /** No batch for this long after the load exited: the rings and the queue are empty. */
 const QUIET_MS = 750;
 
@@ -40,11 +47,27 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Every event the probe produced is delivered or counted as a drop, in total and on each CPU. */
 function expectExact(st: CaptureStats, deliveredByCpu: Map<number, number>): void {
-  expect(st.seen).toBe(st.delivered + st.drops.ringFull + st.drops.tooLarge);
-  expect(st.drops.total).toBe(st.drops.ringFull + st.drops.tooLarge);
+  const d = st.drops;
+  expect(d.total).toBe(d.ringFull + d.tooLarge + d.noRing + d.corrupt + d.discardedAtClose);
+  expect(st.seen).toBe(st.delivered + d.total);
+  expect(d.noRing).toBe(0);
+  expect(d.corrupt).toBe(0);
   for (const c of st.cpus) {
-    expect(c.events, `cpu ${c.cpu}`).toBe((deliveredByCpu.get(c.cpu) ?? 0) + c.dropsRingFull + c.dropsTooLarge);
+    const lost = c.dropsRingFull + c.dropsTooLarge + c.dropsNoRing + c.corrupt + c.discardedAtClose;
+    expect(c.events, `cpu ${c.cpu}`).toBe((deliveredByCpu.get(c.cpu) ?? 0) + lost);
   }
+}
+
+/** Starts the load gated (it waits for a byte on stdin); `exited` resolves with its exit code. */
+function startLoad(mode: string, seconds: number) {
+  const child = spawn(load, [mode, String(seconds), '-1', '--gate'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve(code));
+  });
+  return { child, exited, go: () => child.stdin!.end('g'), report: () => JSON.parse(out) as LoadReport };
 }
 
 describe.skipIf(noLive)('drop accounting (SCAP_TS_REQUIRE_LIVE=1 makes a missing root/BTF/cc fail)', () => {
@@ -121,6 +144,8 @@ describe.skipIf(noLive)('drop accounting (SCAP_TS_REQUIRE_LIVE=1 makes a missing
     expect(batches).toBeGreaterThan(10);
     expect(after.drops.ringFull).toBeGreaterThan(0);
     expect(after.drops.tooLarge).toBe(0);
+    // The capture was quiet when closed: nothing left to discard.
+    expect(after.drops.discardedAtClose).toBe(0);
     expect(delivered).toBeGreaterThan(0);
     expect(after.delivered).toBe(delivered);
 
@@ -138,5 +163,84 @@ describe.skipIf(noLive)('drop accounting (SCAP_TS_REQUIRE_LIVE=1 makes a missing
 
     // Back-pressure stops at the kernel rings: the consumer's memory stays bounded.
     expect(rssMax - rss0).toBeLessThan(64 * MiB);
+  });
+
+  it('close() in the middle of a storm: what it throws away is counted, seen = delivered + drops exactly', async () => {
+    const loadRun = startLoad('getppid', SHORT_STORM_SECONDS);
+    const cap = await openCapture({ tgids: [loadRun.child.pid!], bufferBytesPerCpu: 1 * MiB, batchBytes: 64 * KiB, maxQueuedBatches: 2 });
+    const deliveredByCpu = new Map<number, number>();
+    let delivered = 0;
+    loadRun.go();
+    let closing = false;
+    try {
+      for await (const b of cap.batches()) {
+        delivered += b.length;
+        for (let i = 0; i < b.length; i++) deliveredByCpu.set(b.cpus[i], (deliveredByCpu.get(b.cpus[i]) ?? 0) + 1);
+        // Closed while the storm runs, once the slow consumer lags so much that the ring is full.
+        if (!closing && cap.stats().drops.ringFull > 0) {
+          closing = true;
+          setTimeout(() => void cap.close(), 20);
+        }
+        await sleep(10);
+      }
+    } finally {
+      await cap.close();
+    }
+    expect(closing).toBe(true);
+    expect(await loadRun.exited).toBe(0);
+    const st = cap.stats();
+    expect(st.delivered).toBe(delivered);
+    expect(delivered).toBeGreaterThan(0);
+    // The rings and batches held events when it closed: thrown away, and counted.
+    expect(st.drops.discardedAtClose).toBeGreaterThan(0);
+    expectExact(st, deliveredByCpu);
+    // The load ran on after the close: none of that was counted (the probe was detached).
+    expect(st.seen).toBeLessThan(loadRun.report().calls);
+  });
+
+  it('stop() in the middle of a storm: the rest is delivered, in order, nothing discarded, seen = delivered + drops', async () => {
+    const loadRun = startLoad('getppid', SHORT_STORM_SECONDS);
+    const cap = await openCapture({ tgids: [loadRun.child.pid!], bufferBytesPerCpu: 1 * MiB, batchBytes: 64 * KiB, maxQueuedBatches: 2 });
+    const deliveredByCpu = new Map<number, number>();
+    let delivered = 0;
+    let lastTs = 0n;
+    let inversions = 0;
+    let stoppedAt = 0n;
+    let afterStop = 0;
+    let late = 0;
+    loadRun.go();
+    try {
+      for await (const b of cap.batches()) {
+        delivered += b.length;
+        if (stoppedAt) afterStop += b.length;
+        // Stopped while the storm runs, once the slow consumer lags so much that the ring is full.
+        if (!stoppedAt && cap.stats().drops.ringFull > 0) {
+          await cap.stop();
+          // Wall clock (ns since the epoch) once the probe is detached: no event can be later.
+          stoppedAt = BigInt(Date.now() + 1) * 1_000_000n;
+        }
+        for (let i = 0; i < b.length; i++) {
+          deliveredByCpu.set(b.cpus[i], (deliveredByCpu.get(b.cpus[i]) ?? 0) + 1);
+          const ts = b.ts(i);
+          if (ts < lastTs) inversions++;
+          lastTs = ts;
+          if (stoppedAt && ts > stoppedAt) late++;
+        }
+        await sleep(10);
+      }
+    } finally {
+      await cap.close();
+    }
+    expect(await loadRun.exited).toBe(0);
+    expect(stoppedAt).toBeGreaterThan(0n);
+    const st = cap.stats();
+    expect(st.delivered).toBe(delivered);
+    // The loop ended by itself after delivering what the rings held when stop() came.
+    expect(afterStop).toBeGreaterThan(0);
+    expect(st.drops.discardedAtClose).toBe(0);
+    expect(inversions).toBe(0);
+    expect(late).toBe(0);
+    expectExact(st, deliveredByCpu);
+    expect(st.seen).toBeLessThan(loadRun.report().calls);
   });
 });

@@ -50,7 +50,7 @@ function ownMapIds(): Set<number> {
   return ids;
 }
 
-/** The probe's interesting-syscalls map of this process, read from the kernel: the names of the syscalls set to 1. */
+/** The probe's interesting-syscalls map of this process, read from the kernel: the names of the syscalls it captures. */
 function interestingInKernel(): string[] {
   const own = ownMapIds();
   const maps = JSON.parse(execFileSync(bpftool!, ['-j', 'map', 'show'], { encoding: 'utf8', maxBuffer: 64 << 20 })) as MapInfo[];
@@ -63,7 +63,8 @@ function interestingInKernel(): string[] {
   const on: string[] = [];
   for (const d of dump) {
     const kv = 'formatted' in d ? d.formatted : d;
-    if (num(kv.value) === 1) on.push(NAME_OF.get(num(kv.key)) ?? `#${num(kv.key)}`);
+    // Non-zero = captured (SCAP_SC_GENERIC or SCAP_SC_FILLER in driver/bpf/shared.h).
+    if (num(kv.value) !== 0) on.push(NAME_OF.get(num(kv.key)) ?? `#${num(kv.key)}`);
   }
   return on.sort((a, b) => nr(a) - nr(b));
 }

@@ -9,7 +9,7 @@
 SEC("tp_btf/sys_exit")
 int BPF_PROG(close_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_CLOSE_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_CLOSE_X, 8 + 8)) return 0;
 	evt_s64(&e, ret);                     /* res */
 	evt_s64(&e, (__s32)sc_arg(regs, 0));  /* fd */
 	evt_submit(&e);

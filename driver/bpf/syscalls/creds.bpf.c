@@ -13,7 +13,7 @@
 SEC("tp_btf/sys_exit")
 int BPF_PROG(setuid_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_SETUID_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_SETUID_X, 8 + 4)) return 0;
 	evt_s64(&e, ret);                        /* res */
 	evt_u32(&e, (__u32)sc_arg(regs, 0));     /* uid */
 	evt_submit(&e);
@@ -24,7 +24,7 @@ int BPF_PROG(setuid_x, struct pt_regs *regs, long ret) {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(setgid_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_SETGID_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_SETGID_X, 8 + 4)) return 0;
 	evt_s64(&e, ret);                        /* res */
 	evt_u32(&e, (__u32)sc_arg(regs, 0));     /* gid */
 	evt_submit(&e);
@@ -34,7 +34,7 @@ int BPF_PROG(setgid_x, struct pt_regs *regs, long ret) {
 /* setresuid(r, e, s) / setresgid(r, e, s) -> res, r, e, s */
 static __always_inline int fill_setres(struct pt_regs *regs, long ret, __u16 type) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, type)) return 0;
+	if (!evt_begin_fixed(&e, type, 8 + 3 * 4)) return 0;
 	evt_s64(&e, ret);                        /* res */
 	evt_u32(&e, (__u32)sc_arg(regs, 0));     /* ruid / rgid */
 	evt_u32(&e, (__u32)sc_arg(regs, 1));     /* euid / egid */
@@ -58,7 +58,7 @@ int BPF_PROG(setresgid_x, struct pt_regs *regs, long ret) {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(capset_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_CAPSET_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_CAPSET_X, 8 + 3 * 8)) return 0;
 	struct cred *cred = (struct cred *)BPF_CORE_READ(cur_task(), cred);
 	evt_s64(&e, ret);                                   /* res */
 	evt_u64(&e, read_caps(&cred->cap_inheritable));     /* cap_inheritable */

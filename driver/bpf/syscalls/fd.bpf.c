@@ -11,7 +11,7 @@
 SEC("tp_btf/sys_exit")
 int BPF_PROG(dup_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_DUP_1_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_DUP_1_X, 8 + 8)) return 0;
 	evt_s64(&e, (__s32)ret);                  /* res */
 	evt_s64(&e, (__s32)sc_arg(regs, 0));      /* oldfd */
 	evt_submit(&e);
@@ -21,7 +21,7 @@ int BPF_PROG(dup_x, struct pt_regs *regs, long ret) {
 /* dup2(oldfd, newfd) -> res, oldfd, newfd; dup3 adds flags */
 static __always_inline int fill_dup23(struct pt_regs *regs, long ret, __u16 type, bool with_flags) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, type)) return 0;
+	if (!evt_begin_fixed(&e, type, 3 * 8 + (with_flags ? 4 : 0))) return 0;
 	evt_s64(&e, (__s32)ret);                                            /* res */
 	evt_s64(&e, (__s32)sc_arg(regs, 0));                                /* oldfd */
 	evt_s64(&e, (__s32)sc_arg(regs, 1));                                /* newfd */
@@ -45,7 +45,7 @@ int BPF_PROG(dup3_x, struct pt_regs *regs, long ret) {
  * pipe's inode (0 on failure). */
 static __always_inline int fill_pipe(struct pt_regs *regs, long ret, __u16 type, bool with_flags) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, type)) return 0;
+	if (!evt_begin_fixed(&e, type, 4 * 8 + (with_flags ? 4 : 0))) return 0;
 	__s32 fds[2] = {-1, -1};
 	__u32 dev = 0;
 	__u64 ino = 0;
@@ -79,7 +79,7 @@ int BPF_PROG(pipe2_x, struct pt_regs *regs, long ret) {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fcntl_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_FCNTL_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_FCNTL_X, 8 + 8 + 1 + 8)) return 0;
 	evt_s64(&e, ret);                                          /* res */
 	evt_s64(&e, (__s32)sc_arg(regs, 0));                       /* fd */
 	evt_u8(&e, fcntl_cmd_to_scap((__u32)sc_arg(regs, 1)));     /* cmd */
@@ -92,7 +92,7 @@ int BPF_PROG(fcntl_x, struct pt_regs *regs, long ret) {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(ioctl_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_IOCTL_3_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_IOCTL_3_X, 8 + 8 + 8 + 8)) return 0;
 	evt_s64(&e, ret);                                          /* res */
 	evt_s64(&e, (__s32)sc_arg(regs, 0));                       /* fd */
 	evt_u64(&e, sc_arg(regs, 1));                              /* request */
@@ -118,7 +118,7 @@ int BPF_PROG(memfd_create_x, struct pt_regs *regs, long ret) {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(userfaultfd_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_USERFAULTFD_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_USERFAULTFD_X, 8 + 4)) return 0;
 	evt_s64(&e, ret);                                          /* res */
 	evt_u32(&e, pipe2_flags_to_scap((__u32)sc_arg(regs, 0)));  /* flags */
 	evt_submit(&e);
@@ -141,7 +141,7 @@ struct scap_io_uring_params {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(io_uring_setup_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_IO_URING_SETUP_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_IO_URING_SETUP_X, 8 + 7 * 4)) return 0;
 	struct scap_io_uring_params p = {};
 	if (bpf_probe_read_user(&p, sizeof(p), (const void *)sc_arg(regs, 1))) evt_fault(&e);
 	evt_s64(&e, ret);                                          /* res */

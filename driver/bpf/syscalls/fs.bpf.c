@@ -65,7 +65,7 @@ int BPF_PROG(chmod_x, struct pt_regs *regs, long ret) {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fchmod_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_FCHMOD_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_FCHMOD_X, 8 + 8 + 4)) return 0;
 	evt_s64(&e, ret);                                         /* res */
 	evt_s64(&e, (__s32)sc_arg(regs, 0));                      /* fd */
 	evt_u32(&e, chmod_mode_to_scap((__u32)sc_arg(regs, 1)));  /* mode */
@@ -181,7 +181,7 @@ int BPF_PROG(chdir_x, struct pt_regs *regs, long ret) {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fchdir_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_FCHDIR_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_FCHDIR_X, 8 + 8)) return 0;
 	evt_s64(&e, ret);                         /* res */
 	evt_s64(&e, (__s32)sc_arg(regs, 0));      /* fd */
 	evt_submit(&e);

@@ -19,7 +19,7 @@ static __always_inline void evt_vm_stats(struct evt *e) {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(mmap_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_MMAP_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_MMAP_X, 8 + 3 * 4 + 8 + 8 + 4 + 4 + 8 + 8)) return 0;
 	evt_s64(&e, ret);                                           /* res */
 	evt_vm_stats(&e);                                           /* vm_size, vm_rss, vm_swap */
 	evt_u64(&e, sc_arg(regs, 0));                               /* addr */
@@ -36,7 +36,7 @@ int BPF_PROG(mmap_x, struct pt_regs *regs, long ret) {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(munmap_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_MUNMAP_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_MUNMAP_X, 8 + 3 * 4 + 8 + 8)) return 0;
 	evt_s64(&e, ret);                                           /* res */
 	evt_vm_stats(&e);                                           /* vm_size, vm_rss, vm_swap */
 	evt_u64(&e, sc_arg(regs, 0));                               /* addr */
@@ -49,7 +49,7 @@ int BPF_PROG(munmap_x, struct pt_regs *regs, long ret) {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(mprotect_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_MPROTECT_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_MPROTECT_X, 8 + 8 + 8 + 4)) return 0;
 	evt_s64(&e, ret);                                           /* res */
 	evt_u64(&e, sc_arg(regs, 0));                               /* addr */
 	evt_u64(&e, sc_arg(regs, 1));                               /* length */

@@ -53,7 +53,7 @@ int BPF_PROG(delete_module_x, struct pt_regs *regs, long ret) {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(bpf_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_BPF_2_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_BPF_2_X, 8 + 4)) return 0;
 	evt_s64(&e, ret);                                                  /* fd */
 	evt_u32(&e, (__u32)sc_arg(regs, 0));                               /* cmd */
 	evt_submit(&e);

@@ -12,7 +12,7 @@
 SEC("tp_btf/sys_exit")
 int BPF_PROG(setns_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_SETNS_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_SETNS_X, 8 + 8 + 4)) return 0;
 	evt_s64(&e, ret);                                             /* res */
 	evt_s64(&e, (__s32)sc_arg(regs, 0));                          /* fd */
 	evt_u32(&e, clone_flags_to_scap((__u32)sc_arg(regs, 1)));     /* nstype */
@@ -24,7 +24,7 @@ int BPF_PROG(setns_x, struct pt_regs *regs, long ret) {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(unshare_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_UNSHARE_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_UNSHARE_X, 8 + 4)) return 0;
 	evt_s64(&e, ret);                                             /* res */
 	evt_u32(&e, clone_flags_to_scap((__u32)sc_arg(regs, 0)));     /* flags */
 	evt_submit(&e);

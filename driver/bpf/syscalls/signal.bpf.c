@@ -10,7 +10,7 @@
 SEC("tp_btf/sys_exit")
 int BPF_PROG(kill_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_KILL_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_KILL_X, 8 + 8 + 1)) return 0;
 	evt_s64(&e, ret);                        /* res */
 	evt_s64(&e, (__s32)sc_arg(regs, 0));     /* pid */
 	evt_u8(&e, (__u8)sc_arg(regs, 1));       /* sig */
@@ -22,7 +22,7 @@ int BPF_PROG(kill_x, struct pt_regs *regs, long ret) {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(tkill_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_TKILL_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_TKILL_X, 8 + 8 + 1)) return 0;
 	evt_s64(&e, ret);                        /* res */
 	evt_s64(&e, (__s32)sc_arg(regs, 0));     /* tid */
 	evt_u8(&e, (__u8)sc_arg(regs, 1));       /* sig */
@@ -34,7 +34,7 @@ int BPF_PROG(tkill_x, struct pt_regs *regs, long ret) {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(tgkill_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_TGKILL_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SYSCALL_TGKILL_X, 8 + 8 + 8 + 1)) return 0;
 	evt_s64(&e, ret);                        /* res */
 	evt_s64(&e, (__s32)sc_arg(regs, 0));     /* pid */
 	evt_s64(&e, (__s32)sc_arg(regs, 1));     /* tid */

@@ -11,7 +11,7 @@
 SEC("tp_btf/sys_exit")
 int BPF_PROG(socket_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_SOCKET_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SOCKET_SOCKET_X, 8 + 4 * 4)) return 0;
 	__u32 type = (__u32)sc_arg(regs, 1);
 	evt_s64(&e, ret);                                            /* fd */
 	evt_u32(&e, socket_family_to_scap((__u32)sc_arg(regs, 0)));  /* domain */
@@ -58,7 +58,7 @@ int BPF_PROG(connect_x, struct pt_regs *regs, long ret) {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(listen_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_LISTEN_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SOCKET_LISTEN_X, 8 + 8 + 4)) return 0;
 	evt_s64(&e, ret);                        /* res */
 	evt_s64(&e, (__s32)sc_arg(regs, 0));     /* fd */
 	evt_u32(&e, (__u32)sc_arg(regs, 1));     /* backlog */
@@ -112,7 +112,7 @@ int BPF_PROG(accept4_x, struct pt_regs *regs, long ret) {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(shutdown_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_SHUTDOWN_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SOCKET_SHUTDOWN_X, 8 + 8 + 1)) return 0;
 	evt_s64(&e, ret);                                            /* res */
 	evt_s64(&e, (__s32)sc_arg(regs, 0));                         /* fd */
 	evt_u8(&e, shutdown_how_to_scap((__u32)sc_arg(regs, 1)));    /* how */
@@ -126,7 +126,7 @@ int BPF_PROG(shutdown_x, struct pt_regs *regs, long ret) {
 SEC("tp_btf/sys_exit")
 int BPF_PROG(socketpair_x, struct pt_regs *regs, long ret) {
 	struct evt e;
-	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_SOCKETPAIR_X)) return 0;
+	if (!evt_begin_fixed(&e, PPME_SOCKET_SOCKETPAIR_X, 5 * 8 + 3 * 4)) return 0;
 	__s32 fds[2] = {-1, -1};
 	__u64 source = 0, peer = 0;
 	if (ret == 0) {
