@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Every benchmark, in the order they run. */
-const BENCHMARKS = ['scapfile-read', 'live-capture', 'filter'];
+const BENCHMARKS = ['scapfile-read', 'live-capture', 'filter', 'state'];
 
 if (!existsSync(join(here, '..', 'dist', 'index.js'))) {
   console.error('bench: ../dist/index.js is missing: run `npm run build` (or `npm run build:ts`) first');
