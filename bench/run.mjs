@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** Every benchmark, in the order they run. */
-const BENCHMARKS = ['scapfile-read', 'live-capture', 'filter', 'plugins', 'ptrace'];
+const BENCHMARKS = ['scapfile-read', 'live-capture', 'filter', 'state', 'plugins', 'ptrace'];
 /** Run only when named (minutes: a QEMU guest). */
 const OPTIONAL = ['kmod-guest'];
 

@@ -116,6 +116,11 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
     return this.#pipeline?.inspector;
   }
 
+  /** True when events carry their state (`evt.thread`, `evt.fd`, `evt.field()`): `state` was not turned off. */
+  get hasState(): boolean {
+    return this.#pipeline?.state === true;
+  }
+
   get closed(): boolean {
     return this.#closed;
   }

@@ -7,15 +7,23 @@ import { Inspector, type InspectorOptions } from './inspector.js';
 interface Source {
   readonly metadata: SectionMetadata;
   batches(): AsyncIterable<EventBatch>;
+  /** A Capture opened with state (openCapture's default) has an Inspector of its own. */
+  readonly hasState?: boolean;
 }
 
 /**
  * Events of a capture with their state: `evt.thread`, `evt.fd`, `evt.user`,
  * `evt.field('proc.name')`. Read them before taking the next event (the
  * tables move on, as libsinsp's do). A file's later sections start from
- * their own metadata.
+ * their own metadata. A capture that keeps state itself (`openCapture`
+ * does by default) hands its events on as they are, `options` unused.
  */
 export async function* inspect(capture: Source, options: InspectorOptions = {}): AsyncGenerator<Event> {
+  // Its events already carry their state (the capture's own Inspector): hand them on.
+  if (capture.hasState && Symbol.asyncIterator in capture) {
+    yield* capture as unknown as AsyncIterable<Event>;
+    return;
+  }
   let inspector: Inspector | undefined;
   let section: unknown;
   for await (const batch of capture.batches()) {

@@ -15,6 +15,7 @@ import { fields } from '../../lib/fields/index.js';
 import { compileFilter, FilterCompileError, FilterSyntaxError } from '../../lib/filter/index.js';
 import { STATE_SYSCALLS, kernelSyscalls } from '../../lib/pipeline.js';
 import type { EventContext } from '../../lib/state/context.js';
+import { inspect } from '../../lib/state/index.js';
 import { ROOT, fixture } from '../helpers/env.js';
 
 async function collect(filter?: string, state?: boolean) {
@@ -72,6 +73,18 @@ describe('openCapture: state and filter', () => {
     expect(names[0]).toBe('1057 0->ffff88003c420800 /var/run/nscd/socket');
     expect(names[3]).toBe('1273 2600:1f18:262c:6542:9aa6:df7a:9a47:d29e:37140->2607:f8b0:4004:802::2004:80');
     expect(cap.stats().delivered).toBe(4);
+  });
+
+  it('inspect() hands on the events of a capture that keeps state, and builds state for one that does not', async () => {
+    const nums = async (state: boolean) => {
+      const out: number[] = [];
+      for await (const e of inspect(await openCapture({ source: { file: fixture('cat_write') }, state }))) out.push((e.state as EventContext).num);
+      return out;
+    };
+    const withState = await nums(true);
+    expect(withState.length).toBeGreaterThan(300);
+    expect(withState).toEqual(withState.map((_, i) => i + 1));
+    expect(await nums(false)).toEqual(withState);
   });
 
   it('a bad filter fails before anything is opened', async () => {
