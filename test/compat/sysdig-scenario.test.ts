@@ -36,7 +36,7 @@ const FORMATS = [
   '*%evt.num %proc.nchilds %proc.fdopencount %proc.fdlimit %proc.vmsize %thread.ismain %proc.aname[1] %proc.apid[2] %proc.vpid %thread.vtid %proc.sid %proc.vpgid %proc.tty %fd.connected %thread.cgroups %evt.arg.name %evt.buffer',
 ];
 
-describe.skipIf(noSysdig)('a synthetic trace of the state transitions, against sysdig 0.29', () => {
+describe.skipIf(noSysdig)('a synthetic trace of the state transitions, against sysdig 0.29 (SCAP_TS_REQUIRE_LIVE requires sysdig)', () => {
   it('prints the same lines in every variant', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'scap-scen-')), 'scenario.scap');
     await writeScenario(path);

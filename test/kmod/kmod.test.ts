@@ -345,7 +345,7 @@ describe.skipIf(noGuest)('kernel module in a QEMU guest (SCAP_TS_REQUIRE_LIVE=1 
     expect(ours.some((e) => e.type === PPME.GENERIC_X)).toBe(true);
     for (let i = 1; i < events.length; i++) expect(events[i].ts >= events[i - 1].ts).toBe(true);
   });
-  it.skipIf(noHostProbe)('the eBPF probe on the host records the same events for the same static trigger', async () => {
+  it.skipIf(noHostProbe)('the eBPF probe on the host records the same events for the same static trigger (SCAP_TS_REQUIRE_LIVE requires root and BTF)', async () => {
     rmSync(OPENED, { force: true });
     const cap = await openCapture({ snaplen: 128 });
     let out = '';
