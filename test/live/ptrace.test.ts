@@ -6,7 +6,7 @@
  * own child; close kills or detaches; exit codes and output are unchanged.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, cpSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -190,8 +190,14 @@ describe.skipIf(noPtrace)('ptrace engine (SCAP_TS_REQUIRE_LIVE=1 makes a missing
   it.skipIf(noNobody)('runs as an unprivileged user (nobody) tracing its own child', () => {
     const dir = mkdtempSync(join(tmpdir(), 'scap-nobody-'));
     chmodSync(dir, 0o777);
+    // The checkout may sit in a directory nobody cannot enter (mktemp -d is 0700): give the
+    // unprivileged child its own readable copy of the package's runtime files.
+    const pkg = join(dir, 'pkg');
+    for (const rel of ['package.json', 'dist', join('build', 'Release', 'scap_ts.node'), ...['commander', 'node-gyp-build', 'yaml'].map((m) => join('node_modules', m))]) {
+      cpSync(join(ROOT, rel), join(pkg, rel), { recursive: true });
+    }
     const script = `
-      import { openCapture } from ${JSON.stringify(join(ROOT, 'dist', 'index.js'))};
+      import { openCapture } from ${JSON.stringify(join(pkg, 'dist', 'index.js'))};
       const cap = await openCapture({ source: { ptrace: { command: [${JSON.stringify(trigger)}, ${JSON.stringify(join(dir, 'f'))}], stdio: [-1, 2, -1] } } });
       const names = new Set();
       for await (const e of cap) names.add(e.name);
