@@ -147,6 +147,16 @@ BpfCapture::BpfCapture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfCap
   opts.include_self = BoolOption(env, o, "includeSelf", false);
   // Off by default: one event per context switch of every captured task.
   opts.sched_switch = BoolOption(env, o, "schedSwitch", false);
+  {
+    Napi::Value v = o.Get("enterHook");
+    if (!v.IsUndefined()) {
+      const std::string h = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+      if (h == "auto") opts.enter_hook = EnterHook::kAuto;
+      else if (h == "tracepoint") opts.enter_hook = EnterHook::kTracepoint;
+      else if (h == "btf") opts.enter_hook = EnterHook::kBtf;
+      else ThrowType(env, "options.enterHook must be 'auto', 'tracepoint' or 'btf'");
+    }
+  }
   DrainConfig dc;
   dc.batch_bytes = static_cast<size_t>(
       IntOption(env, o, "batchBytes", 1 << 20, kMinBatchBytes, kMaxBatchBytes));
@@ -174,6 +184,7 @@ BpfCapture::BpfCapture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfCap
   }
 
   engine_->ConfigureDrain(&dc);
+  enter_hook_ = engine_->enter_hook();
   try {
     std::unique_ptr<RingSource> reader = engine_->OpenRings();
     // Delivery to JS: the drain thread pokes the JS thread through a
@@ -376,6 +387,11 @@ Napi::Value BpfCapture::Stats(const Napi::CallbackInfo& info) {
   out.Set("delivered", Napi::Number::New(env, static_cast<double>(delivered_)));
   out.Set("batches", Napi::Number::New(env, static_cast<double>(batches_)));
   out.Set("state", Napi::String::New(env, closed_ ? "closed" : stopping_ ? "stopping" : "running"));
+  if (enter_hook_.empty()) {
+    out.Set("enterHook", env.Null());
+  } else {
+    out.Set("enterHook", Napi::String::New(env, enter_hook_));
+  }
   return out;
 }
 

@@ -20,6 +20,17 @@
 //     engine?: 'bpf' | 'kmod',     // the eBPF probe (default) or the kernel module
 //                                  // (driver/kmod, loaded: /dev/scapN); the module has
 //                                  // no tgids filter nor schedSwitch (UNSUPPORTED)
+//     enterHook?: 'auto' | 'tracepoint' | 'btf',
+//                                  // how the TOCTOU enter events (open, openat, openat2,
+//                                  // creat, connect) are hooked, when one of them is
+//                                  // captured. 'tracepoint': a perf tracepoint program per
+//                                  // syscall event (syscalls:sys_enter_<name>), so that
+//                                  // other syscalls only cost the kernel a bitmap test; the
+//                                  // events' ids come from tracefs (mounted privately, in a
+//                                  // mount namespace of a short-lived thread, when it is not
+//                                  // mounted). 'btf': tp_btf/sys_enter, a BPF program run
+//                                  // for every syscall. 'auto' (default): 'tracepoint' when
+//                                  // possible, else 'btf'.
 //     batchBytes?: number,         // batch buffer size, >= 64 KiB (default 1 MiB)
 //     maxQueuedBatches?: number,   // batches waiting for JS before draining stops,
 //                                  // 1..1024 (default 4)
@@ -42,7 +53,8 @@
 //
 //   stats(): { cpus: Array<{ cpu, events, dropsRingFull, dropsTooLarge, dropsNoRing,
 //                            readFaults, corrupt, discardedAtClose }>,
-//              delivered: number, batches: number, state: 'running' | 'stopping' | 'closed' }
+//              delivered: number, batches: number, state: 'running' | 'stopping' | 'closed',
+//              enterHook: 'tracepoint' | 'btf' | null }
 //     Per CPU: kernel-side counters (events = events the probe tried to emit;
 //     drops by cause: ring full, over 64 KiB, no ring for the CPU; params left
 //     empty because user memory could not be read), events the drain thread
@@ -53,6 +65,7 @@
 //       events = delivered from that CPU + dropsRingFull + dropsTooLarge
 //                + dropsNoRing + corrupt + discardedAtClose.
 //     After close(): the last figures, taken with the probe detached.
+//     enterHook: how the enter events are hooked (null: none is captured).
 //
 //   stop(): void
 //     Graceful end. Detaches the probe at once (and waits until no program is
@@ -73,6 +86,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "bpf_engine.h"
@@ -117,6 +131,7 @@ class BpfCapture : public Napi::ObjectWrap<BpfCapture> {
   std::vector<CpuCounters> last_counters_;
   std::vector<uint64_t> discarded_;      // per CPU, set by Shutdown()
   std::vector<uint64_t> last_corrupt_;   // per CPU, set by Shutdown()
+  std::string enter_hook_;
   uint64_t delivered_ = 0;
   uint64_t batches_ = 0;
 };

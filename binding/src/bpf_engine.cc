@@ -2,8 +2,12 @@
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/perf_event.h>
 #include <linux/types.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,8 +16,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -178,6 +185,52 @@ const FillerTables& Fillers() {
     return t;
   }();
   return tables;
+}
+
+// --- the syscall events' perf tracepoints (the TOCTOU enter events) ---------------
+
+// Ids of the events `names` of tracefs group `syscalls` under `root`, or
+// nullopt when one cannot be read.
+std::optional<std::vector<int>> ReadEventIds(const std::string& root, const std::vector<std::string>& names) {
+  std::vector<int> ids;
+  for (const std::string& name : names) {
+    std::ifstream f(root + "/events/syscalls/" + name + "/id");
+    int id = -1;
+    if (!(f >> id) || id < 0) return std::nullopt;
+    ids.push_back(id);
+  }
+  return ids;
+}
+
+// The event ids from tracefs: where it is mounted, or else from a private
+// mount made in a mount namespace of a short-lived thread of our own (the
+// process and the system never see it; needs CAP_SYS_ADMIN).
+std::optional<std::vector<int>> SyscallEventIds(const std::vector<std::string>& names) {
+  for (const char* root : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}) {
+    if (auto ids = ReadEventIds(root, names)) return ids;
+  }
+  std::optional<std::vector<int>> ids;
+  std::thread t([&] {
+    if (unshare(CLONE_FS | CLONE_NEWNS) != 0) return;
+    if (mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) return;
+    if (mount("tracefs", "/sys/kernel/tracing", "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+      return;
+    }
+    ids = ReadEventIds("/sys/kernel/tracing", names);
+  });
+  t.join();
+  return ids;
+}
+
+// A perf event on tracepoint `id` (all CPUs see its BPF programs), or -1.
+int OpenTracepointEvent(int id) {
+  perf_event_attr attr{};
+  attr.type = PERF_TYPE_TRACEPOINT;
+  attr.size = sizeof attr;
+  attr.config = static_cast<__u64>(id);
+  attr.sample_period = 1;
+  attr.wakeup_events = 1;
+  return static_cast<int>(syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC));
 }
 
 }  // namespace
@@ -402,9 +455,57 @@ void BpfEngine::Attach(const BpfOptions& options) {
   attach(skel_->progs.signal_deliver_e, "signal_deliver");
   if (options.sched_switch) attach(skel_->progs.sched_switch_e, "sched_switch");
   if (wanted(59) || wanted(322)) attach(skel_->progs.sched_proc_exec, "sched_process_exec");
-  // open, creat, connect, openat, openat2: the TOCTOU enter events.
-  if (wanted(2) || wanted(85) || wanted(42) || wanted(257) || wanted(437)) {
+  // open, creat, connect, openat, openat2: the TOCTOU enter events. Preferred:
+  // one perf tracepoint program per captured syscall (the others then cost a
+  // bitmap test instead of a BPF program run); else the sys_enter dispatcher.
+  struct Enter {
+    uint32_t nr;
+    const char* event;
+    bpf_program* prog;
+  };
+  std::vector<Enter> enters;
+  for (const Enter& e : {Enter{2, "sys_enter_open", skel_->progs.tp_open_e},
+                         Enter{257, "sys_enter_openat", skel_->progs.tp_openat_e},
+                         Enter{437, "sys_enter_openat2", skel_->progs.tp_openat2_e},
+                         Enter{85, "sys_enter_creat", skel_->progs.tp_creat_e},
+                         Enter{42, "sys_enter_connect", skel_->progs.tp_connect_e}}) {
+    if (wanted(e.nr)) enters.push_back(e);
+  }
+  if (!enters.empty() && options.enter_hook != EnterHook::kBtf) {
+    std::vector<std::string> names;
+    for (const Enter& e : enters) names.push_back(e.event);
+    std::string why = "tracefs (for the syscall events' ids) is not readable and cannot be mounted";
+    std::vector<bpf_link*> made;
+    if (std::optional<std::vector<int>> ids = SyscallEventIds(names)) {
+      why.clear();
+      for (size_t i = 0; i < enters.size() && why.empty(); i++) {
+        const int pfd = OpenTracepointEvent((*ids)[i]);
+        if (pfd < 0) {
+          why = std::string("perf_event_open(syscalls:") + enters[i].event + "): " + Errno(errno);
+          break;
+        }
+        bpf_link* l = bpf_program__attach_perf_event(enters[i].prog, pfd);
+        if (l == nullptr) {
+          why = std::string("attaching to syscalls:") + enters[i].event + ": " + Errno(errno);
+          close(pfd);
+          break;
+        }
+        made.push_back(l);
+      }
+    }
+    if (why.empty()) {
+      links_.insert(links_.end(), made.begin(), made.end());
+      enter_hook_ = "tracepoint";
+    } else {
+      for (bpf_link* l : made) bpf_link__destroy(l);
+      if (options.enter_hook == EnterHook::kTracepoint) {
+        throw BpfError("UNSUPPORTED", "the syscall tracepoints for the enter events: " + why);
+      }
+    }
+  }
+  if (!enters.empty() && enter_hook_.empty()) {
     attach(skel_->progs.sys_enter_dispatch, "sys_enter");
+    enter_hook_ = "btf";
   }
   attach(skel_->progs.sys_exit_dispatch, "sys_exit");
 }

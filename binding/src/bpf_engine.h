@@ -15,8 +15,9 @@
 //      registry (driver/bpf/fillers.def); create one
 //      ring per possible CPU and put them in the ring array;
 //   5. attach sys_exit, sched_process_exit, signal_deliver, (only when one of
-//      their syscalls is captured) sched_process_exec and sys_enter, and (only
-//      when asked) sched_switch.
+//      their syscalls is captured) sched_process_exec and the enter events (the
+//      syscall events' perf tracepoints, else sys_enter), and (only when asked)
+//      sched_switch.
 #pragma once
 
 #include <cstddef>
@@ -33,6 +34,13 @@ struct bpf_link;
 
 namespace scap_ts {
 
+// How the TOCTOU enter events (open, openat, openat2, creat, connect) are hooked.
+enum class EnterHook {
+  kAuto,        // the syscall events' perf tracepoints when tracefs can be had, else kBtf
+  kTracepoint,  // the perf tracepoints, or fail
+  kBtf,         // tp_btf/sys_enter: a dispatcher run for every syscall
+};
+
 struct BpfOptions {
   uint64_t buffer_bytes_per_cpu = 8ull << 20;  // power of two, page multiple
   uint32_t snaplen = 80;
@@ -41,6 +49,7 @@ struct BpfOptions {
   std::vector<uint32_t> tgids;                    // empty = all processes
   bool include_self = false;
   bool sched_switch = false;  // attach sched_switch (PPME_SCHEDSWITCH_6_E)
+  EnterHook enter_hook = EnterHook::kAuto;
 };
 
 // A load/attach failure. code(): "PERMISSION", "UNSUPPORTED", "VERIFIER" or "BPF".
@@ -90,6 +99,8 @@ class BpfEngine final : public LiveEngine {
   uint64_t boot_time_ns() const { return boot_time_ns_; }
   // Set when raising RLIMIT_MEMLOCK failed (not fatal).
   const std::string& memlock_warning() const { return memlock_warning_; }
+  // How the enter events are hooked: "tracepoint", "btf", or "" (none wanted).
+  std::string enter_hook() const override { return enter_hook_; }
 
   // Per-CPU counters read from the probe's counters map.
   std::vector<CpuCounters> ReadCounters() const override;
@@ -111,6 +122,7 @@ class BpfEngine final : public LiveEngine {
   int ncpus_ = 0;
   uint64_t boot_time_ns_ = 0;
   std::string memlock_warning_;
+  std::string enter_hook_;
 };
 
 // ns since the epoch at boot (CLOCK_REALTIME - CLOCK_BOOTTIME, best of a few samples).

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "drain_thread.h"
@@ -36,6 +37,9 @@ class LiveEngine {
   virtual std::unique_ptr<RingSource> OpenRings() = 0;
   // The clock of event timestamps and how to wait for data.
   virtual void ConfigureDrain(DrainConfig* dc) const = 0;
+  // How the TOCTOU enter events are hooked ("tracepoint", "btf"; "" when
+  // none is captured or the engine has no such choice).
+  virtual std::string enter_hook() const { return {}; }
 };
 
 }  // namespace scap_ts

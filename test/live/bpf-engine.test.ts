@@ -39,7 +39,13 @@ interface CpuStats {
 }
 interface NativeBpfCapture {
   nextBatch(): Promise<NativeBatch | null>;
-  stats(): { cpus: CpuStats[]; delivered: number; batches: number; state: 'running' | 'stopping' | 'closed' };
+  stats(): {
+    cpus: CpuStats[];
+    delivered: number;
+    batches: number;
+    state: 'running' | 'stopping' | 'closed';
+    enterHook: 'tracepoint' | 'btf' | null;
+  };
   stop(): void;
   close(): void;
 }
@@ -616,6 +622,43 @@ function expectedCgroups(): string[] {
 
 /** A NUL-separated list param as its strings. */
 const strList = (v: unknown): string[] => text(v).split('\0').slice(0, -1);
+
+/** The five TOCTOU syscalls, after a byte on stdin: argv[1] a scratch dir, argv[2] a closed TCP port. */
+const TOCTOU_C = String.raw`
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int main(int argc, char **argv) {
+  char go, p[4096];
+  if (read(0, &go, 1) != 1) return 2;
+  snprintf(p, sizeof p, "%s/open-missing", argv[1]);
+  syscall(SYS_open, p, O_RDONLY | O_CLOEXEC);
+  snprintf(p, sizeof p, "%s/openat-created", argv[1]);
+  int fd = syscall(SYS_openat, AT_FDCWD, p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  close(fd);
+  struct open_how how = { .flags = O_RDONLY, .mode = 0, .resolve = RESOLVE_NO_SYMLINKS };
+  fd = syscall(SYS_openat2, AT_FDCWD, p, &how, sizeof how);
+  close(fd);
+  snprintf(p, sizeof p, "%s/creat-created", argv[1]);
+  fd = syscall(SYS_creat, p, 0640);
+  close(fd);
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[2])) };
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  connect(s, (struct sockaddr *)&sa, sizeof sa);
+  close(s);
+  return 0;
+}
+`;
 
 /** Events of thread `tid` of type `type`. */
 function ofType(events: Event[], tid: number, type: number): Event[] {
@@ -1374,6 +1417,61 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
     const last = switches[switches.length - 1];
     expect(last.ts > exit.ts).toBe(true);
     expect([last.param('vm_size'), last.param('vm_rss'), last.param('vm_swap')]).toEqual([0, 0, 0]);
+  });
+
+  it('TOCTOU enter events: the same from the syscall tracepoints and from tp_btf/sys_enter', async () => {
+    const src = join(dir, 'toctou.c');
+    const bin = join(dir, 'toctou');
+    writeFileSync(src, TOCTOU_C);
+    const cc = spawnSync(ccPath!, ['-O1', '-o', bin, src], { encoding: 'utf8' });
+    expect(cc.status, cc.stderr).toBe(0);
+    const toctou = [NR.open, NR.openat, 437 /* openat2 */, 85 /* creat */, NR.connect];
+    const run = async (enterHook: 'tracepoint' | 'btf') => {
+      const sub = mkdtempSync(join(dir, `toctou-${enterHook}-`));
+      const child = spawn(bin, [sub, '9'], { stdio: ['pipe', 'ignore', 'inherit'] });
+      const capture = new BpfCapture({ enterHook, tgids: [child.pid!], syscalls: toctou });
+      const hook = capture.stats().enterHook;
+      const events: Event[] = [];
+      const drain = (async () => {
+        for (;;) {
+          const b = await capture.nextBatch();
+          if (!b) return;
+          for (const e of new EventBatch(new Uint8Array(b.data), b.offsets, b.count, b.cpus, new Uint32Array(b.count))) events.push(e);
+        }
+      })();
+      const closed = new Promise((r) => child.on('close', r));
+      child.stdin!.end('g');
+      await closed;
+      capture.stop();
+      await drain;
+      const enters = events
+        .filter((e) => e.type % 2 === 0 && e.type !== PPME.PROCEXIT_1_E && e.type !== PPME.SIGNALDELIVER_E)
+        .map((e) => {
+          const o: Record<string, unknown> = { type: e.type };
+          for (let i = 0; i < e.nparams; i++) {
+            const name = eventInfo(e.type)!.params[i].name;
+            const v = e.param(name);
+            o[name] = typeof v === 'string' ? v.replace(sub, '<dir>') : v;
+          }
+          return o;
+        });
+      return { hook, enters };
+    };
+    const tp = await run('tracepoint');
+    const btf = await run('btf');
+    expect(tp.hook).toBe('tracepoint');
+    expect(btf.hook).toBe('btf');
+    expect(tp.enters.map((e) => e.type)).toEqual([
+      PPME.SYSCALL_OPEN_E,
+      PPME.SYSCALL_OPENAT_2_E,
+      PPME.SYSCALL_OPENAT2_E,
+      PPME.SYSCALL_CREAT_E,
+      PPME.SOCKET_CONNECT_E,
+    ]);
+    expect(tp.enters[0].name).toBe('<dir>/open-missing');
+    expect(tp.enters[1]).toMatchObject({ dirfd: -100, name: '<dir>/openat-created', mode: 0o600 });
+    expect(tp.enters[3]).toMatchObject({ name: '<dir>/creat-created', mode: 0o640 });
+    expect(tp.enters).toEqual(btf.enters);
   });
 
   it('schedSwitch through openCapture: switch events of the captured process only when asked', async () => {
