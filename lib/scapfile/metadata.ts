@@ -458,14 +458,28 @@ export class ByteSink {
   u64(v: bigint): void { const p = this.reserve(8); this.view.setBigUint64(p, BigInt.asUintN(64, v), true); }
   bytes(b: Uint8Array): void { const p = this.reserve(b.length); this.buf.set(b, p); }
   lenBytes(b: Uint8Array): void { this.u16(b.length); this.bytes(b); }
-  lenString(s: string): void { this.lenBytes(textEncoder.encode(s)); }
-  lenList(list: readonly string[]): void { this.lenBytes(textEncoder.encode(list.map((x) => `${x}\0`).join(''))); }
+  /** Strings longer than the readers' limit are cut (as libscap cuts what it reads from /proc) so the file stays readable. */
+  lenString(s: string, max: number): void { this.lenBytes(clipUtf8(textEncoder.encode(s), max, false)); }
+  lenList(list: readonly string[], max: number): void {
+    this.lenBytes(clipUtf8(textEncoder.encode(list.map((x) => `${x}\0`).join('')), max, true));
+  }
   /** Writes a u32 placeholder and returns a function that patches it with the bytes written since. */
   lengthPrefix(includeSelf: boolean): () => void {
     const at = this.reserve(4);
     return () => this.view.setUint32(at, this.len - at - (includeSelf ? 0 : 4), true);
   }
   result(): Uint8Array { return this.buf.subarray(0, this.len); }
+}
+
+/** Cuts `b` to at most `max` bytes on a UTF-8 character boundary; a cut list keeps its final NUL. */
+function clipUtf8(b: Uint8Array, max: number, nulTerminated: boolean): Uint8Array {
+  if (b.length <= max) return b;
+  let end = nulTerminated ? max - 1 : max;
+  while (end > 0 && (b[end] & 0xc0) === 0x80) end--;
+  if (!nulTerminated) return b.subarray(0, end);
+  const out = b.slice(0, end + 1);
+  out[end] = 0;
+  return out;
 }
 
 const ipv4Raw = (ip: string): Uint8Array => encodeParam(PT.IPV4ADDR, ip);
@@ -489,10 +503,12 @@ export function encodeProcessList(s: ByteSink, threads: readonly ThreadRecord[])
   for (const t of threads) {
     const done = s.lengthPrefix(true);
     s.i64(t.tid); s.i64(t.pid); s.i64(t.ptid); s.i64(t.sid); s.i64(t.vpgid);
-    s.lenString(t.comm); s.lenString(t.exe); s.lenString(t.exepath); s.lenList(t.args); s.lenString(t.cwd);
+    s.lenString(t.comm, SCAP_MAX_PATH_SIZE); s.lenString(t.exe, SCAP_MAX_PATH_SIZE);
+    s.lenString(t.exepath, SCAP_MAX_PATH_SIZE); s.lenList(t.args, SCAP_MAX_ARGS_SIZE); s.lenString(t.cwd, SCAP_MAX_PATH_SIZE);
     s.u64(t.fdlimit); s.u32(t.flags); s.u32(t.uid); s.u32(t.gid);
     s.u32(t.vmsizeKb); s.u32(t.vmrssKb); s.u32(t.vmswapKb); s.u64(t.pfmajor); s.u64(t.pfminor);
-    s.lenList(t.env); s.i64(t.vtid); s.i64(t.vpid); s.lenList(t.cgroups); s.lenString(t.root);
+    s.lenList(t.env, SCAP_MAX_ENV_SIZE); s.i64(t.vtid); s.i64(t.vpid);
+    s.lenList(t.cgroups, SCAP_MAX_CGROUPS_SIZE); s.lenString(t.root, SCAP_MAX_PATH_SIZE);
     s.u64(t.pidnsInitStartTs); s.u32(t.tty); s.u32(t.loginuid); s.u8(t.exeWritable ? 1 : 0);
     s.u64(t.capInheritable); s.u64(t.capPermitted); s.u64(t.capEffective); s.u8(t.exeUpperLayer ? 1 : 0);
     s.u64(t.exeIno); s.u64(t.exeInoCtime); s.u64(t.exeInoMtime); s.u8(t.exeFromMemfd ? 1 : 0);
@@ -524,13 +540,13 @@ export function encodeFdList(s: ByteSink, tid: number, fds: readonly FdRecord[])
         s.bytes(ipv6Raw(fd.sip ?? '::')); s.u16(fd.sport ?? 0); s.u8(fd.l4proto ?? 0);
         break;
       case FD_TYPE.UNIX_SOCK:
-        s.u64(fd.source ?? 0n); s.u64(fd.dest ?? 0n); s.lenString(fd.name ?? '');
+        s.u64(fd.source ?? 0n); s.u64(fd.dest ?? 0n); s.lenString(fd.name ?? '', SCAP_MAX_PATH_SIZE - 1);
         break;
       case FD_TYPE.FILE_V2:
-        s.u32(fd.openFlags ?? 0); s.lenString(fd.name ?? ''); s.u32(fd.dev ?? 0);
+        s.u32(fd.openFlags ?? 0); s.lenString(fd.name ?? '', SCAP_MAX_PATH_SIZE - 1); s.u32(fd.dev ?? 0);
         break;
       default:
-        s.lenString(fd.name ?? '');
+        s.lenString(fd.name ?? '', SCAP_MAX_PATH_SIZE - 1);
     }
     done();
   }
@@ -553,12 +569,13 @@ export function encodeInterfaceList(s: ByteSink, ifs: readonly InterfaceRecord[]
 export function encodeUserList(s: ByteSink, users: readonly UserRecord[], groups: readonly GroupRecord[]): void {
   for (const u of users) {
     const done = s.lengthPrefix(true);
-    s.u8(0); s.u32(u.uid); s.u32(u.gid); s.lenString(u.name); s.lenString(u.homedir); s.lenString(u.shell);
+    s.u8(0); s.u32(u.uid); s.u32(u.gid); s.lenString(u.name, MAX_CREDENTIALS_STR_LEN - 1); s.lenString(u.homedir, MAX_CREDENTIALS_STR_LEN - 1);
+    s.lenString(u.shell, MAX_CREDENTIALS_STR_LEN - 1);
     done();
   }
   for (const g of groups) {
     const done = s.lengthPrefix(true);
-    s.u8(1); s.u32(g.gid); s.lenString(g.name);
+    s.u8(1); s.u32(g.gid); s.lenString(g.name, MAX_CREDENTIALS_STR_LEN - 1);
     done();
   }
 }

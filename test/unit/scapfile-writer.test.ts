@@ -73,6 +73,25 @@ describe('ScapWriter', () => {
     expect(n).toBe(1);
   });
 
+  it("cuts strings and lists to the limits that libscap's reader enforces (a process with 25 KB of args stays readable)", async () => {
+    const path = join(dir, 'long.scap');
+    const args = Array.from({ length: 3000 }, (_, i) => `arg${i}`); // ~25 KB joined, as a CI runner's command line can be
+    const env = ['X=' + 'é'.repeat(5000)]; // two-byte characters: the cut must not split one
+    const t = { ...emptyThread(7), comm: 'c'.repeat(2000), args, env, cgroups: ['cpu=/' + 'x'.repeat(9000)] };
+    const w = await ScapWriter.create(path, { processes: [t], users: [{ uid: 1, gid: 1, name: 'u'.repeat(300), homedir: '/h', shell: '/bin/sh' }] }, { compress: false });
+    await w.close();
+    const s = (await ScapReader.open(path)).section;
+    const got = s.processes[0];
+    expect(got.comm).toBe('c'.repeat(1024));
+    expect(got.args.join('\0').length + 1).toBeLessThanOrEqual(4096);
+    expect(got.args.slice(0, -1)).toEqual(args.slice(0, got.args.length - 1));
+    expect(args[got.args.length - 1].startsWith(got.args.at(-1)!)).toBe(true);
+    expect(got.env[0]).toMatch(/^X=é+$/);
+    expect(Buffer.byteLength(got.env[0]) + 1).toBeLessThanOrEqual(4096);
+    expect(got.cgroups[0].length).toBe(4095);
+    expect(s.users[0].name).toBe('u'.repeat(255));
+  });
+
   it('refuses to write after close', async () => {
     const w = await ScapWriter.create(join(dir, 'closed.scap'));
     await w.close();
