@@ -16,6 +16,9 @@ import type { PluginCaptureOptions, SourceSpec } from './plugins/capture.js';
 import type { PluginManager } from './plugins/manager.js';
 import { PtraceSource, type PtraceTarget } from './sources/ptrace.js';
 
+/** The longest a consumer loop fed by ready batches runs before the event loop gets a turn. */
+const MAX_TURN_MS = 10;
+
 export interface CaptureOptions extends BpfOptions, PipelineOptions, PluginCaptureOptions {
   /**
    * `'bpf'` (live with the eBPF probe, the default), `'kmod'` (live with the
@@ -138,8 +141,16 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
 
   /** The batch loop; `perEvent`: the iterator applies the pipeline event by event (raw batches). */
   async *#batches(perEvent: boolean): AsyncGenerator<EventBatch> {
+    let turn = performance.now();
     try {
       while (!this.#closed) {
+        // A source that always has a batch ready settles next() at once, and a loop
+        // of settled promises never lets the event loop run timers or I/O (an
+        // AbortSignal's timeout, the consumer's own sockets): give it a turn now and then.
+        if (performance.now() - turn > MAX_TURN_MS) {
+          await new Promise(setImmediate);
+          turn = performance.now();
+        }
         const raw = await this.#source.next();
         if (!raw) return;
         const p = perEvent ? undefined : this.#pipeline;

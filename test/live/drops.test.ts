@@ -244,4 +244,26 @@ describe.skipIf(noLive)('drop accounting (SCAP_TS_REQUIRE_LIVE=1 makes a missing
     // Only the load was counted (its getppid calls and a few syscalls of its own).
     expect(st.seen).toBeLessThan(loadRun.report().calls + 100);
   });
+  it('a consumer fed by a storm still lets timers run: a 300 ms abort timer ends the loop long before the storm does', async () => {
+    // Batches are always ready, so nextBatch() settles at once; without turns given
+    // to the event loop, the abort timer fired only when the storm was over.
+    for (const perEvent of [false, true]) {
+      const loadRun = startLoad('getppid', 4);
+      const ac = new AbortController();
+      const cap = await openCapture({ tgids: [loadRun.child.pid!], signal: ac.signal });
+      const t0 = Date.now();
+      loadRun.go();
+      setTimeout(() => ac.abort(), 300);
+      let n = 0;
+      if (perEvent) for await (const e of cap) n += e.len > 0 ? 1 : 0;
+      else for await (const b of cap.batches()) n += b.length;
+      const ms = Date.now() - t0;
+      loadRun.child.kill();
+      await loadRun.exited;
+      expect(cap.closed).toBe(true);
+      expect(n).toBeGreaterThan(0);
+      // The storm lasts 4 s.
+      expect(ms, `${perEvent ? 'events' : 'batches'}: loop ended after ${ms} ms`).toBeLessThan(2500);
+    }
+  });
 });
