@@ -229,6 +229,15 @@ async function* gunzipped(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint
   }
 }
 
+/** Bytes kept free before each chunk read ahead: room for the previous chunk's tail, any event block but a large-payload one. */
+const READ_AHEAD_HEADROOM = MAX_NON_LARGE_EVENT_BLOCK;
+
+interface FileChunk {
+  /** The whole allocation: headroom, then the bytes read. */
+  buffer: Uint8Array;
+  data: Uint8Array;
+}
+
 function concat(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;
@@ -254,7 +263,10 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
   readonly #chunks: AsyncIterator<Uint8Array>;
   /** Set for plain files, read straight into the parse buffer (no stream, no concatenation copy). */
   #file: FileHandle | undefined;
+  /** File offset of the next read (reads ahead included). */
   #filePos = 0;
+  /** The chunk being read ahead, if any. */
+  #ahead: Promise<FileChunk> | undefined;
   readonly #batchBytes: number;
   readonly #maxBlock: number;
   readonly #signal: AbortSignal | undefined;
@@ -341,6 +353,8 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     await this.#chunks.return?.();
+    // The file stays open until the read ahead is over.
+    await this.#ahead?.catch(() => undefined);
     await this.#file?.close();
   }
 
@@ -387,26 +401,64 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
     return this.#buf.length >= n;
   }
 
-  /** #ensure for plain files: the unparsed tail and fresh bytes land in one new buffer. */
+  /**
+   * #ensure for plain files. The next chunk is read ahead, while the caller
+   * works on the current one (a read waited for leaves the thread idle for a
+   * quarter of a file's walk); the unparsed tail of the current buffer (a block
+   * cut by the chunk's end) goes into the headroom kept before the chunk.
+   */
   async #ensureFromFile(n: number): Promise<boolean> {
     const tail = this.#buf.subarray(this.#pos);
-    const size = Math.max(n, this.#batchBytes + tail.length);
-    const buf = new Uint8Array(size);
-    buf.set(tail);
-    let filled = tail.length;
-    while (filled < size && !this.#eof) {
+    const parts: Uint8Array[] = [];
+    let have = tail.length;
+    let first: FileChunk | undefined;
+    while (have < n && !this.#eof) {
       if (this.#signal?.aborted) throw this.#signal.reason;
-      const { bytesRead } = await this.#file!.read(buf, filled, size - filled, this.#filePos);
-      if (bytesRead === 0) this.#eof = true;
-      filled += bytesRead;
-      this.#filePos += bytesRead;
-      this.stats.bytes += bytesRead;
+      const c = await (this.#ahead ?? this.#readChunk(Math.max(this.#batchBytes, n - have)));
+      this.#ahead = undefined;
+      if (c.data.length === 0) {
+        this.#eof = true;
+        break;
+      }
+      first ??= c;
+      parts.push(c.data);
+      have += c.data.length;
+      this.stats.bytes += c.data.length;
     }
     this.#base += this.#pos;
-    this.#buf = filled === size ? buf : buf.subarray(0, filled);
+    if (parts.length === 1 && tail.length <= READ_AHEAD_HEADROOM) {
+      // The usual case: no copy of the chunk, only of the tail.
+      const start = READ_AHEAD_HEADROOM - tail.length;
+      first!.buffer.set(tail, start);
+      this.#buf = first!.buffer.subarray(start, READ_AHEAD_HEADROOM + first!.data.length);
+    } else {
+      this.#buf = concat([tail, ...parts]);
+    }
     this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
     this.#pos = 0;
+    if (!this.#eof) this.#ahead = this.#readChunk(this.#batchBytes);
     return this.#buf.length >= n;
+  }
+
+  /** Starts reading the next `size` bytes of the file; fewer only at its end. */
+  #readChunk(size: number): Promise<FileChunk> {
+    const pos = this.#filePos;
+    this.#filePos += size;
+    const file = this.#file!;
+    // Not zero-filled: every byte handed out is read from the file first.
+    const buffer = new Uint8Array(Buffer.allocUnsafeSlow(READ_AHEAD_HEADROOM + size).buffer);
+    const read = (async () => {
+      let filled = 0;
+      while (filled < size) {
+        const { bytesRead } = await file.read(buffer, READ_AHEAD_HEADROOM + filled, size - filled, pos + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      return { buffer, data: buffer.subarray(READ_AHEAD_HEADROOM, READ_AHEAD_HEADROOM + filled) };
+    })();
+    // Its error, if any, surfaces where it is awaited; a reader closed before that ignores it.
+    read.catch(() => undefined);
+    return read;
   }
 
   #takeBatch(): FileBatch | undefined {

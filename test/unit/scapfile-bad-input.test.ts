@@ -3,7 +3,7 @@
 // or is skipped where the format allows it. Each case is run twice: with the input as one
 // buffer, and as small chunks with a small batch buffer, so offsets that cross buffer
 // refills are checked too.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,9 +109,18 @@ interface Mode {
   source(bytes: Uint8Array): ScapSource;
   options: ScapReaderOptions;
 }
+const filesDir = mkdtempSync(join(tmpdir(), 'scap-bad-input-files-'));
+let fileSeq = 0;
+/** The bytes as a file on disk: plain files are read directly, with a chunk read ahead. */
+function onDisk(b: Uint8Array): string {
+  const path = join(filesDir, `in-${fileSeq++}.scap`);
+  writeFileSync(path, b);
+  return path;
+}
 const MODES: Mode[] = [
   { name: 'one buffer', source: (b) => b, options: {} },
   { name: '1000-byte chunks, 4 KiB batches', source: (b) => chunks(b, 1000), options: { batchBytes: 4096 } },
+  { name: 'a file, 4 KiB batches', source: onDisk, options: { batchBytes: 4096 } },
 ];
 
 interface ReadResult {
@@ -165,7 +174,10 @@ const ORIGINAL_IPV6 = await readAll(IPV6);
 const ORIGINAL_CAT = await readAll(CAT);
 
 const tmp = mkdtempSync(join(tmpdir(), 'scap-bad-input-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(tmp, { recursive: true, force: true });
+  rmSync(filesDir, { recursive: true, force: true });
+});
 let fileNo = 0;
 
 /** Writes events with ScapWriter (plain) and returns the file's bytes. */

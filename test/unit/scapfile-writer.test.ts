@@ -35,6 +35,10 @@ describe('ScapWriter', () => {
     expect(got.map((g) => [g.cpu, g.flags])).toEqual([[1, 0], [1, 1], [0, 0], [0, 1]]);
     expect(got[0].bytes.equals(Buffer.from(plain))).toBe(true);
     expect(got[3].bytes.equals(Buffer.from(big))).toBe(true);
+    // Read again in 4 KiB chunks: the 100 KB blocks span chunks, and are larger than the read-ahead headroom.
+    const again = [];
+    for await (const e of await ScapReader.open(path, { batchBytes: 4096 })) again.push(Buffer.from(e.toBytes()));
+    expect(again).toEqual(got.map((g) => g.bytes));
   });
 
   it('writes the section metadata it is given in current block versions', async () => {
