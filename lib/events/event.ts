@@ -4,6 +4,7 @@
  */
 import { EventDecodeError } from '../errors.js';
 import { decodeParam, readI64AsNumber } from './decode.js';
+import { paramsDecoder } from './params-decoder.js';
 import { renderValue, type RenderedParam } from './render.js';
 import { PPME, type EventParamsByCode } from './schema.generated.js';
 import type { EventStateSlot, FdView, ThreadView, UserView } from './state.js';
@@ -184,10 +185,11 @@ export class Event {
   /** Every parameter the event carries, decoded, by name. */
   params(): Record<string, unknown> {
     const n = this.nparams;
-    const defs = this.info?.params;
-    // Known params only: one precompiled object literal per (type, count), so every
-    // object of a type shares one shape instead of growing key by key.
-    if (defs && n <= defs.length) return paramsBuilder(this.type, defs, n)(this);
+    const info = this.info;
+    const defs = info?.params;
+    if (info && n <= info.params.length) {
+      return paramsDecoder(info.code, info.params, n, info.largePayload)(this.bytes, this.view, this.offset, this.offset + this.headerSize, this.len);
+    }
     const out: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) out[defs?.[i]?.name ?? `param${i}`] = this.param(i);
     return out;
@@ -241,20 +243,6 @@ export class Event {
     if (this.headerSize === EVENT_HEADER_SIZE) return this.bytes.slice(this.offset, this.offset + this.len);
     return widenV1Event(this.bytes, this.offset, this.len, this.nparams);
   }
-}
-
-type ParamsBuilder = (evt: Event) => Record<string, unknown>;
-const paramsBuilders = new Map<number, ParamsBuilder>();
-
-function paramsBuilder(type: number, defs: readonly { name: string }[], n: number): ParamsBuilder {
-  const key = type * 256 + n;
-  let f = paramsBuilders.get(key);
-  if (!f) {
-    const fields = defs.slice(0, n).map((p, i) => `${JSON.stringify(p.name)}: e.param(${i})`);
-    f = new Function('e', `return { ${fields.join(', ')} };`) as ParamsBuilder;
-    paramsBuilders.set(key, f);
-  }
-  return f;
 }
 
 /** Converts a 22-byte-header event into the current layout (len grows by 4, nparams filled in). */

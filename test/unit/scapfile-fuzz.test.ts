@@ -506,6 +506,9 @@ describe('decoder on re-typed and re-split params', () => {
       const alone = attempt(() => decodeParam(bytes, new DataView(bytes.buffer), 0, bytes.length, p.type, p.info, e.type, i));
       expect(alone).toEqual(attempt(() => e.param(i)));
     }
+    // params() is compiled per event type: the same values, or the same first error, as param() one by one.
+    const oneByOne = attempt(() => Object.fromEntries(Array.from({ length: e.nparams }, (_, i) => [info.params[i]?.name ?? `param${i}`, e.param(i)])));
+    expect(attempt(() => e.params())).toEqual(oneByOne);
   }
 
   it('decoding completes or throws a ScapError, and reads nothing outside the event', async () => {
