@@ -59,13 +59,23 @@ function pastEndError(eventType: number, end: number, len: number): never {
   throw new EventDecodeError('PARAMS_PAST_END', `event type ${eventType}: parameters end at ${end}, past the event length ${len}`, eventType);
 }
 
-const decoders = new Map<number, ParamsDecoder>();
+/** Decoders of every parameter, by event type: the common case, an array load away. */
+const fullDecoders: (ParamsDecoder | undefined)[] = [];
+/** Decoders of fewer parameters (events from older producers), by type * 256 + count. */
+const partialDecoders = new Map<number, ParamsDecoder>();
 
 /** The decoder of the first `n` parameters of event type `code` (n at most the table's count). */
 export function paramsDecoder(code: number, params: readonly ParamInfo[], n: number, largePayload: boolean): ParamsDecoder {
-  const key = code * 256 + n;
-  let f = decoders.get(key);
+  const full = n === params.length;
+  const f = full ? fullDecoders[code] : partialDecoders.get(code * 256 + n);
   if (f) return f;
+  const made = compile(code, params, n, largePayload);
+  if (full) fullDecoders[code] = made;
+  else partialDecoders.set(code * 256 + n, made);
+  return made;
+}
+
+function compile(code: number, params: readonly ParamInfo[], n: number, largePayload: boolean): ParamsDecoder {
   const lenSize = largePayload ? 4 : 2;
   const get = largePayload ? 'getUint32' : 'getUint16';
   const lines = [`let p = base + ${lenSize * n};`];
@@ -77,7 +87,5 @@ export function paramsDecoder(code: number, params: readonly ParamInfo[], n: num
     'I64', 'IP4', 'IP6', 'STR', 'DEC', 'SIZE', 'END', 'INFO',
     `return function decodeParams(b, v, o, base, len) {\n${lines.join('\n')}\n};`,
   ) as (...deps: unknown[]) => ParamsDecoder;
-  f = make(readI64AsNumber, ipv4ToString, ipv6ToString, readCString, decodeParam, sizeError, pastEndError, params.map((p) => p.info));
-  decoders.set(key, f);
-  return f;
+  return make(readI64AsNumber, ipv4ToString, ipv6ToString, readCString, decodeParam, sizeError, pastEndError, params.map((p) => p.info));
 }

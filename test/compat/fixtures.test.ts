@@ -112,6 +112,24 @@ describe.skipIf(noSysdig)('fixtures against sysdig 0.29 (SCAP_TS_REQUIRE_LIVE ma
 });
 
 describe('fixtures (no external tools)', () => {
+  it('batch.params(i) decodes what at(i).params() and param() one by one decode, in every generation', async () => {
+    let compared = 0;
+    for (const name of FIXTURE_NAMES) {
+      await using r = await ScapReader.open(fixture(name));
+      for await (const b of r.batches()) {
+        for (let i = 0; i < b.length; i++) {
+          const e = b.at(i);
+          const names = e.info?.params ?? [];
+          const oneByOne = Object.fromEntries(Array.from({ length: e.nparams }, (_, k) => [names[k]?.name ?? `param${k}`, e.param(k)]));
+          expect(b.params(i)).toEqual(oneByOne);
+          expect(e.params()).toEqual(oneByOne);
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(7000);
+  });
+
   it('reads every generation the fixtures hold, with their metadata', async () => {
     const seen: Record<string, unknown> = {};
     for (const name of FIXTURE_NAMES) {
