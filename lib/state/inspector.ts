@@ -179,18 +179,9 @@ export class Inspector {
     fi.flags = FDF.FROM_PROC;
     fi.ino = f.ino;
     switch (f.type) {
-      case FD_TYPE.IPV4_SOCK: {
-        const s = fi.sockinfo;
-        s.b.set(ipv4Raw(f.sip ?? '0.0.0.0'), 0);
-        s.b.set(ipv4Raw(f.dip ?? '0.0.0.0'), 4);
-        s.v4sport = f.sport ?? 0;
-        s.v4dport = f.dport ?? 0;
-        s.v4l4 = f.l4proto ?? 0;
-        if (s.v4l4 === L4.TCP) fi.flags |= FDF.SOCKET_CONNECTED;
-        this.interfaces.updateFd(fi);
-        fi.name = `${ipv4Endpoint(s.b, 0, s.v4sport)}->${ipv4Endpoint(s.b, 4, s.v4dport)}`;
+      case FD_TYPE.IPV4_SOCK:
+        this.#seedIpv4Tuple(fi, ipv4Raw(f.sip ?? '0.0.0.0'), ipv4Raw(f.dip ?? '0.0.0.0'), f);
         break;
-      }
       case FD_TYPE.IPV4_SERVSOCK: {
         const s = fi.sockinfo;
         s.b.set(ipv4Raw(f.sip ?? '0.0.0.0'), 0);
@@ -206,14 +197,7 @@ export class Inspector {
         const s = fi.sockinfo;
         if (isIpv4MappedIpv6(sip, 0) && isIpv4MappedIpv6(dip, 0)) {
           fi.type = FD_TYPE.IPV4_SOCK;
-          s.b.set(sip.subarray(12, 16), 0);
-          s.b.set(dip.subarray(12, 16), 4);
-          s.v4sport = f.sport ?? 0;
-          s.v4dport = f.dport ?? 0;
-          s.v4l4 = f.l4proto ?? 0;
-          if (s.v4l4 === L4.TCP) fi.flags |= FDF.SOCKET_CONNECTED;
-          this.interfaces.updateFd(fi);
-          fi.name = `${ipv4Endpoint(s.b, 0, s.v4sport)}->${ipv4Endpoint(s.b, 4, s.v4dport)}`;
+          this.#seedIpv4Tuple(fi, sip.subarray(12, 16), dip.subarray(12, 16), f);
         } else {
           s.b.set(sip, 0);
           s.b.set(dip, 16);
@@ -258,6 +242,19 @@ export class Inspector {
     }
     if (fi.name.includes('/dev/log')) fi.syslog = true;
     t.fdtable.add(f.fd, fi);
+  }
+
+  /** An IPv4 tuple from a file's fd record (or an IPv4-mapped IPv6 one): addresses, ports, name. */
+  #seedIpv4Tuple(fi: FdInfo, sip: Uint8Array, dip: Uint8Array, f: FdRecord): void {
+    const s = fi.sockinfo;
+    s.b.set(sip, 0);
+    s.b.set(dip, 4);
+    s.v4sport = f.sport ?? 0;
+    s.v4dport = f.dport ?? 0;
+    s.v4l4 = f.l4proto ?? 0;
+    if (s.v4l4 === L4.TCP) fi.flags |= FDF.SOCKET_CONNECTED;
+    this.interfaces.updateFd(fi);
+    fi.name = `${ipv4Endpoint(s.b, 0, s.v4sport)}->${ipv4Endpoint(s.b, 4, s.v4dport)}`;
   }
 
   addFdFromRecord(t: ThreadInfo, f: FdRecord): void {
