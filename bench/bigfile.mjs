@@ -2,9 +2,8 @@
  * The large `.scap` the file benchmarks read: every event of some fixture
  * captures written over and over behind the first fixture's section metadata,
  * each copy's timestamps moved on so that time keeps increasing. Built once
- * and cached under os.tmpdir() (the same file and name scheme as
- * bench/scapfile-read.mjs, so either benchmark reuses the other's copy).
- * Not a benchmark itself: bench/run.mjs does not run it.
+ * and cached under os.tmpdir(); bench/scapfile-read.mjs and bench/state.mjs
+ * read it. Not a benchmark itself: bench/run.mjs does not run it.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -80,7 +79,7 @@ export async function bigFile({ fixtures = ['single_ipv6_conn', 'curl_google', '
   }
   await w.close();
   renameSync(tmp, plain);
-  // No gzip copy here: scapfile-read writes its own when it needs one (and then rewrites this marker).
+  // No gzip copy here: scapfile-read writes one beside it when it needs one.
   if (!existsSync(meta)) writeFileSync(meta, `${JSON.stringify({ version: CACHE_VERSION, fixtures, events: n, templates: templates.length })}\n`);
   return { plain, events: n };
 }

@@ -11,7 +11,7 @@
  *    26-byte-header bytes, `evt.toBytes()`) written over and over with
  *    ScapWriter behind the first fixture's section metadata, each copy's
  *    timestamp patched so that time increases monotonically. A gzip copy is
- *    written beside it. Both are cached under os.tmpdir() by CACHE_VERSION.
+ *    written beside it. Both are cached (bench/bigfile.mjs builds the file).
  * 2. Times BENCH_REPS (default 5, at least 3) rounds; each round runs every
  *    case once, side by side, and figures are medians over rounds:
  *    - header-walk:       ScapReader.batches(), batch.type(i), tid(i) and len(i) of every event
@@ -29,102 +29,36 @@
  * Progress goes to stderr; stdout carries only JSON lines.
  */
 import { spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, renameSync, statSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { createGzip } from 'node:zlib';
-import { ScapReader, ScapWriter } from '../dist/scapfile/index.js';
+import { ScapReader } from '../dist/scapfile/index.js';
+import { bigFile } from './bigfile.mjs';
 
 const BENCH = 'scapfile-read';
-/** Bump when the way the file is built changes: the cached file is rebuilt. */
-const CACHE_VERSION = 'v1';
 const FIXTURES = ['single_ipv6_conn', 'curl_google', 'cat_write'];
 const TARGET_HEADER_WALK_EPS = 20_000_000;
 const TARGET_DECODE_VS_SYSDIG = 2;
 
-const here = dirname(fileURLToPath(import.meta.url));
-/** Where the fixture captures are looked for: BENCH_FIXTURES, the repo's copies, then shared/ in or beside the checkout. */
-const fixtureDirs = [
-  process.env.BENCH_FIXTURES,
-  join(here, '..', 'test', 'fixtures', 'scap'),
-  join(here, '..', 'shared', 'fixtures', 'scap'),
-  join(here, '..', '..', 'shared', 'fixtures', 'scap'),
-].filter(Boolean);
 const MIN_EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const REPS = Math.max(3, Number(process.env.BENCH_REPS ?? 5));
 const SYSDIG = process.env.BENCH_SYSDIG ?? 'sysdig';
 const WITH_GZ = process.env.BENCH_NO_GZ !== '1';
-const cacheDir = process.env.BENCH_CACHE_DIR ?? join(os.tmpdir(), 'scap-ts-bench');
 
 const log = (msg) => process.stderr.write(`[${BENCH}] ${msg}\n`);
 const emit = (obj) => process.stdout.write(`${JSON.stringify({ bench: BENCH, ...obj })}\n`);
 
-function findFixture(name) {
-  for (const d of fixtureDirs) {
-    const p = join(d, `${name}.scap.gz`);
-    if (existsSync(p)) return p;
-  }
-  throw new Error(`fixture ${name}.scap.gz not found in ${fixtureDirs.join(', ')}`);
-}
-
-/** Every event of a fixture as standalone 26-byte-header bytes, plus the first section. */
-async function loadFixture(name) {
-  const reader = await ScapReader.open(findFixture(name));
-  const events = [];
-  for await (const batch of reader.batches()) {
-    for (let i = 0; i < batch.length; i++) {
-      const e = batch.at(i);
-      events.push({ bytes: e.toBytes(), cpu: e.cpu, dumpFlags: e.dumpFlags });
-    }
-  }
-  return { section: reader.sections[0], events };
-}
-
-/** Builds (or finds in the cache) the big plain file and its gzip copy. */
+/** The big plain file (bench/bigfile.mjs builds and caches it) and its gzip copy beside it. */
 async function buildFiles() {
-  mkdirSync(cacheDir, { recursive: true });
-  const stem = join(cacheDir, `${BENCH}-${CACHE_VERSION}-${FIXTURES.join('+')}-${MIN_EVENTS}`);
-  const plain = `${stem}.scap`;
-  const gz = `${stem}.scap.gz`;
-  const meta = `${stem}.json`; // written last: its presence means the files are complete
-  if (existsSync(plain) && existsSync(meta) && (!WITH_GZ || existsSync(gz))) {
-    const { events } = JSON.parse(readFileSync(meta, 'utf8'));
-    log(`using cached ${plain} (${events} events)`);
-    return { plain, gz, events };
-  }
-  const fixtures = [];
-  for (const name of FIXTURES) fixtures.push(await loadFixture(name));
-  const templates = fixtures.flatMap((f) => f.events);
-  const s = fixtures[0].section;
-  const metadata = { machineInfo: s.machineInfo, interfaces: s.interfaces, users: s.users, groups: s.groups, processes: s.processes, fds: s.fds };
-  const dv = (b) => new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const views = templates.map((t) => dv(t.bytes));
-  let ts = views[0].getBigUint64(0, true);
-
-  const tmp = `${plain}.tmp-${process.pid}`;
-  log(`writing ${plain} from ${templates.length} fixture events`);
-  const w = await ScapWriter.create(tmp, metadata, { compress: false });
-  let n = 0;
-  while (n < MIN_EVENTS) {
-    for (let i = 0; i < templates.length; i++) {
-      ts += 1000n; // 1 us apart: monotonic across copies
-      views[i].setBigUint64(0, ts, true);
-      w.writeEvent(templates[i].bytes, templates[i].cpu, templates[i].dumpFlags);
-      n++;
-    }
-    await w.flush(false);
-  }
-  await w.close();
-  renameSync(tmp, plain);
-  if (WITH_GZ) {
+  const { plain, events } = await bigFile({ fixtures: FIXTURES, minEvents: MIN_EVENTS, log });
+  const gz = `${plain}.gz`;
+  if (WITH_GZ && !existsSync(gz)) {
     log(`writing ${gz}`);
     await pipeline(createReadStream(plain), createGzip(), createWriteStream(`${gz}.tmp-${process.pid}`));
     renameSync(`${gz}.tmp-${process.pid}`, gz);
   }
-  writeFileSync(meta, `${JSON.stringify({ version: CACHE_VERSION, fixtures: FIXTURES, events: n, templates: templates.length })}\n`);
-  return { plain, gz, events: n };
+  return { plain, gz, events };
 }
 
 function median(xs) {
