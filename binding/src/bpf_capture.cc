@@ -23,6 +23,7 @@
 
 #include <linux/types.h>
 
+#include "batch_js.h"
 #include "kmod_engine.h"
 #include "shared.h"
 
@@ -98,22 +99,6 @@ std::vector<uint32_t> IntArrayOption(Napi::Env env, const Napi::Object& o, const
     out.push_back(static_cast<uint32_t>(d));
   }
   return out;
-}
-
-// Finalizer hint of a batch's ArrayBuffer: where its data goes back to.
-struct BatchData {
-  size_t capacity;
-  std::shared_ptr<BufferPool> pool;  // null: free()
-};
-
-void FreeBatchData(Napi::Env env, void* data, BatchData* hint) {
-  if (hint->pool) {
-    hint->pool->Put(static_cast<uint8_t*>(data), hint->capacity);
-  } else {
-    std::free(data);
-  }
-  Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(hint->capacity));
-  delete hint;
 }
 
 }  // namespace
@@ -255,58 +240,15 @@ void BpfCapture::Shutdown(bool env_teardown) {
 }
 
 Napi::Object BpfCapture::ToJs(Napi::Env env, std::unique_ptr<Batch> b) {
-  const size_t count = b->offsets.size();
-  const size_t size = b->size;
-  size_t capacity = b->capacity;
-  uint8_t* data = b->ReleaseData();
-  std::shared_ptr<BufferPool> pool = b->pool;
-  // A mostly empty batch gives its tail back before JS holds on to it (its
-  // buffer no longer fits the pool then).
-  if (size > 0 && size < capacity / 2) {
-    if (void* shrunk = std::realloc(data, size)) {
-      data = static_cast<uint8_t*>(shrunk);
-      capacity = size;
-    }
-  }
-  Napi::ArrayBuffer ab;
-  try {
-    ab = Napi::ArrayBuffer::New(env, data, size, FreeBatchData, new BatchData{capacity, pool});
-    Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(capacity));
-  } catch (const Napi::Error&) {
-    // Runtimes without external buffers: copy.
-    ab = Napi::ArrayBuffer::New(env, size);
-    std::memcpy(ab.Data(), data, size);
-    if (pool) {
-      pool->Put(data, capacity);
-    } else {
-      std::free(data);
-    }
-  }
-  Napi::Uint32Array offsets = Napi::Uint32Array::New(env, count);
-  if (count) std::memcpy(offsets.Data(), b->offsets.data(), count * sizeof(uint32_t));
-  Napi::Uint16Array cpus = Napi::Uint16Array::New(env, count);
-  if (count) std::memcpy(cpus.Data(), b->cpus.data(), count * sizeof(uint16_t));
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("data", ab);
-  out.Set("offsets", offsets);
-  out.Set("cpus", cpus);
-  out.Set("count", Napi::Number::New(env, static_cast<double>(count)));
-  delivered_ += count;
+  Napi::Object out = BatchToJs(env, *b);
+  delivered_ += b->offsets.size();
   batches_ += 1;
   if (drain_) drain_->Recycle(std::move(b));
   return out;
 }
 
 void BpfCapture::UpdateLoopRef(Napi::Env env) {
-  if (!tsfn_live_) return;
-  const bool want = !pending_.empty();
-  if (want && !tsfn_refed_) {
-    tsfn_.Ref(env);
-    tsfn_refed_ = true;
-  } else if (!want && tsfn_refed_) {
-    tsfn_.Unref(env);
-    tsfn_refed_ = false;
-  }
+  if (tsfn_live_) SetLoopRef(env, tsfn_, &tsfn_refed_, !pending_.empty());
 }
 
 std::unique_ptr<Batch> BpfCapture::Take(bool* ended) {

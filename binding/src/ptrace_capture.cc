@@ -9,6 +9,7 @@
 
 #include <linux/types.h>
 
+#include "batch_js.h"
 #include "shared.h"
 
 namespace scap_ts {
@@ -58,12 +59,6 @@ std::vector<std::string> Strings(Napi::Env env, const Napi::Object& o, const cha
     out.push_back(std::move(s));
   }
   return out;
-}
-
-void FreeData(Napi::Env env, void* data, size_t* cap) {
-  std::free(data);
-  Napi::MemoryManagement::AdjustExternalMemory(env, -static_cast<int64_t>(*cap));
-  delete cap;
 }
 
 }  // namespace
@@ -191,49 +186,13 @@ void PtraceCapture::Shutdown(bool env_teardown) {
 }
 
 Napi::Object PtraceCapture::ToJs(Napi::Env env, std::unique_ptr<Batch> b) {
-  const size_t count = b->offsets.size();
-  const size_t size = b->size;
-  size_t capacity = b->capacity;
-  uint8_t* data = b->ReleaseData();
-  if (size > 0 && size < capacity / 2) {
-    if (void* s = std::realloc(data, size)) {
-      data = static_cast<uint8_t*>(s);
-      capacity = size;
-    }
-  }
-  Napi::ArrayBuffer ab;
-  try {
-    ab = Napi::ArrayBuffer::New(env, data, size, FreeData, new size_t(capacity));
-    Napi::MemoryManagement::AdjustExternalMemory(env, static_cast<int64_t>(capacity));
-  } catch (const Napi::Error&) {
-    ab = Napi::ArrayBuffer::New(env, size);
-    std::memcpy(ab.Data(), data, size);
-    std::free(data);
-  }
-  Napi::Uint32Array offsets = Napi::Uint32Array::New(env, count);
-  if (count) std::memcpy(offsets.Data(), b->offsets.data(), count * sizeof(uint32_t));
-  Napi::Uint16Array cpus = Napi::Uint16Array::New(env, count);
-  if (count) std::memcpy(cpus.Data(), b->cpus.data(), count * sizeof(uint16_t));
-  Napi::Object out = Napi::Object::New(env);
-  out.Set("data", ab);
-  out.Set("offsets", offsets);
-  out.Set("cpus", cpus);
-  out.Set("count", Napi::Number::New(env, static_cast<double>(count)));
-  delivered_ += count;
+  delivered_ += b->offsets.size();
   batches_ += 1;
-  return out;
+  return BatchToJs(env, *b);
 }
 
 void PtraceCapture::UpdateLoopRef(Napi::Env env) {
-  if (!tsfn_live_) return;
-  const bool want = !pending_.empty();
-  if (want && !tsfn_refed_) {
-    tsfn_.Ref(env);
-    tsfn_refed_ = true;
-  } else if (!want && tsfn_refed_) {
-    tsfn_.Unref(env);
-    tsfn_refed_ = false;
-  }
+  if (tsfn_live_) SetLoopRef(env, tsfn_, &tsfn_refed_, !pending_.empty());
 }
 
 void PtraceCapture::Deliver(Napi::Env env) {
