@@ -10,58 +10,10 @@
 #include <linux/types.h>
 
 #include "batch_js.h"
+#include "napi_options.h"
 #include "shared.h"
 
 namespace scap_ts {
-
-namespace {
-
-[[noreturn]] void ThrowType(Napi::Env env, const std::string& m) {
-  Napi::TypeError e = Napi::TypeError::New(env, m);
-  e.Set("code", Napi::String::New(env, "ERR_INVALID_ARG_TYPE"));
-  throw e;
-}
-
-[[noreturn]] void ThrowRange(Napi::Env env, const std::string& m) {
-  Napi::RangeError e = Napi::RangeError::New(env, m);
-  e.Set("code", Napi::String::New(env, "ERR_OUT_OF_RANGE"));
-  throw e;
-}
-
-double Int(Napi::Env env, const Napi::Object& o, const char* k, double def, double lo, double hi) {
-  Napi::Value v = o.Get(k);
-  if (v.IsUndefined()) return def;
-  if (!v.IsNumber()) ThrowType(env, std::string("options.") + k + " must be a number");
-  const double d = v.As<Napi::Number>().DoubleValue();
-  if (!std::isfinite(d) || std::floor(d) != d || d < lo || d > hi)
-    ThrowRange(env, std::string("options.") + k + " is out of range");
-  return d;
-}
-
-bool Bool(Napi::Env env, const Napi::Object& o, const char* k, bool def) {
-  Napi::Value v = o.Get(k);
-  if (v.IsUndefined()) return def;
-  if (!v.IsBoolean()) ThrowType(env, std::string("options.") + k + " must be a boolean");
-  return v.As<Napi::Boolean>().Value();
-}
-
-std::vector<std::string> Strings(Napi::Env env, const Napi::Object& o, const char* k) {
-  Napi::Value v = o.Get(k);
-  std::vector<std::string> out;
-  if (v.IsUndefined()) return out;
-  if (!v.IsArray()) ThrowType(env, std::string("options.") + k + " must be an array of strings");
-  Napi::Array a = v.As<Napi::Array>();
-  for (uint32_t i = 0; i < a.Length(); i++) {
-    Napi::Value e = a.Get(i);
-    if (!e.IsString()) ThrowType(env, std::string("options.") + k + " must be an array of strings");
-    std::string s = e.As<Napi::String>().Utf8Value();
-    if (s.find('\0') != std::string::npos) ThrowType(env, std::string("options.") + k + " must not contain NUL");
-    out.push_back(std::move(s));
-  }
-  return out;
-}
-
-}  // namespace
 
 void PtraceCapture::Init(Napi::Env env, Napi::Object exports) {
   Napi::Function ctor = DefineClass(env, "PtraceCapture",
@@ -79,11 +31,11 @@ PtraceCapture::PtraceCapture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
   if (info.Length() < 1 || !info[0].IsObject()) ThrowType(env, "options must be an object");
   Napi::Object o = info[0].As<Napi::Object>();
   PtraceOptions opts;
-  opts.argv = Strings(env, o, "command");
-  opts.pid = static_cast<pid_t>(Int(env, o, "pid", 0, 0, 4194304));
+  opts.argv = StringArrayOption(env, o, "command");
+  opts.pid = static_cast<pid_t>(IntOption(env, o, "pid", 0, 0, 4194304));
   if (opts.argv.empty() == (opts.pid == 0)) ThrowType(env, "exactly one of options.command (non-empty) and options.pid is needed");
   if (!o.Get("env").IsUndefined()) {
-    opts.env = Strings(env, o, "env");
+    opts.env = StringArrayOption(env, o, "env");
     opts.env_set = true;
   }
   Napi::Value cwd = o.Get("cwd");
@@ -101,12 +53,12 @@ PtraceCapture::PtraceCapture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<
       opts.stdio[i] = e.As<Napi::Number>().Int32Value();
     }
   }
-  opts.full = Bool(env, o, "full", false);
-  opts.kill_on_close = Bool(env, o, "killOnClose", true);
-  opts.seccomp = Bool(env, o, "seccomp", true);
-  opts.snaplen = static_cast<uint32_t>(Int(env, o, "snaplen", 80, 0, SCAP_MAX_SNAPLEN));
-  opts.batch_bytes = static_cast<size_t>(Int(env, o, "batchBytes", 1 << 20, 64 * 1024, 1ull << 30));
-  opts.max_queued = static_cast<size_t>(Int(env, o, "maxQueuedBatches", 4, 1, 1024));
+  opts.full = BoolOption(env, o, "full", false);
+  opts.kill_on_close = BoolOption(env, o, "killOnClose", true);
+  opts.seccomp = BoolOption(env, o, "seccomp", true);
+  opts.snaplen = static_cast<uint32_t>(IntOption(env, o, "snaplen", 80, 0, SCAP_MAX_SNAPLEN));
+  opts.batch_bytes = static_cast<size_t>(IntOption(env, o, "batchBytes", 1 << 20, 64 * 1024, 1ull << 30));
+  opts.max_queued = static_cast<size_t>(IntOption(env, o, "maxQueuedBatches", 4, 1, 1024));
 
   // The engine starts first: when it fails, nothing refers to this object.
   // Its notifications reach JS only once the thread-safe function exists;
