@@ -6,7 +6,7 @@
  */
 import type { Event } from '../events/event.js';
 import { readCString } from '../events/decode.js';
-import { renderValue } from '../events/render.js';
+import { formatSeconds, renderValue } from '../events/render.js';
 import { DYNAMIC_PARAMS, FLAG_TABLES, PF, PT } from '../events/schema.generated.js';
 import { errnoName, signalName, syscallName, type ParamInfo } from '../events/table.js';
 import { paramInfo } from '../state/compat.js';
@@ -344,7 +344,7 @@ export function renderParam(evt: Event, ctx: EventContext | undefined, i: number
       if (b.length < 8) return rr('<NA>');
       const v = BigInt.asUintN(64, i64(b, 0));
       if (v === 0xffffffffffffffffn) return rr('none');
-      return rr(v.toString(), `${lg(Number(v) / 1e9)}s`);
+      return rr(v.toString(), `${formatSeconds(Number(v) / 1e9)}s`);
     }
     case PT.FLAGS8: case PT.FLAGS16: case PT.FLAGS32: {
       const size = type === PT.FLAGS8 ? 1 : type === PT.FLAGS16 ? 2 : 4;
@@ -391,20 +391,6 @@ for (const t of [PT.INT8, PT.INT16, PT.INT32, PT.INT64, PT.UINT8, PT.UINT16, PT.
 
 function rr(value: string, resolved = ''): Rendered {
   return { value, resolved };
-}
-
-/** printf's %lg. */
-function lg(x: number): string {
-  if (x === 0) return '0';
-  const exp = Math.floor(Math.log10(Math.abs(x)));
-  if (exp < -4 || exp >= 6) {
-    const [m, e] = x.toExponential(5).split('e');
-    const mant = m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m;
-    const en = Number(e);
-    return `${mant}e${en < 0 ? '-' : '+'}${String(Math.abs(en)).padStart(2, '0')}`;
-  }
-  const s = x.toPrecision(6);
-  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s;
 }
 
 /** Name of parameter i as sysdig 0.29 called it. */
