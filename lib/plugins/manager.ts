@@ -106,6 +106,8 @@ export class PluginManager {
   readonly #parsers: LoadedPlugin[] = [];
   readonly #asyncPlugins: LoadedPlugin[] = [];
   readonly #fieldNames: string[] = [];
+  /** Built-in fields the plugins replaced (container.*, k8s.*), put back on close. */
+  readonly #replaced: FieldSpec[] = [];
   readonly #pluginDirs: readonly string[] | undefined;
   #num = 0;
   #closed = false;
@@ -191,7 +193,9 @@ export class PluginManager {
     for (const f of p.info.fields) {
       const owner = owners?.get(f.name);
       if (owner) throw new PluginError('PLUGIN_FIELD_CLASH', `field '${f.name}' of plugin '${name}' is already defined by plugin '${owner.plugin}'`, name);
-      if (this.registry.specs.has(f.name)) throw new PluginError('PLUGIN_FIELD_CLASH', `field '${f.name}' of plugin '${name}' clashes with a built-in field`, name);
+      if (this.registry.specs.has(f.name) && !pluginMayReplace(f.name)) {
+        throw new PluginError('PLUGIN_FIELD_CLASH', `field '${f.name}' of plugin '${name}' clashes with a built-in field`, name);
+      }
     }
   }
 
@@ -207,6 +211,8 @@ export class PluginManager {
       const batcher = new FieldBatcher(p);
       p.info.fields.forEach((f, fieldId) => {
         owners!.set(f.name, { plugin: p.info.name, manager: this });
+        const builtin = this.registry.specs.get(f.name);
+        if (builtin) this.#replaced.push(builtin);
         this.#fieldNames.push(f.name);
         this.registry.add(this.#fieldSpec(p, f, fieldId, batcher));
       });
@@ -265,6 +271,7 @@ export class PluginManager {
       this.registry.specs.delete(name);
       owners?.delete(name);
     }
+    for (const spec of this.#replaced) this.registry.specs.set(spec.name, spec);
     // Re-adding an existing spec refreshes the registry's caches.
     const any = this.registry.specs.values().next();
     if (!any.done) this.registry.add(any.value);
@@ -288,6 +295,15 @@ export function selectPlugins(config: PluginsConfig | readonly PluginConfig[]): 
     if (!entry) throw new PluginError('PLUGIN_CONFIG', `load_plugins names '${n}', which is not in plugins`, n);
     return entry;
   });
+}
+
+/**
+ * Built-in fields a plugin may replace: the container and Kubernetes metadata
+ * that Falco's own container and k8smeta plugins provide (libsinsp no longer
+ * has them built in). Loading such a plugin is how a user asks for its values.
+ */
+function pluginMayReplace(field: string): boolean {
+  return field.startsWith('container.') || field.startsWith('k8s.');
 }
 
 /** evt.source, evt.pluginname, evt.plugininfo, evt.is_async, evt.asynctype (added when the registry lacks them). */

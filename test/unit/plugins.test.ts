@@ -509,6 +509,30 @@ describe('extractors and parsers on the syscall source', () => {
   });
 });
 
+describe('plugins that provide container metadata', () => {
+  it("replace the built-in container.* fields while loaded (as Falco's container plugin does), which come back on close", async () => {
+    const builtin = fields.specs.get('container.name');
+    const meta: TsPlugin = {
+      name: 'containermeta',
+      fields: [{ name: 'container.name', type: 'string', desc: 'the container name, from the runtime' }],
+      extractEventSources: ['syscall'],
+      extract: (evt) => `ctr-of-${evt.event.tid}`,
+    };
+    const cap = await capture({ plugins: [{ name: 'containermeta', plugin: meta }], source: { file: fixture('cat_write') } });
+    let n = 0;
+    for await (const e of cap) {
+      if (n++ === 0) expect(fields.specs.get('container.name')).not.toBe(builtin);
+      expect(field('container.name', e)).toBe(`ctr-of-${e.tid}`);
+    }
+    expect(n).toBeGreaterThan(100);
+    // The loop's end closed the capture and the plugins it loaded.
+    expect(fields.specs.get('container.name')).toBe(builtin);
+    // Only container.* and k8s.* can be replaced: proc.name stays a clash.
+    const procPlugin: TsPlugin = { name: 'procfields', fields: [{ name: 'proc.name', type: 'string', desc: 'd' }], extract: () => 'x' };
+    await expectPluginError(load([{ name: 'procfields', plugin: procPlugin }]), 'PLUGIN_FIELD_CLASH', undefined, /clashes with a built-in field/);
+  });
+});
+
 describe('configuration', () => {
   it("reads Falco's plugins / load_plugins from YAML", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scap-ts-yaml-'));
