@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -20,6 +22,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -281,12 +284,36 @@ BpfEngine::BpfEngine(const BpfOptions& options) {
   }
 }
 
+namespace {
+
+// Detaching a tracepoint program waits for an RCU grace period: 55-85 ms each
+// on these VMs, 350 ms for a capture's links one after the other. Grace
+// periods waited for at the same time are shared, so the links go in parallel.
+void DestroyLinks(std::vector<bpf_link*>& links) {
+  constexpr size_t kMaxThreads = 32;
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < links.size();) bpf_link__destroy(links[i]);
+  };
+  std::vector<std::thread> threads;
+  const size_t n = std::min(links.size(), kMaxThreads);
+  try {
+    for (size_t i = 1; i < n; i++) threads.emplace_back(work);
+  } catch (const std::system_error&) {
+    // No more threads: this one does the rest.
+  }
+  work();
+  for (std::thread& t : threads) t.join();
+  links.clear();
+}
+
+}  // namespace
+
 BpfEngine::~BpfEngine() { Close(); }
 
 void BpfEngine::Detach() {
   if (links_.empty()) return;
-  for (bpf_link* l : links_) bpf_link__destroy(l);
-  links_.clear();
+  DestroyLinks(links_);
   // Writing an element of a map-in-map makes the kernel wait for every
   // running non-sleepable BPF program to finish (synchronize_rcu) before the
   // call returns. Rewrite ring 0's slot with the same ring.
@@ -301,8 +328,7 @@ void BpfEngine::Detach() {
 }
 
 void BpfEngine::Close() {
-  for (bpf_link* l : links_) bpf_link__destroy(l);
-  links_.clear();
+  DestroyLinks(links_);
   if (skel_ != nullptr) {
     scap_probe__destroy(skel_);
     skel_ = nullptr;
