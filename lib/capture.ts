@@ -221,7 +221,7 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
    */
   async stop(): Promise<void> {
     if (this.#closed) return;
-    if (this.#bpf) this.#bpf.stop();
+    if (this.#bpf) await this.#bpf.stop();
     else await this.close();
   }
 

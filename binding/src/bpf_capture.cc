@@ -17,8 +17,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <mutex>
 #include <string>
 #include <system_error>
+#include <thread>
 #include <utility>
 
 #include <linux/types.h>
@@ -150,14 +152,13 @@ void BpfCapture::EnvCleanup(void* arg) {
   self->Shutdown(true);
 }
 
-void BpfCapture::Shutdown(bool env_teardown) {
-  if (closed_) return;
-  closed_ = true;
+void BpfCapture::StopNative() {
   // Detach first (and wait for running programs), so that the counters read
   // below are final and the rings hold everything not yet handed over.
   if (engine_) engine_->Detach();
+  if (drain_) drain_->Stop();
+  std::lock_guard<std::mutex> lock(native_mu_);
   if (drain_) {
-    drain_->Stop();
     discarded_ = drain_->Discarded();
     last_corrupt_ = drain_->corrupt_events();
   }
@@ -167,6 +168,20 @@ void BpfCapture::Shutdown(bool env_teardown) {
     engine_->Close();
   }
   engine_.reset();
+}
+
+void BpfCapture::JoinWorkers() {
+  if (stopper_.joinable()) stopper_.join();
+  if (closer_.joinable()) closer_.join();
+}
+
+void BpfCapture::Shutdown(bool env_teardown) {
+  // A close() or stop() in progress ends first: then the rest is ours.
+  JoinWorkers();
+  if (finished_) return;
+  finished_ = true;
+  closed_ = true;
+  StopNative();
   if (cleanup_hook_) {
     napi_remove_env_cleanup_hook(env_, EnvCleanup, this);
     cleanup_hook_ = false;
@@ -178,9 +193,13 @@ void BpfCapture::Shutdown(bool env_teardown) {
       pending_.front().Resolve(env.Null());
       pending_.pop_front();
     }
+    for (Napi::Promise::Deferred& d : stop_waiters_) d.Resolve(env.Undefined());
+    for (Napi::Promise::Deferred& d : close_waiters_) d.Resolve(env.Undefined());
   } else {
     pending_.clear();
   }
+  stop_waiters_.clear();
+  close_waiters_.clear();
   if (tsfn_live_) {
     tsfn_live_ = false;
     tsfn_.Release();  // its finalizer drops our self-reference
@@ -196,7 +215,9 @@ Napi::Object BpfCapture::ToJs(Napi::Env env, std::unique_ptr<Batch> b) {
 }
 
 void BpfCapture::UpdateLoopRef(Napi::Env env) {
-  if (tsfn_live_) SetLoopRef(env, tsfn_, &tsfn_refed_, !pending_.empty());
+  // The loop stays alive while JS waits: for a batch, or for stop()/close() to finish.
+  const bool waiting = !pending_.empty() || !stop_waiters_.empty() || !close_waiters_.empty();
+  if (tsfn_live_) SetLoopRef(env, tsfn_, &tsfn_refed_, waiting);
 }
 
 std::unique_ptr<Batch> BpfCapture::Take(bool* ended) {
@@ -253,8 +274,12 @@ Napi::Value BpfCapture::NextBatch(const Napi::CallbackInfo& info) {
 
 Napi::Value BpfCapture::Stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
+  // A close() in progress may be tearing the engine down on its own thread.
+  std::unique_lock<std::mutex> lock(native_mu_);
   const std::vector<CpuCounters> counters = engine_ ? engine_->ReadCounters() : last_counters_;
   const std::vector<uint64_t> corrupt = drain_ ? drain_->corrupt_events() : last_corrupt_;
+  const std::vector<uint64_t> discarded = discarded_;
+  lock.unlock();
   auto at = [](const std::vector<uint64_t>& v, uint32_t cpu) -> double {
     return cpu < v.size() ? static_cast<double>(v[cpu]) : 0;
   };
@@ -269,7 +294,7 @@ Napi::Value BpfCapture::Stats(const Napi::CallbackInfo& info) {
     o.Set("dropsNoRing", Napi::Number::New(env, static_cast<double>(c.drops_no_ring)));
     o.Set("readFaults", Napi::Number::New(env, static_cast<double>(c.read_faults)));
     o.Set("corrupt", Napi::Number::New(env, at(corrupt, c.cpu)));
-    o.Set("discardedAtClose", Napi::Number::New(env, at(discarded_, c.cpu)));
+    o.Set("discardedAtClose", Napi::Number::New(env, at(discarded, c.cpu)));
     cpus.Set(static_cast<uint32_t>(i), o);
   }
   Napi::Object out = Napi::Object::New(env);
@@ -287,16 +312,62 @@ Napi::Value BpfCapture::Stats(const Napi::CallbackInfo& info) {
 
 Napi::Value BpfCapture::Stop(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (closed_ || stopping_ || !engine_ || !drain_) return env.Undefined();
+  Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
+  if (closed_ || stopping_ || !engine_ || !drain_ || !tsfn_live_) {
+    d.Resolve(env.Undefined());
+    return d.Promise();
+  }
   stopping_ = true;
-  engine_->Detach();
-  drain_->Finish();  // its last on_ready_ resolves what waits
-  return env.Undefined();
+  stop_waiters_.push_back(d);
+  UpdateLoopRef(env);
+  // Detaching waits for RCU grace periods (a quarter of a second here): not on
+  // the JS thread. The drain thread goes on delivering meanwhile.
+  stopper_ = std::thread([this] {
+    engine_->Detach();
+    drain_->Finish();  // its last on_ready_ resolves what waits for batches
+    tsfn_.NonBlockingCall([this](Napi::Env cb_env, Napi::Function) { StopDone(cb_env); });
+  });
+  return d.Promise();
+}
+
+void BpfCapture::StopDone(Napi::Env env) {
+  if (stopper_.joinable()) stopper_.join();
+  for (Napi::Promise::Deferred& d : stop_waiters_) d.Resolve(env.Undefined());
+  stop_waiters_.clear();
+  UpdateLoopRef(env);
 }
 
 Napi::Value BpfCapture::Close(const Napi::CallbackInfo& info) {
-  Shutdown(false);
-  return info.Env().Undefined();
+  Napi::Env env = info.Env();
+  Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
+  if (finished_) {
+    d.Resolve(env.Undefined());
+    return d.Promise();
+  }
+  close_waiters_.push_back(d);
+  if (closed_) return d.Promise();  // closing already: resolved with the first
+  closed_ = true;
+  // Nobody will get a batch any more.
+  while (!pending_.empty()) {
+    pending_.front().Resolve(env.Null());
+    pending_.pop_front();
+  }
+  if (!tsfn_live_) {
+    Shutdown(false);
+    return d.Promise();
+  }
+  UpdateLoopRef(env);
+  // Detaching and joining the drain thread take a quarter of a second: on a
+  // thread of their own; Shutdown() finishes on the JS thread.
+  closer_ = std::thread([this] {
+    if (stopper_.joinable()) stopper_.join();
+    StopNative();
+    tsfn_.NonBlockingCall([this](Napi::Env cb_env, Napi::Function) {
+      (void)cb_env;
+      Shutdown(false);
+    });
+  });
+  return d.Promise();
 }
 
 }  // namespace scap_ts

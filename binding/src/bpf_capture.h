@@ -64,21 +64,24 @@
 //     is accounted for: once closed, on every CPU
 //       events = delivered from that CPU + dropsRingFull + dropsTooLarge
 //                + dropsNoRing + corrupt + discardedAtClose.
-//     After close(): the last figures, taken with the probe detached.
+//     Once close() resolved: the last figures, taken with the probe detached.
 //     enterHook: how the enter events are hooked (null: none is captured).
 //
-//   stop(): void
-//     Graceful end. Detaches the probe at once (and waits until no program is
-//     still running), so nothing new is captured; the events already in the
-//     rings keep coming through nextBatch(), which resolves null once the
-//     last one was delivered (then everything is freed, as by close()).
+//   stop(): Promise<void>
+//     Graceful end. Detaches the probe (waiting until no program is still
+//     running) on a thread of its own, and resolves once that is done:
+//     nothing new is captured from then on. The events already in the rings
+//     keep coming through nextBatch(), which resolves null once the last one
+//     was delivered (then everything is freed, as by close()).
 //     discardedAtClose stays 0 unless close() comes before the end. Idempotent.
 //
-//   close(): void
-//     Idempotent. Detaches the probe, stops the drain thread, frees the rings;
-//     events not yet delivered are counted (discardedAtClose); pending
-//     nextBatch() calls resolve null. Also done automatically when the Node
-//     environment exits.
+//   close(): Promise<void>
+//     Idempotent. At once: pending and later nextBatch() calls resolve null.
+//     Then, off the JS thread (detaching waits for RCU grace periods, a
+//     quarter of a second on these VMs): detaches the probe, stops the drain
+//     thread, frees the rings, and counts the events not delivered
+//     (discardedAtClose); resolves when done. Done synchronously when the
+//     Node environment exits or the object is collected.
 #pragma once
 
 #include <napi.h>
@@ -86,7 +89,9 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bpf_engine.h"
@@ -107,8 +112,15 @@ class BpfCapture : public Napi::ObjectWrap<BpfCapture> {
   Napi::Value Stop(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
-  // Stops everything native. From the env cleanup hook no JS may run.
+  // Stops everything native and settles what JS waits for. From the env
+  // cleanup hook no JS may run.
   void Shutdown(bool env_teardown);
+  // Detaches, stops the drain thread, keeps the final counters, frees the
+  // engine: the slow part of closing, run on the closer thread by close().
+  void StopNative();
+  void JoinWorkers();
+  // On the JS thread once stop()'s detach is over.
+  void StopDone(Napi::Env env);
   // On the JS thread: resolve pending nextBatch() calls with ready batches.
   void Deliver(Napi::Env env);
   // The next batch for JS, or nullptr; after stop(), ends the capture (and
@@ -125,9 +137,16 @@ class BpfCapture : public Napi::ObjectWrap<BpfCapture> {
   bool tsfn_live_ = false;
   bool tsfn_refed_ = false;
   bool cleanup_hook_ = false;
-  bool closed_ = false;
+  bool closed_ = false;    // no batch is handed out any more (close() called)
+  bool finished_ = false;  // and everything native is stopped and freed
   bool stopping_ = false;
   std::deque<Napi::Promise::Deferred> pending_;
+  std::vector<Napi::Promise::Deferred> stop_waiters_;
+  std::vector<Napi::Promise::Deferred> close_waiters_;
+  std::thread stopper_;  // stop()'s detach
+  std::thread closer_;   // close()'s StopNative()
+  // Guards engine_, drain_ and the last_* figures while the closer thread frees them.
+  std::mutex native_mu_;
   std::vector<CpuCounters> last_counters_;
   std::vector<uint64_t> discarded_;      // per CPU, set by Shutdown()
   std::vector<uint64_t> last_corrupt_;   // per CPU, set by Shutdown()

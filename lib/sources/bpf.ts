@@ -73,8 +73,10 @@ interface NativeBatch {
 export interface NativeBpfCapture {
   nextBatch(): Promise<NativeBatch | null>;
   stats(): BpfStats;
-  stop(): void;
-  close(): void;
+  /** Resolves once the probe is detached (detaching waits for RCU grace periods, off the JS thread). */
+  stop(): Promise<void>;
+  /** Resolves once everything native is stopped and freed, and stats() are final. */
+  close(): Promise<void>;
 }
 
 interface NativeBpfCtor {
@@ -162,16 +164,17 @@ export class BpfSource {
   }
 
   /**
-   * Detaches the probe now; next() keeps returning what the rings held at that
-   * moment, then null (and the source is closed).
+   * Detaches the probe; once that resolves, nothing new is captured, and
+   * next() keeps returning what the rings held, then null (and the source is
+   * closed).
    */
-  stop(): void {
-    if (!this.#closed) this.#native.stop();
+  async stop(): Promise<void> {
+    if (!this.#closed) await this.#native.stop();
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#native.close();
+    await this.#native.close();
   }
 }

@@ -1532,7 +1532,7 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
     expect(capture.stats().delivered).toBe(0);
   });
 
-  it('stop() detaches at once, delivers what the rings held, then resolves null; every event accounted for', async () => {
+  it('stop() detaches (its promise resolves once detached), delivers what the rings held, then resolves null; every event accounted for', async () => {
     // Events pile up in the rings while nobody reads: the procexit of each of 2000
     // short-lived processes (always captured; getppid is only there to narrow the rest).
     const capture = new BpfCapture({ syscalls: [NR.getppid], maxQueuedBatches: 1, batchBytes: 64 * 1024 });
@@ -1540,9 +1540,10 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
     expect(burst.status).toBe(0);
     await new Promise((r) => setTimeout(r, 50));
     expect(capture.stats().state).toBe('running');
-    capture.stop();
-    capture.stop(); // idempotent
+    const stopped = capture.stop();
+    const again = capture.stop(); // idempotent
     expect(capture.stats().state).toBe('stopping');
+    await Promise.all([stopped, again]);
     const seenAtStop = capture.stats().cpus.reduce((n, c) => n + c.events, 0);
     const byCpu = new Map<number, number>();
     let delivered = 0;
@@ -1587,7 +1588,15 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
     await new Promise((r) => setTimeout(r, 50));
     const first = await capture.nextBatch();
     expect(first).not.toBeNull();
-    capture.close();
+    // Detaching waits for RCU grace periods (~250 ms here): close() does that off
+    // the JS thread, and its promise resolves once the figures are final.
+    const t0 = performance.now();
+    const closing = capture.close();
+    expect(performance.now() - t0).toBeLessThan(50);
+    expect(capture.stats().state).toBe('closed');
+    expect(await capture.nextBatch()).toBeNull();
+    await closing;
+    await capture.close(); // idempotent
     const st = capture.stats();
     expect(st.state).toBe('closed');
     const discarded = st.cpus.reduce((n, c) => n + c.discardedAtClose, 0);
