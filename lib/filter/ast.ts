@@ -7,29 +7,22 @@ import type { FilterPosition } from './errors.js';
 
 export type Pos = FilterPosition;
 
-/** Comparison operators as written (`=` and `==` are both kept, for printing). */
-export type BinaryOperator =
-  | '='
-  | '=='
-  | '!='
-  | '<'
-  | '<='
-  | '>'
-  | '>='
-  | 'contains'
-  | 'icontains'
-  | 'bcontains'
-  | 'startswith'
-  | 'bstartswith'
-  | 'endswith'
-  | 'glob'
-  | 'iglob'
-  | 'regex'
-  | 'in'
-  | 'intersects'
-  | 'pmatch';
+/**
+ * The operators of the grammar, the one list every stage derives from. Each
+ * list is in the order the parser tries it: an operator before any operator
+ * that is its prefix (`==` before `=`, `<=` before `<`, `intersects` before `in`).
+ */
+export const UNARY_OPERATORS = ['exists'] as const;
+/** Their right-hand side is a number (or a transformer). */
+export const NUMERIC_OPERATORS = ['<=', '<', '>=', '>'] as const;
+/** Their right-hand side is a string; the word ones need a blank after them, the symbol ones do not. */
+export const STRING_OPERATORS = ['==', '=', '!=', 'glob', 'iglob', 'contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'regex'] as const;
+/** Their right-hand side is a list, a list name or a transformer. */
+export const LIST_OPERATORS = ['intersects', 'in', 'pmatch'] as const;
 
-export type UnaryOperator = 'exists';
+/** Comparison operators as written (`=` and `==` are both kept, for printing). */
+export type BinaryOperator = (typeof NUMERIC_OPERATORS)[number] | (typeof STRING_OPERATORS)[number] | (typeof LIST_OPERATORS)[number];
+export type UnaryOperator = (typeof UNARY_OPERATORS)[number];
 export type Operator = BinaryOperator | UnaryOperator;
 
 /** Transformers the parser recognises (`val` only on the right-hand side). */

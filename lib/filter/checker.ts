@@ -6,7 +6,7 @@
  * compiler and the interpreter both run; every problem is a
  * `FilterCompileError` pointing at the offending field, operator or value.
  */
-import type { BinaryCheck, Expr, FieldNode, Operand, RightHand, TransformerNode, ValueNode } from './ast.js';
+import type { BinaryCheck, BinaryOperator, Expr, FieldNode, Operand, RightHand, TransformerNode, ValueNode } from './ast.js';
 import { FilterCompileError } from './errors.js';
 import type { FieldDef, FieldSource, FieldType } from './fields.js';
 import { transformedType, type TransformerKind } from './transformers.js';
@@ -14,27 +14,7 @@ import { kindOf, parseConstant, type Constant, type Kind } from './values.js';
 import { isEventTypeName } from './pushdown.js';
 
 /** Operators after normalisation (`==` is `=`). */
-export type CmpOp =
-  | '='
-  | '!='
-  | '<'
-  | '<='
-  | '>'
-  | '>='
-  | 'contains'
-  | 'icontains'
-  | 'bcontains'
-  | 'startswith'
-  | 'bstartswith'
-  | 'endswith'
-  | 'glob'
-  | 'iglob'
-  | 'regex'
-  | 'in'
-  | 'intersects'
-  | 'pmatch';
-
-export const LIST_OPERATORS: ReadonlySet<string> = new Set(['in', 'intersects', 'pmatch']);
+export type CmpOp = Exclude<BinaryOperator, '=='>;
 
 /** A value source: a field, or a transformer over another operand. */
 export type CheckedOperand =

@@ -21,20 +21,24 @@
  * Precedence: not > and > or; and/or are n-ary. Nesting deeper than
  * `maxDepth` (100, as libsinsp; Falco uses 1000 for rules) is an error.
  */
-import type {
-  BinaryCheck,
-  BinaryOperator,
-  Expr,
-  FieldNode,
-  ListNode,
-  Operand,
-  Pos,
-  RightHand,
-  TransformerArg,
-  TransformerListNode,
-  TransformerName,
-  TransformerNode,
-  ValueNode,
+import {
+  LIST_OPERATORS,
+  NUMERIC_OPERATORS,
+  STRING_OPERATORS,
+  UNARY_OPERATORS,
+  type BinaryCheck,
+  type BinaryOperator,
+  type Expr,
+  type FieldNode,
+  type ListNode,
+  type Operand,
+  type Pos,
+  type RightHand,
+  type TransformerArg,
+  type TransformerListNode,
+  type TransformerName,
+  type TransformerNode,
+  type ValueNode,
 } from './ast.js';
 import { FilterSyntaxError } from './errors.js';
 import { LEX, Scanner } from './lexer.js';
@@ -44,14 +48,11 @@ export interface ParseOptions {
   maxDepth?: number;
 }
 
-const UNARY_OPS = ['exists'] as const;
-const NUM_OPS = ['<=', '<', '>=', '>'] as const;
-/** String operators; the word ones need a blank after them, the symbol ones do not. */
-const STR_OPS = ['==', '=', '!=', 'glob', 'iglob', 'contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'regex'] as const;
-const LIST_OPS = ['intersects', 'in', 'pmatch'] as const;
 const TRANSFORMERS = ['tolower(', 'toupper(', 'b64(', 'basename(', 'len('] as const;
 
-const ALL_OPS = [...UNARY_OPS, ...NUM_OPS, ...STR_OPS, ...LIST_OPS].map((o) => `'${o}'`).join(', ');
+/** The operators the grammar knows, for help texts. */
+export const OPERATORS: readonly string[] = [...UNARY_OPERATORS, ...NUMERIC_OPERATORS, ...STRING_OPERATORS, ...LIST_OPERATORS];
+const ALL_OPS = OPERATORS.map((o) => `'${o}'`).join(', ');
 const ALL_TRANSFORMERS = ['val', ...TRANSFORMERS.map((t) => t.slice(0, -1))].map((t) => `'${t}'`).join(', ');
 
 class Parser {
@@ -269,18 +270,18 @@ class Parser {
       const s = this.s;
       s.blank();
       let opPos = s.pos();
-      if (this.operator(UNARY_OPS, false)) return { kind: 'unary', op: 'exists', left, pos, opPos };
+      if (this.operator(UNARY_OPERATORS, false)) return { kind: 'unary', op: 'exists', left, pos, opPos };
       s.blank();
       opPos = s.pos();
       let op: string | undefined;
       let right: RightHand;
-      if ((op = this.operator(NUM_OPS, false))) {
+      if ((op = this.operator(NUMERIC_OPERATORS, false))) {
         right = this.numValue();
-      } else if ((op = this.operator(STR_OPS, true))) {
+      } else if ((op = this.operator(STRING_OPERATORS, true))) {
         // Symbol operators need no blank after them; the value may follow directly.
         if (!/^[a-z]/.test(op)) s.blank();
         right = this.strValue(false);
-      } else if ((op = this.operator(LIST_OPS, false))) {
+      } else if ((op = this.operator(LIST_OPERATORS, false))) {
         right = this.listValue();
       } else {
         throw s.error(`expected a valid check operator: one of ${ALL_OPS}`);
@@ -395,7 +396,5 @@ export function parseFilter(text: string, options: ParseOptions = {}): Expr {
   return new Parser(text, options).parse();
 }
 
-/** The operators the grammar knows, for help texts. */
-export const OPERATORS: readonly string[] = [...UNARY_OPS, ...NUM_OPS, ...STR_OPS, ...LIST_OPS];
 /** The transformer names the grammar knows (`val` only on the right-hand side). */
 export const TRANSFORMER_NAMES: readonly string[] = ['val', ...TRANSFORMERS.map((t) => t.slice(0, -1))];
