@@ -25,8 +25,15 @@ export type BinaryOperator = (typeof NUMERIC_OPERATORS)[number] | (typeof STRING
 export type UnaryOperator = (typeof UNARY_OPERATORS)[number];
 export type Operator = BinaryOperator | UnaryOperator;
 
+/** Transformers of one value: `tolower(proc.name)`. */
+export const UNARY_TRANSFORMERS = ['tolower', 'toupper', 'b64', 'basename', 'len'] as const;
+/** Transformers of several arguments: `join(sep, (a, b))`, `concat(a, b, …)`, `getopt(args, optstring)[opt]`. */
+export const MULTI_TRANSFORMERS = ['join', 'concat', 'getopt'] as const;
+
+export type UnaryTransformer = (typeof UNARY_TRANSFORMERS)[number];
+export type MultiTransformer = (typeof MULTI_TRANSFORMERS)[number];
 /** Transformers the parser recognises (`val` only on the right-hand side). */
-export type TransformerName = 'tolower' | 'toupper' | 'b64' | 'basename' | 'len' | 'val';
+export type TransformerName = UnaryTransformer | MultiTransformer | 'val';
 
 export type Expr = AndExpr | OrExpr | NotExpr | IdentifierExpr | UnaryCheck | BinaryCheck;
 
@@ -106,7 +113,7 @@ export interface ListNode {
   readonly pos: Pos;
 }
 
-/** A parenthesised list inside a transformer's arguments (for multi-value transformers). */
+/** `(fd.name, "x", 1)`: a list argument of a multi-value transformer (`join`, `getopt`). */
 export interface TransformerListNode {
   readonly kind: 'transformer_list';
   readonly items: readonly TransformerArg[];
@@ -119,7 +126,10 @@ export type RightHand = ValueNode | ListNode | TransformerNode;
 
 /** Quotes a literal when it would not read back as the same bare word. */
 function formatValue(v: string): string {
-  if (v !== '' && /^[^()"'\s=,]+$/.test(v)) return v;
+  return v !== '' && /^[^()"'\s=,]+$/.test(v) ? v : formatQuoted(v);
+}
+
+function formatQuoted(v: string): string {
   return `"${v.replace(/[\\"\n\r\t\b\f]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' })[c]!)}"`;
 }
 
@@ -147,13 +157,19 @@ function formatNode(n: Expr | Operand | RightHand | TransformerArg, inner: boole
     case 'field':
       return `${n.name}${formatArg(n.arg)}`;
     case 'transformer':
-      return `${n.name}(${n.args.map((a) => formatNode(a, true)).join(', ')})${formatArg(n.arg)}`;
+      return `${n.name}(${n.args.map(formatTransformerArg).join(', ')})${formatArg(n.arg)}`;
     case 'value':
       return formatValue(n.value);
     case 'list':
-    case 'transformer_list':
       return `(${n.items.map((i) => formatNode(i, true)).join(', ')})`;
+    case 'transformer_list':
+      return `(${n.items.map(formatTransformerArg).join(', ')})`;
   }
+}
+
+/** Transformer arguments take no bare words: a literal stays quoted unless it was a number. */
+function formatTransformerArg(a: TransformerArg): string {
+  return a.kind === 'value' && a.quoted ? formatQuoted(a.value) : formatNode(a, true);
 }
 
 /**

@@ -13,10 +13,11 @@
  * Missing values follow libsinsp: a check on a field without a value is false,
  * whatever the operator; only `exists` looks at presence.
  */
-import type { CheckedExpr, CheckedOperand } from './checker.js';
+import { operandInputs, type CheckedExpr, type CheckedOperand } from './checker.js';
 import { compareDynamic, constantTest, type Test } from './compare.js';
 import type { FieldSource } from './fields.js';
 import type { Predicate } from './interpreter.js';
+import { applyMulti, listValue } from './multivalue.js';
 import { applyTransformer } from './transformers.js';
 import type { Constant } from './values.js';
 
@@ -35,8 +36,8 @@ export interface CompileTarget {
 function countUses(root: CheckedExpr): Map<string, number> {
   const counts = new Map<string, number>();
   const operand = (o: CheckedOperand) => {
-    counts.set(o.key, (counts.get(o.key) ?? 0) + 1);
-    if (o.k === 'transform') operand(o.input);
+    if (o.k !== 'literal') counts.set(o.key, (counts.get(o.key) ?? 0) + 1);
+    operandInputs(o).forEach(operand);
   };
   const walk = (e: CheckedExpr) => {
     switch (e.k) {
@@ -77,6 +78,17 @@ function normalizeList(v: unknown): unknown {
   return v === null || v === undefined || (v as unknown[]).length === 0 ? undefined : v;
 }
 
+type Parted = Extract<CheckedOperand, { k: 'list' | 'multi' }>;
+
+/** A list's or a multi-value transformer's value from its parts' values; a part without one leaves it without one. */
+function combiner(o: Parted): (...parts: unknown[]) => unknown {
+  const make = o.k === 'list' ? listValue : (parts: unknown[]) => applyMulti(o.transformer, parts, o.select);
+  return (...parts) => {
+    for (const p of parts) if (p === null || p === undefined) return undefined;
+    return make(parts);
+  };
+}
+
 /** A Uint8Array membership table of the event codes, or undefined when no pre-check applies. */
 function typeTable(t: CompileTarget): Uint8Array | undefined {
   if (!t.fields.eventTypeOf || t.eventTypes.length >= t.eventCodeCount) return undefined;
@@ -99,17 +111,32 @@ export function compileClosures(t: CompileTarget): Predicate {
     const known = getters.get(o.key);
     if (known) return known;
     let raw: Getter;
-    if (o.k === 'field') {
-      const def = o.def;
-      raw = o.isList || o.anyOf ? (e, c) => normalizeList(def.extract(e, c)) : (e, c) => def.extract(e, c);
-    } else {
-      const inner = getter(o.input);
-      const kind = o.transformer;
-      const list = o.input.isList;
-      raw = (e, c) => {
-        const x = inner(e, c);
-        return x === null || x === undefined ? undefined : applyTransformer(kind, x, list);
-      };
+    switch (o.k) {
+      case 'field': {
+        const def = o.def;
+        raw = o.isList || o.anyOf ? (e, c) => normalizeList(def.extract(e, c)) : (e, c) => def.extract(e, c);
+        break;
+      }
+      case 'transform': {
+        const inner = getter(o.input);
+        const kind = o.transformer;
+        const list = o.input.isList;
+        raw = (e, c) => {
+          const x = inner(e, c);
+          return x === null || x === undefined ? undefined : applyTransformer(kind, x, list);
+        };
+        break;
+      }
+      case 'literal': {
+        const v = o.value;
+        raw = () => v;
+        break;
+      }
+      default: {
+        const parts = operandInputs(o).map(getter);
+        const combine = combiner(o);
+        raw = (e, c) => combine(...parts.map((p) => p(e, c)));
+      }
     }
     let g = raw;
     if ((counts.get(o.key) ?? 0) > 1) {
@@ -244,15 +271,24 @@ class Generator {
   /** An expression for an operand's value (null/undefined: none). */
   operand(o: CheckedOperand): string {
     let raw: string;
-    if (o.k === 'field') {
-      const call = `${this.ref(o.def)}.extract(e, c)`;
-      raw = o.isList || o.anyOf ? `${this.ref(normalizeList)}(${call})` : call;
-    } else {
-      const u = this.temp();
-      const kind = o.transformer;
-      const list = o.input.isList;
-      const f = this.ref((x: unknown) => applyTransformer(kind, x, list));
-      raw = `((${u} = ${this.operand(o.input)}) == null ? undefined : ${f}(${u}))`;
+    switch (o.k) {
+      case 'field': {
+        const call = `${this.ref(o.def)}.extract(e, c)`;
+        raw = o.isList || o.anyOf ? `${this.ref(normalizeList)}(${call})` : call;
+        break;
+      }
+      case 'transform': {
+        const u = this.temp();
+        const kind = o.transformer;
+        const list = o.input.isList;
+        const f = this.ref((x: unknown) => applyTransformer(kind, x, list));
+        raw = `((${u} = ${this.operand(o.input)}) == null ? undefined : ${f}(${u}))`;
+        break;
+      }
+      case 'literal':
+        return JSON.stringify(o.value);
+      default:
+        raw = `${this.ref(combiner(o))}(${operandInputs(o).map((p) => this.operand(p)).join(', ')})`;
     }
     if ((this.counts.get(o.key) ?? 0) <= 1) return raw;
     let s = this.slots.get(o.key);

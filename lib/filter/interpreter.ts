@@ -6,20 +6,38 @@
  */
 import type { CheckedExpr, CheckedOperand } from './checker.js';
 import { compareDynamic, compareGeneric, patternsOf } from './compare.js';
+import { applyMulti, listValue } from './multivalue.js';
 import { applyTransformer } from './transformers.js';
 
 /** An operand's value for an event, or undefined when it has none. */
 export function extractOperand(o: CheckedOperand, evt: unknown, ctx: unknown): unknown {
-  if (o.k === 'field') {
-    const v = o.def.extract(evt, ctx);
-    if (v === null || v === undefined) return undefined;
-    if ((o.isList || o.anyOf) && (v as unknown[]).length === 0) return undefined;
-    return v;
+  switch (o.k) {
+    case 'field': {
+      const v = o.def.extract(evt, ctx);
+      if (v === null || v === undefined) return undefined;
+      if ((o.isList || o.anyOf) && (v as unknown[]).length === 0) return undefined;
+      return v;
+    }
+    case 'transform': {
+      const x = extractOperand(o.input, evt, ctx);
+      if (x === undefined) return undefined;
+      const r = applyTransformer(o.transformer, x, o.input.isList);
+      return r === null ? undefined : r;
+    }
+    case 'literal':
+      return o.value;
+    case 'list':
+    case 'multi': {
+      // Any part without a value leaves the whole without one.
+      const parts: unknown[] = [];
+      for (const p of o.k === 'list' ? o.items : o.args) {
+        const v = extractOperand(p, evt, ctx);
+        if (v === undefined) return undefined;
+        parts.push(v);
+      }
+      return o.k === 'list' ? listValue(parts) : applyMulti(o.transformer, parts, o.select);
+    }
   }
-  const x = extractOperand(o.input, evt, ctx);
-  if (x === undefined) return undefined;
-  const r = applyTransformer(o.transformer, x, o.input.isList);
-  return r === null ? undefined : r;
 }
 
 export type Predicate = (evt: unknown, ctx?: unknown) => boolean;

@@ -15,7 +15,10 @@
  *   Condition := "exists" | NumOp (Number | RhsTr) | StrOp (RhsTr | Quoted | Bare)
  *              | ListOp ( List | RhsTr | Identifier )
  *   Field     := FieldName [ "[" (Quoted | BareArg) "]" ]
- *   Transformer := ("tolower(" | "toupper(" | "b64(" | "basename(" | "len(") TrArg ("," TrArg)* ")" ["[" arg "]"]
+ *   Transformer := TrName "(" TrArg ("," TrArg)* ")" ["[" arg "]"]
+ *   TrName    := tolower | toupper | b64 | basename | len | join | concat | getopt   (glued to "(")
+ *   TrArg     := Number | Quoted | "(" [TrListArg ("," TrListArg)*] ")" | Transformer | Field
+ *   TrListArg := Field | Transformer | Quoted | Number
  *   RhsTr     := "val(" Field ")" | Transformer
  *
  * Precedence: not > and > or; and/or are n-ary. Nesting deeper than
@@ -23,9 +26,11 @@
  */
 import {
   LIST_OPERATORS,
+  MULTI_TRANSFORMERS,
   NUMERIC_OPERATORS,
   STRING_OPERATORS,
   UNARY_OPERATORS,
+  UNARY_TRANSFORMERS,
   type BinaryCheck,
   type BinaryOperator,
   type Expr,
@@ -48,12 +53,15 @@ export interface ParseOptions {
   maxDepth?: number;
 }
 
-const TRANSFORMERS = ['tolower(', 'toupper(', 'b64(', 'basename(', 'len('] as const;
+/** Transformer names are glued to their '(' (`b64 (x)` is not a transformer). */
+const TRANSFORMERS = [...UNARY_TRANSFORMERS, ...MULTI_TRANSFORMERS].map((t) => `${t}(`);
 
 /** The operators the grammar knows, for help texts. */
 export const OPERATORS: readonly string[] = [...UNARY_OPERATORS, ...NUMERIC_OPERATORS, ...STRING_OPERATORS, ...LIST_OPERATORS];
 const ALL_OPS = OPERATORS.map((o) => `'${o}'`).join(', ');
-const ALL_TRANSFORMERS = ['val', ...TRANSFORMERS.map((t) => t.slice(0, -1))].map((t) => `'${t}'`).join(', ');
+/** The transformer names the grammar knows (`val` only on the right-hand side). */
+export const TRANSFORMER_NAMES: readonly string[] = ['val', ...UNARY_TRANSFORMERS, ...MULTI_TRANSFORMERS];
+const ALL_TRANSFORMERS = TRANSFORMER_NAMES.map((t) => `'${t}'`).join(', ');
 
 class Parser {
   private readonly s: Scanner;
@@ -193,7 +201,7 @@ class Parser {
       s.blank();
       const args: TransformerArg[] = [];
       do {
-        args.push(this.transformerArg(s.pos()));
+        args.push(this.transformerArg());
         s.blank();
       } while (s.str(','));
       s.blank();
@@ -203,10 +211,12 @@ class Parser {
     });
   }
 
-  private transformerArg(pos: Pos): TransformerArg {
+  /** One transformer argument; its position is its first character (libsinsp's is before the blanks). */
+  private transformerArg(): TransformerArg {
     return this.nested(() => {
       const s = this.s;
       s.blank();
+      const pos = s.pos();
       if (s.rgx(LEX.hexNumber) || s.rgx(LEX.number)) return { kind: 'value', value: s.last, quoted: false, pos };
       const q = s.quoted();
       if (q) return valueNode(q.value, q.bytes, true, pos);
@@ -223,19 +233,21 @@ class Parser {
     const items: TransformerArg[] = [];
     s.blank();
     if (s.str(')')) return { kind: 'transformer_list', items, pos };
-    items.push(this.transformerListItem(pos));
+    items.push(this.transformerListItem());
     s.blank();
     while (s.str(',')) {
       s.blank();
-      items.push(this.transformerListItem(pos));
+      items.push(this.transformerListItem());
       s.blank();
     }
     if (!s.str(')')) throw s.error("expected ')'");
     return { kind: 'transformer_list', items, pos };
   }
 
-  private transformerListItem(pos: Pos): TransformerArg {
+  /** One list item, after any blanks: no bare words, no nested lists. */
+  private transformerListItem(): TransformerArg {
     const s = this.s;
+    const pos = s.pos();
     if (s.rgx(LEX.fieldName)) return this.fieldRest(s.last, pos);
     if (s.oneOf(TRANSFORMERS)) {
       s.blank();
@@ -395,6 +407,3 @@ function valueNode(value: string, bytes: Uint8Array | undefined, quoted: boolean
 export function parseFilter(text: string, options: ParseOptions = {}): Expr {
   return new Parser(text, options).parse();
 }
-
-/** The transformer names the grammar knows (`val` only on the right-hand side). */
-export const TRANSFORMER_NAMES: readonly string[] = ['val', ...TRANSFORMERS.map((t) => t.slice(0, -1))];

@@ -314,6 +314,106 @@ describe('filter parser: transformers and val()', () => {
   });
 });
 
+describe('filter parser: join, concat and getopt', () => {
+  it('reads a separator and a transformer list; the list may be empty', () => {
+    expect(accepts('join("-", (fd.name, fd.directory)) = /tmp/test')).toMatchObject({
+      kind: 'binary',
+      op: '=',
+      left: {
+        kind: 'transformer',
+        name: 'join',
+        args: [
+          { kind: 'value', value: '-', quoted: true },
+          { kind: 'transformer_list', items: [{ kind: 'field', name: 'fd.name' }, { kind: 'field', name: 'fd.directory' }] },
+        ],
+      },
+      right: { kind: 'value', value: '/tmp/test' },
+    });
+    expect(accepts('join("-", ()) = /tmp')).toMatchObject({ left: { name: 'join', args: [{ value: '-' }, { kind: 'transformer_list', items: [] }] }, right: { value: '/tmp' } });
+    expect(accepts("join('-->', ( fd.name , fd.directory )) = x")).toMatchObject({ left: { args: [{ value: '-->' }, { items: [{ name: 'fd.name' }, { name: 'fd.directory' }] }] } });
+  });
+
+  it('takes fields, transformers, quoted strings and numbers as list items', () => {
+    expect(accepts('join(",", (proc.pid, 123, "aaa", tolower(fd.name), join("->", (fd.name)))) = x')).toMatchObject({
+      left: {
+        args: [
+          { value: ',' },
+          {
+            items: [
+              { kind: 'field', name: 'proc.pid' },
+              { kind: 'value', value: '123', quoted: false },
+              { kind: 'value', value: 'aaa', quoted: true },
+              { kind: 'transformer', name: 'tolower', args: [{ name: 'fd.name' }] },
+              { kind: 'transformer', name: 'join', args: [{ value: '->' }, { items: [{ name: 'fd.name' }] }] },
+            ],
+          },
+        ],
+      },
+    });
+  });
+
+  it('nests join and concat under other transformers and on the right-hand side', () => {
+    expect(accepts('len(join("-", (fd.name, fd.directory))) > 5')).toMatchObject({ op: '>', left: { name: 'len', args: [{ name: 'join' }] }, right: { value: '5' } });
+    expect(accepts('toupper(join("-", (fd.name, fd.directory))) contains VALUE')).toMatchObject({ left: { name: 'toupper', args: [{ name: 'join' }] } });
+    expect(accepts('concat(fd.name, "aaa") = /tmp/file_to_runaaa')).toMatchObject({ left: { name: 'concat', args: [{ kind: 'field', name: 'fd.name' }, { kind: 'value', value: 'aaa' }] } });
+    expect(accepts('concat(fd.directory, concat("aaa", toupper(fd.name))) = x')).toMatchObject({ left: { args: [{ name: 'fd.directory' }, { name: 'concat', args: [{ value: 'aaa' }, { name: 'toupper' }] }] } });
+    expect(accepts('evt.type = tolower(join("-", (fd.name, fd.directory)))')).toMatchObject({ right: { kind: 'transformer', name: 'tolower', args: [{ name: 'join' }] } });
+    expect(accepts('join("-", (fd.name, fd.directory)) in (a, b, c)')).toMatchObject({ op: 'in', right: { kind: 'list' } });
+    expect(accepts('not join("-", (fd.name, fd.directory)) = /tmp and proc.name = cat')).toMatchObject({ kind: 'and', children: [{ kind: 'not', child: { left: { name: 'join' } } }, { kind: 'binary' }] });
+  });
+
+  it('reads getopt with an option selector, unquoted and printed back', () => {
+    const e = accepts('getopt(proc.args, "nt:")["t"] = value');
+    expect(e).toMatchObject({ left: { kind: 'transformer', name: 'getopt', args: [{ kind: 'field', name: 'proc.args' }, { kind: 'value', value: 'nt:', quoted: true }], arg: 't' }, right: { value: 'value' } });
+    // libsinsp prints it as `getopt(proc.args,nt:)[t] = value`, which does not parse back; ours keeps the quotes.
+    expect(formatFilter(e)).toBe('getopt(proc.args, "nt:")[t] = value');
+    expect(accepts('getopt(("-t", "hello"), "t:") intersects ("t", "hello")')).toMatchObject({
+      op: 'intersects',
+      left: { name: 'getopt', args: [{ kind: 'transformer_list', items: [{ value: '-t' }, { value: 'hello' }] }, { value: 't:' }] },
+    });
+  });
+
+  it('records each argument and each list item at its first character', () => {
+    const e = parseFilter('join( "-" ,  ( fd.name ,  "x")) = y');
+    expect(e).toMatchObject({
+      left: {
+        pos: { column: 1 },
+        args: [
+          { pos: { index: 6, column: 7 } },
+          { kind: 'transformer_list', pos: { column: 14 }, items: [{ pos: { column: 16 } }, { pos: { column: 27 } }] },
+        ],
+      },
+    });
+    expect(parseFilter('concat(fd.name,\n  fd.directory) = x')).toMatchObject({ left: { args: [{ pos: { line: 1, column: 8 } }, { pos: { index: 18, line: 2, column: 3 } }] } });
+  });
+
+  it('prints join, concat and getopt back to text that parses to the same tree', () => {
+    for (const text of ['join("-", (fd.name, 123, "a b", tolower(fd.name))) = x', 'concat("", fd.name) != ""', 'getopt(("-n"), ":n")[n] exists', 'join(",", ()) = ""']) {
+      const once = formatFilter(parseFilter(text));
+      expect(formatFilter(parseFilter(once))).toBe(once);
+    }
+    expect(formatFilter(parseFilter("join('-', (fd.name, 'x'))= y"))).toBe('join("-", (fd.name, "x")) = y');
+  });
+
+  it.each([
+    ['join("-", (fd.name,)) = /tmp', 20, ')', 'expected transformer list argument: field, transformer, quoted string, or number'],
+    ['join("-", ((fd.name))) = /tmp', 12, '(', 'expected transformer list argument: field, transformer, quoted string, or number'],
+    ['join("-", (macro)) = /tmp', 12, 'macro', 'expected transformer list argument: field, transformer, quoted string, or number'],
+    ['join("-", (barestring)) = /tmp', 12, 'barestring', 'expected transformer list argument: field, transformer, quoted string, or number'],
+    ['join("-", (,)) = /tmp', 12, ',', 'expected transformer list argument: field, transformer, quoted string, or number'],
+    ['join("-", (,fd.name)) = /tmp', 12, ',', 'expected transformer list argument: field, transformer, quoted string, or number'],
+    ['join("-", (fd.name,,fd.directory)) = /tmp', 20, ',', 'expected transformer list argument: field, transformer, quoted string, or number'],
+    ['join("-", (fd.name, fd.directory) = /tmp', 35, '=', "expected a ')' token closing the transformer"],
+    ['join("-", (fd.name fd.directory)) = /tmp', 20, 'fd.directory', "expected ')'"],
+    ['join ("-", (fd.name)) = /tmp', 6, '(', "unexpected token after 'join', expecting 'or', 'and'"],
+    ['fd.name in (a, join("-", (fd.name)))', 20, '(', "expected a ')' token"],
+    ['fd.name = val(join("-", (fd.name)))', 15, 'join', "expected a field within 'val' transformer"],
+    ['getopt(proc.args, "nt:")[] = x', 26, ']', 'expected a valid field argument: a quoted string or a bare string'],
+  ])('rejects %j at column %i (%j)', (text, column, token, reason) => {
+    expect(rejects(text)).toMatchObject({ column, token, reason });
+  });
+});
+
 describe('filter parser: positions', () => {
   it('records the start of each node', () => {
     expect(parseFilter('proc.name=nginx')).toMatchObject({ pos: { index: 0, column: 1 }, left: { pos: { column: 1 } }, right: { pos: { index: 10, column: 11 } } });
@@ -357,7 +457,7 @@ describe('filter parser: printing', () => {
 });
 
 describe('filter parser: fuzz', () => {
-  const alphabet = fc.constantFrom(...'ab.()[]=!<> \t\n\'"\\,x0-_*/'.split(''), 'and ', 'or ', 'not ', 'in ', 'exists', 'contains ', 'val(', 'tolower(', 'proc.name', '"', "'");
+  const alphabet = fc.constantFrom(...'ab.()[]=!<> \t\n\'"\\,x0-_*/'.split(''), 'and ', 'or ', 'not ', 'in ', 'exists', 'contains ', 'val(', 'tolower(', 'join(', 'getopt(', 'proc.name', '"', "'");
 
   it('either parses or throws FilterSyntaxError with a position inside the text', () => {
     fc.assert(
@@ -384,6 +484,8 @@ describe('filter parser: fuzz', () => {
       fc.tuple(field, fc.array(value, { maxLength: 3 })).map(([f, vs]) => `${f} in (${vs.map((v) => JSON.stringify(v)).join(', ')})`),
       field.map((f) => `${f} exists`),
       field.map((f) => `tolower(${f}) = val(proc.pname)`),
+      fc.tuple(value, field, value).map(([sep, f, v]) => `join(${JSON.stringify(sep)}, (${f}, ${JSON.stringify(v)}, 12)) = x`),
+      fc.tuple(field, value).map(([f, v]) => `getopt((${f}), ${JSON.stringify(v)})[t] != concat(${f}, "")`),
       fc.constantFrom('some_macro', 'fd.num > -3'),
     );
     const expr: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
