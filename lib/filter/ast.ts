@@ -20,6 +20,14 @@ export const STRING_OPERATORS = ['==', '=', '!=', 'glob', 'iglob', 'contains', '
 /** Their right-hand side is a list, a list name or a transformer. */
 export const LIST_OPERATORS = ['intersects', 'in', 'pmatch'] as const;
 
+/**
+ * Modifiers of a string operator (libsinsp 0.25+): `proc.name != allof (a, b)`
+ * applies `!=` with each list element and holds when exactly one / at least
+ * one / every comparison holds.
+ */
+export const MODIFIERS = ['oneof', 'anyof', 'allof'] as const;
+export type Modifier = (typeof MODIFIERS)[number];
+
 /** Comparison operators as written (`=` and `==` are both kept, for printing). */
 export type BinaryOperator = (typeof NUMERIC_OPERATORS)[number] | (typeof STRING_OPERATORS)[number] | (typeof LIST_OPERATORS)[number];
 export type UnaryOperator = (typeof UNARY_OPERATORS)[number];
@@ -73,6 +81,8 @@ export interface UnaryCheck {
 export interface BinaryCheck {
   readonly kind: 'binary';
   readonly op: BinaryOperator;
+  /** After a string operator; the right-hand side is then a list or a list name. */
+  readonly modifier?: Modifier;
   readonly left: Operand;
   readonly right: RightHand;
   readonly pos: Pos;
@@ -153,7 +163,7 @@ function formatNode(n: Expr | Operand | RightHand | TransformerArg, inner: boole
     case 'unary':
       return `${formatNode(n.left, true)} ${n.op}`;
     case 'binary':
-      return `${formatNode(n.left, true)} ${n.op} ${formatNode(n.right, true)}`;
+      return `${formatNode(n.left, true)} ${n.op}${n.modifier ? ` ${n.modifier}` : ''} ${formatNode(n.right, true)}`;
     case 'field':
       return `${n.name}${formatArg(n.arg)}`;
     case 'transformer':

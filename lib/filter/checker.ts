@@ -12,6 +12,7 @@ import {
   type BinaryOperator,
   type Expr,
   type FieldNode,
+  type Modifier,
   type MultiTransformer,
   type Operand,
   type RightHand,
@@ -76,9 +77,11 @@ export type CheckedExpr =
   | {
       readonly k: 'cmp';
       readonly op: CmpOp;
+      /** `op` applies with each value, the modifier says how many must hold. */
+      readonly modifier?: Modifier;
       readonly kind: Kind;
       readonly lhs: CheckedOperand;
-      /** One value, or every list item for `in`, `intersects`, `pmatch`. */
+      /** One value, or every list item for `in`, `intersects`, `pmatch` and modified operators. */
       readonly values: readonly Constant[];
       readonly node: BinaryCheck;
     }
@@ -100,7 +103,7 @@ const LIST_FIELD_OPS = new Set(['in', 'intersects']);
 const LIST_FIELD_TYPES = new Set<FieldType>(['string', 'uint64', 'reltime', 'abstime', 'bool', 'ipaddr', 'ipnet']);
 
 /** Why `op` does not apply to values of `type`, or undefined when it does. */
-export function operatorMismatch(op: CmpOp, type: FieldType, isList: boolean): string | undefined {
+export function operatorMismatch(op: CmpOp, type: FieldType, isList: boolean, modifier?: Modifier): string | undefined {
   if (isList) {
     if (!LIST_FIELD_TYPES.has(type)) return `list filters are not supported for type '${type}'`;
     return LIST_FIELD_OPS.has(op) ? undefined : `'${op}' operator not supported for list filters (only 'exists', 'in' and 'intersects')`;
@@ -116,6 +119,7 @@ export function operatorMismatch(op: CmpOp, type: FieldType, isList: boolean): s
       return BYTES_OPS.has(op) ? undefined : `'${op}' operator not supported for buffer filters`;
     case 'ipaddr':
     case 'ipnet':
+      if (modifier && op !== '=' && op !== '!=') return `'${op}' with modifier not supported for ip address and network filters`;
       return IP_OPS.has(op) ? undefined : `'${op}' operator not supported for ip address and network filters`;
   }
 }
@@ -316,7 +320,9 @@ class Checker {
     const op = (e.op === '==' ? '=' : e.op) as CmpOp;
     const allowed = lhs.k === 'field' ? lhs.def.operators : undefined;
     if (allowed && !allowed.includes(op) && !allowed.includes(e.op)) this.fail(`field '${lhs.key}' does not support the '${e.op}' operator`, e.opPos, e.op);
-    const mismatch = operatorMismatch(op, lhs.type, lhs.isList);
+    // A field with a comparison of its own (evt.around) compares with its one value.
+    if (e.modifier && lhs.k === 'field' && lhs.def.compareWith) this.fail(`field '${lhs.key}' does not support the '${e.op} ${e.modifier}' operator`, e.opPos, e.op);
+    const mismatch = operatorMismatch(op, lhs.type, lhs.isList, e.modifier);
     if (mismatch) this.fail(mismatch, e.opPos, e.op);
     const kind = kindOf(lhs.type);
 
@@ -341,10 +347,12 @@ class Checker {
       values.push(r.value);
     }
     if (op === 'regex') {
-      const re = compileRe2(values[0] as string);
-      if (typeof re === 'string') this.fail(re, items[0].pos, items[0].value);
+      values.forEach((v, i) => {
+        const re = compileRe2(v as string);
+        if (typeof re === 'string') this.fail(re, items[i].pos, items[i].value);
+      });
     }
-    return { k: 'cmp', op, kind, lhs, values, node: e };
+    return { k: 'cmp', op, modifier: e.modifier, kind, lhs, values, node: e };
   }
 }
 

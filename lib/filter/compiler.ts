@@ -14,9 +14,10 @@
  * whatever the operator; only `exists` looks at presence.
  */
 import { operandInputs, type CheckedExpr, type CheckedOperand } from './checker.js';
-import { compareDynamic, constantTest, type Test } from './compare.js';
+import { compareDynamic, constantTest, shapeTest, type Test } from './compare.js';
 import type { FieldSource } from './fields.js';
 import type { Predicate } from './interpreter.js';
+import { modifiedTest } from './modifiers.js';
 import { applyMulti, listValue } from './multivalue.js';
 import { applyTransformer } from './transformers.js';
 import type { Constant } from './values.js';
@@ -62,15 +63,17 @@ function countUses(root: CheckedExpr): Map<string, number> {
   return counts;
 }
 
-/** The field's own comparison (FieldDef.compareWith), if it has one. */
-export function ownTest(e: Extract<CheckedExpr, { k: 'cmp' }>): Test | undefined {
-  const l = e.lhs;
-  return l.k === 'field' && l.def.compareWith ? (l.def.compareWith(e.op, e.values) as Test) : undefined;
-}
-
 /** Whether `!=` on an any-of field needs every candidate to differ. */
 function neEveryOf(o: CheckedOperand): boolean {
   return o.k === 'field' && o.neEvery === true;
+}
+
+/** The test of a present value for a check against constants: the field's own comparison (FieldDef.compareWith), a modified one, or the standard one. */
+function valueTest(e: Extract<CheckedExpr, { k: 'cmp' }>): Test {
+  const l = e.lhs;
+  if (l.k === 'field' && l.def.compareWith) return l.def.compareWith(e.op, e.values) as Test;
+  if (e.modifier) return shapeTest(modifiedTest(e.op, e.modifier, e.kind, e.values), e.op, l.isList, l.anyOf, neEveryOf(l));
+  return constantTest(e.op, e.kind, e.values, l.isList, l.anyOf, neEveryOf(l));
 }
 
 /** List-shaped values: an empty array means no value. */
@@ -187,7 +190,7 @@ export function compileClosures(t: CompileTarget): Predicate {
       }
       case 'cmp': {
         const g = getter(e.lhs);
-        const test = ownTest(e) ?? constantTest(e.op, e.kind, e.values, e.lhs.isList, e.lhs.anyOf, neEveryOf(e.lhs));
+        const test = valueTest(e);
         return (x, c) => {
           const v = g(x, c);
           return v != null && test(v);
@@ -299,7 +302,7 @@ class Generator {
   /** An inline test of temp `t` when the comparison is simple enough, else a call. */
   private test(e: Extract<CheckedExpr, { k: 'cmp' }>, t: string): string {
     const { op, kind, values, lhs } = e;
-    const scalar = !lhs.isList && !lhs.anyOf && !(lhs.k === 'field' && lhs.def.compareWith);
+    const scalar = !lhs.isList && !lhs.anyOf && !e.modifier && !(lhs.k === 'field' && lhs.def.compareWith);
     if (scalar && (kind === 'string' || kind === 'number') && values.every(isSafeLiteral)) {
       const lit = (v: string | number) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
       const c = values[0] as string | number;
@@ -328,8 +331,7 @@ class Generator {
         }
       }
     }
-    const f: Test = ownTest(e) ?? constantTest(op, kind, values, lhs.isList, lhs.anyOf, neEveryOf(lhs));
-    return `${this.ref(f)}(${t})`;
+    return `${this.ref(valueTest(e))}(${t})`;
   }
 
   node(e: CheckedExpr): string {

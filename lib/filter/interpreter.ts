@@ -6,6 +6,7 @@
  */
 import type { CheckedExpr, CheckedOperand } from './checker.js';
 import { compareDynamic, compareGeneric, patternsOf } from './compare.js';
+import { modifierHolds } from './modifiers.js';
 import { applyMulti, listValue } from './multivalue.js';
 import { applyTransformer } from './transformers.js';
 
@@ -61,9 +62,13 @@ export function createInterpreter(root: CheckedExpr): Predicate {
         const v = extractOperand(e.lhs, evt, ctx);
         if (v === undefined || e.values.length === 0) return false;
         if (e.lhs.k === 'field' && e.lhs.def.compareWith) return e.lhs.def.compareWith(e.op, e.values)(v);
+        const { op, modifier, kind, values } = e;
         let p = patterns.get(e);
-        if (!p) patterns.set(e, (p = patternsOf(e.op, e.values)));
-        const one = (x: unknown) => compareGeneric(e.op, e.kind, e.values, p!, x);
+        // With a modifier, each value is a comparison of its own: patterns per value.
+        if (!p) patterns.set(e, (p = modifier ? values.map((c) => patternsOf(op, [c])) : patternsOf(op, values)));
+        const one = modifier
+          ? (x: unknown) => modifierHolds(modifier, values.length, (i) => compareGeneric(op, kind, [values[i]], p![i] as unknown[], x))
+          : (x: unknown) => compareGeneric(op, kind, values, p!, x);
         if (e.lhs.isList) return e.op === 'in' ? (v as unknown[]).every(one) : (v as unknown[]).some(one);
         if (e.lhs.anyOf) return e.op === '!=' && e.lhs.k === 'field' && e.lhs.neEvery ? (v as unknown[]).every(one) : (v as unknown[]).some(one);
         return one(v);

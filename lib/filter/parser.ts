@@ -1,9 +1,9 @@
 /**
  * Recursive-descent parser for Falco's filter language, producing the AST of
- * ast.ts. It accepts and rejects exactly what libsinsp's parser does for the
- * classic grammar (keywords, blanks, operators that need a blank after them,
- * bare and quoted values, lists, field arguments, transformers and `val()`),
- * and stops at the same place on errors, so error columns match.
+ * ast.ts. It accepts and rejects exactly what libsinsp's parser does
+ * (keywords, blanks, operators that need a blank after them, bare and quoted
+ * values, lists, field arguments, transformers and `val()`, operator
+ * modifiers), and stops at the same place on errors, so error columns match.
  *
  *   Expr      := Or
  *   Or        := And ( "or" (blank And | "(" Embedded) )*
@@ -12,8 +12,9 @@
  *   Embedded  := Or ")"
  *   Check     := "(" Embedded | Operand Condition | Identifier
  *   Operand   := Field | Transformer
- *   Condition := "exists" | NumOp (Number | RhsTr) | StrOp (RhsTr | Quoted | Bare)
+ *   Condition := "exists" | NumOp (Number | RhsTr) | StrOp (Modifier (List | Identifier) | RhsTr | Quoted | Bare)
  *              | ListOp ( List | RhsTr | Identifier )
+ *   Modifier  := ("oneof" | "anyof" | "allof") blank    only before "(" or an identifier other than and/or/not
  *   Field     := FieldName [ "[" (Quoted | BareArg) "]" ]
  *   Transformer := TrName "(" TrArg ("," TrArg)* ")" ["[" arg "]"]
  *   TrName    := tolower | toupper | b64 | basename | len | join | concat | getopt   (glued to "(")
@@ -26,6 +27,7 @@
  */
 import {
   LIST_OPERATORS,
+  MODIFIERS,
   MULTI_TRANSFORMERS,
   NUMERIC_OPERATORS,
   STRING_OPERATORS,
@@ -36,6 +38,7 @@ import {
   type Expr,
   type FieldNode,
   type ListNode,
+  type Modifier,
   type Operand,
   type Pos,
   type RightHand,
@@ -286,21 +289,39 @@ class Parser {
       s.blank();
       opPos = s.pos();
       let op: string | undefined;
+      let modifier: Modifier | undefined;
       let right: RightHand;
       if ((op = this.operator(NUMERIC_OPERATORS, false))) {
         right = this.numValue();
       } else if ((op = this.operator(STRING_OPERATORS, true))) {
-        // Symbol operators need no blank after them; the value may follow directly.
-        if (!/^[a-z]/.test(op)) s.blank();
-        right = this.strValue(false);
+        // Word operators took the blank after them; symbol ones need none, but a modifier does.
+        const blank = /^[a-z]/.test(op) || s.blank();
+        modifier = blank ? this.modifier() : undefined;
+        right = modifier ? this.listValue(false) : this.strValue(false);
       } else if ((op = this.operator(LIST_OPERATORS, false))) {
-        right = this.listValue();
+        right = this.listValue(true);
       } else {
         throw s.error(`expected a valid check operator: one of ${ALL_OPS}`);
       }
-      const check: BinaryCheck = { kind: 'binary', op: op as BinaryOperator, left, right, pos, opPos };
+      const check: BinaryCheck = modifier
+        ? { kind: 'binary', op: op as BinaryOperator, modifier, left, right, pos, opPos }
+        : { kind: 'binary', op: op as BinaryOperator, left, right, pos, opPos };
       return check;
     });
+  }
+
+  /**
+   * `oneof` / `anyof` / `allof` and a blank, taken only when a list or a list
+   * name follows (a name that is not `and`, `or`, `not`); otherwise the word
+   * is the value itself: `proc.name == anyof and fd.name exists`.
+   */
+  private modifier(): Modifier | undefined {
+    const s = this.s;
+    const saved = s.save();
+    const m = this.operator(MODIFIERS, true) as Modifier | undefined;
+    if (m && (s.peek() === '(' || (s.test(LEX.identifier) && !s.test(LEX.boolKeyword)))) return m;
+    s.restore(saved);
+    return undefined;
   }
 
   private numValue(): RightHand {
@@ -357,17 +378,18 @@ class Parser {
     return { kind: 'list', items, pos };
   }
 
-  private listValue(): RightHand {
+  /** A list, a list name, or (after list operators, not after modifiers) a transformer. */
+  private listValue(transformers: boolean): RightHand {
     return this.nested(() => {
       const s = this.s;
       s.blank();
       const pos = s.pos();
       const l = this.list();
       if (l) return l;
-      const tr = this.rhsTransformer();
+      const tr = transformers ? this.rhsTransformer() : undefined;
       if (tr) return tr;
       if (s.rgx(LEX.identifier)) return { kind: 'value', value: s.last, quoted: false, pos };
-      throw s.error(`expected a list, an identifier, or a field with a valid transformer: ${ALL_TRANSFORMERS}`);
+      throw s.error(transformers ? `expected a list, an identifier, or a field with a valid transformer: ${ALL_TRANSFORMERS}` : 'expected a list or an identifier');
     });
   }
 

@@ -614,6 +614,121 @@ describe('filter compiler: join, concat and getopt', () => {
   });
 });
 
+describe('filter compiler: operator modifiers', () => {
+  const e = { 'proc.name': 'myexe', 'proc.cmdline': 'dGVzdA==', 'proc.pid': 42, 'evt.failed': true, 'evt.type': 'openat', 'evt.buffer': new TextEncoder().encode('hello') };
+
+  it('oneof / anyof / allof: exactly one / at least one / every element satisfies the operator (reference case 51)', () => {
+    expect(run('proc.name == oneof (myexe, myexe)', e)).toBe(false); // a repeated element counts twice
+    expect(run('proc.name == anyof (myexe, myexe)', e)).toBe(true);
+    expect(run('proc.name contains allof (my, exe)', e)).toBe(true);
+    expect(run('proc.name != allof (myexe, bash)', e)).toBe(false);
+    expect(run('proc.name == oneof (myexe, bash)', e)).toBe(true);
+    expect(run('proc.name = oneof (bash, sh)', e)).toBe(false);
+    expect(run('proc.name == allof (myexe)', e)).toBe(true);
+    expect(run('proc.name == allof (myexe, myexe)', e)).toBe(true);
+    expect(run('proc.name == allof (myexe, bash)', e)).toBe(false);
+    expect(run('proc.name != oneof (myexe, myexe, bash)', e)).toBe(true);
+    expect(run('proc.name != oneof (myexe, myexe)', e)).toBe(false);
+    expect(run('proc.name != anyof (myexe, bash)', e)).toBe(true);
+    expect(run('proc.name != anyof (myexe)', e)).toBe(false);
+    expect(run('proc.name != allof (bash, sh)', e)).toBe(true);
+  });
+
+  it('applies every string operator per element', () => {
+    expect(run('proc.name contains oneof (my, exe)', e)).toBe(false);
+    expect(run('proc.name contains oneof (myex, bash)', e)).toBe(true);
+    expect(run('proc.name contains anyof (bash, exe)', e)).toBe(true);
+    expect(run('proc.name icontains allof (MY, EXE)', e)).toBe(true);
+    expect(run('proc.name icontains oneof (MY, EXE)', e)).toBe(false);
+    expect(run('proc.name startswith allof (my, mye)', e)).toBe(true);
+    expect(run('proc.name startswith allof (my, bash)', e)).toBe(false);
+    expect(run('proc.name endswith oneof (exe, yexe)', e)).toBe(false);
+    expect(run('proc.name endswith oneof (exe, sh)', e)).toBe(true);
+    expect(run('proc.name glob allof (my*, *exe)', e)).toBe(true);
+    expect(run('proc.name glob oneof (my*, *exe)', e)).toBe(false);
+    expect(run('proc.name iglob anyof (MY*, BASH)', e)).toBe(true);
+    expect(run("proc.name regex oneof ('my.*', '.*exe')", e)).toBe(false);
+    expect(run("proc.name regex anyof ('b.*', 'my.*')", e)).toBe(true);
+    expect(run("proc.name regex allof ('my.*', 'b.*')", e)).toBe(false);
+  });
+
+  it('never holds for an empty list or a missing value, != included', () => {
+    for (const op of ['==', '!=', 'contains']) {
+      for (const mod of ['oneof', 'anyof', 'allof']) {
+        expect(run(`proc.name ${op} ${mod} ()`, e)).toBe(false);
+        expect(run(`proc.name ${op} ${mod} (x, y)`, {})).toBe(false);
+        expect(run(`not proc.name ${op} ${mod} (x, y)`, {})).toBe(true);
+      }
+    }
+  });
+
+  it('takes a list name as one element, and reads a modifier word without a list as a value (reference case 18)', () => {
+    expect(run('proc.name == oneof myexe', e)).toBe(true);
+    expect(run('proc.name != allof myexe', e)).toBe(false);
+    expect(run('proc.name == oneof oneof', { 'proc.name': 'oneof' })).toBe(true);
+    expect(run('proc.name == anyof and fd.name exists', { 'proc.name': 'anyof', 'fd.name': '/x' })).toBe(true);
+    expect(run('proc.name == anyof', { 'proc.name': 'anyof' })).toBe(true);
+  });
+
+  it('works after transformers and on numbers, booleans, buffers, event types', () => {
+    expect(run('toupper(proc.name) == oneof (MYEXE, BASH)', e)).toBe(true);
+    expect(run('toupper(proc.name) != allof (MYEXE, BASH)', e)).toBe(false);
+    expect(run('b64(proc.cmdline) == allof ("dGVzdA==")', e)).toBe(false);
+    expect(run('b64(proc.cmdline) == allof (test)', e)).toBe(true);
+    expect(run('proc.pid == anyof (1, 42)', e)).toBe(true);
+    expect(run('proc.pid != allof (1, 42)', e)).toBe(false);
+    expect(run('evt.failed == oneof (true, false)', e)).toBe(true);
+    expect(run('evt.buffer contains allof (he, llo)', e)).toBe(true);
+    expect(run('evt.buffer bcontains anyof (ffff, 6c6c)', e)).toBe(true);
+    expect(run('evt.type == oneof (openat, close)', e)).toBe(true);
+    expect(run('evt.type != allof (close, execve)', e)).toBe(true);
+  });
+
+  it('compares addresses and networks with == and != only (reference cases 38, 46)', () => {
+    const conn = { 'fd.cip': '172.40.111.222', 'fd.sip': '142.251.111.147' };
+    expect(run('fd.sip == oneof (10.0.0.1, 142.251.111.147)', conn)).toBe(true);
+    expect(run('fd.sip == allof (142.251.111.147, 10.0.0.1)', conn)).toBe(false);
+    expect(run('fd.sip == allof (142.251.111.147)', conn)).toBe(true);
+    expect(run('fd.sip == anyof (10.0.0.1, 192.168.0.1)', conn)).toBe(false);
+    expect(run('fd.sip != anyof (10.0.0.1)', conn)).toBe(true);
+    expect(run('fd.sip != allof (10.0.0.1, 142.251.111.147)', conn)).toBe(false);
+    expect(run("fd.sip == oneof ('::1', 142.251.111.147)", conn)).toBe(true);
+    expect(run('fd.snet == oneof (142.0.0.0/8, 142.251.0.0/16)', conn)).toBe(false); // both networks hold it
+    expect(run('fd.snet != allof (10.0.0.0/8, 192.168.0.0/16)', conn)).toBe(true);
+    expect(run('fd.ip == anyof (127.0.0.1, 172.40.111.222)', conn)).toBe(true); // either end
+    expect(run('fd.net == allof (172.0.0.0/8, 172.40.0.0/16)', conn)).toBe(true);
+    compiles('fd.ip == anyof (127.0.0.1)');
+    compiles('fd.net != allof (127.0.0.1/32)');
+  });
+
+  it('combines with any-of fields candidate by candidate', () => {
+    const anc = { 'proc.aname': ['bash', 'sshd', 'systemd'] };
+    expect(run('proc.aname == anyof (login, sshd)', anc)).toBe(true);
+    expect(run('proc.aname contains allof (s, d)', anc)).toBe(true); // sshd, systemd
+    expect(run('proc.aname != allof (sshd, systemd)', anc)).toBe(false); // no ancestor is outside the list
+  });
+
+  it.each([
+    ['fd.ip contains anyof (127.0.0.1)', 7, 'contains', "'contains' with modifier not supported for ip address and network filters"],
+    ['fd.ip regex allof (".*")', 7, 'regex', "'regex' with modifier not supported for ip address and network filters"],
+    ['fd.net startswith allof (127.0.0.1/32)', 8, 'startswith', "'startswith' with modifier not supported for ip address and network filters"],
+    ['fd.sip == anyof (127.0.0.1, 10.0.0.256)', 29, '10.0.0.256', '"10.0.0.256" is not a valid IP address'],
+    ['fd.types == anyof (file)', 10, '==', "'=' operator not supported for list filters (only 'exists', 'in' and 'intersects')"],
+    ['proc.pid contains anyof (1)', 10, 'contains', "'contains' operator not supported for numeric filters (field type int64)"],
+    ['proc.pid == anyof (1, x)', 23, 'x', '"x" is not a valid number for a field of type int64'],
+    ['evt.is_io startswith oneof (true)', 11, 'startswith', "'startswith' operator not supported for boolean filters"],
+    ['evt.type == oneof (openat, nosuch)', 28, 'nosuch', "unknown event type 'nosuch'"],
+    ["proc.name regex anyof ('b.*', 'a(')", 31, 'a(', 'invalid regular expression: Invalid regular expression: /^(?:a()$/: Unterminated group'],
+  ])('rejects %s at column %i (%j)', (text, column, token, reason) => {
+    expect(compileError(text)).toMatchObject({ column, token, reason });
+  });
+
+  it('does not narrow event types (as libsinsp)', () => {
+    expect(compileFilter('evt.type == anyof (openat)', FIELDS).allEventTypes).toBe(true);
+    expect(compileFilter('evt.type = openat', FIELDS).allEventTypes).toBe(false);
+  });
+});
+
 describe('filter compiler: field-to-field comparison with val()', () => {
   it('compares against another field of the same type', () => {
     const e = { 'proc.name': 'bash', 'proc.pname': 'bash', 'proc.pid': 10, 'proc.ppid': 1, 'evt.args': 'a b' };
@@ -746,6 +861,11 @@ describe('filter compiler: generated code agrees with the interpreter (property)
     fc.constant("concat(proc.name, proc.pname) = 'catcat'"),
     fc.constantFrom('nt:', 't', ':n', '').map((o) => `getopt(x.argv, '${o}') in (n, t, v, '?', '')`),
     fc.constantFrom('n', 't').map((o) => `getopt(x.argv, 'nt:')[${o}] != v`),
+    fc
+      .tuple(fc.constantFrom('==', '!=', 'contains', 'glob'), fc.constantFrom('oneof', 'anyof', 'allof'), fc.array(fc.constantFrom('cat', 'a', 'c*', 'sshd', ''), { maxLength: 3 }))
+      .map(([op, mod, l]) => `proc.name ${op} ${mod} (${l.map((n) => `'${n}'`).join(', ')})`),
+    fc.constantFrom('oneof', 'anyof', 'allof').map((mod) => `proc.aname != ${mod} ('bash', 'sshd')`),
+    fc.constantFrom('oneof', 'anyof', 'allof').map((mod) => `fd.sip == ${mod} ('10.0.0.1', '::1', '10.0.0.1')`),
   );
   const expr: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
     e: fc.oneof(

@@ -414,6 +414,77 @@ describe('filter parser: join, concat and getopt', () => {
   });
 });
 
+describe('filter parser: operator modifiers', () => {
+  it('reads oneof / anyof / allof after a string operator, then a list or a list name', () => {
+    expect(accepts('proc.name == oneof (cat, nginx)')).toMatchObject({
+      kind: 'binary',
+      op: '==',
+      modifier: 'oneof',
+      opPos: { column: 11 },
+      right: { kind: 'list', pos: { column: 20 }, items: [{ value: 'cat', pos: { column: 21 } }, { value: 'nginx', pos: { column: 26 } }] },
+    });
+    expect(accepts('proc.name != allof my_list')).toMatchObject({ op: '!=', modifier: 'allof', right: { kind: 'value', value: 'my_list', pos: { column: 20 } } });
+    expect(accepts('proc.name = anyof ()')).toMatchObject({ op: '=', modifier: 'anyof', right: { kind: 'list', items: [] } });
+    expect(accepts("proc.name == oneof ('cat', \"nginx\", bare)")).toMatchObject({ modifier: 'oneof', right: { items: [{ value: 'cat' }, { value: 'nginx' }, { value: 'bare' }] } });
+    expect(accepts('b64(proc.cmdline) == allof ("dGVzdA==")')).toMatchObject({ left: { name: 'b64' }, modifier: 'allof', right: { items: [{ value: 'dGVzdA==' }] } });
+    expect(accepts('proc.aname[2] != oneof (bash, sh)')).toMatchObject({ left: { name: 'proc.aname', arg: '2' }, modifier: 'oneof' });
+    for (const op of ['contains', 'icontains', 'startswith', 'endswith', 'glob', 'iglob', 'regex', 'bcontains', 'bstartswith']) {
+      expect(accepts(`proc.name ${op} anyof (a, b)`)).toMatchObject({ op, modifier: 'anyof', right: { kind: 'list' } });
+    }
+    expect(accepts('proc.name == oneof (cat) and proc.name != allof (nginx)')).toMatchObject({ kind: 'and', children: [{ modifier: 'oneof' }, { modifier: 'allof' }] });
+  });
+
+  it('needs a blank after the modifier; the list name may be a modifier word itself', () => {
+    expect(accepts('proc.name == oneof oneof')).toMatchObject({ modifier: 'oneof', right: { kind: 'value', value: 'oneof' } });
+    expect(accepts('proc.name == anyof android')).toMatchObject({ modifier: 'anyof', right: { value: 'android' } });
+    expect(accepts('proc.name ==  allof\n(a)')).toMatchObject({ modifier: 'allof', right: { kind: 'list', pos: { line: 2, column: 1 } } });
+  });
+
+  it('reads a modifier word as a plain value when no list or list name follows (reference case 18)', () => {
+    const plain = (text: string, value: string) => {
+      const e = accepts(text);
+      const check = e.kind === 'and' || e.kind === 'or' ? e.children[0] : e;
+      expect(check).toMatchObject({ kind: 'binary', right: { kind: 'value', value } });
+      expect(check).not.toHaveProperty('modifier');
+    };
+    plain('proc.name == anyof and fd.name exists', 'anyof');
+    plain('proc.name == oneof or fd.name exists', 'oneof');
+    plain('proc.name == allof and proc.name == allof', 'allof');
+    plain('proc.name == oneof', 'oneof');
+    plain('(proc.name == anyof) and fd.name exists', 'anyof');
+    plain('proc.name == oneof_something', 'oneof_something');
+    plain("proc.name == 'oneof'", 'oneof');
+    expect(formatFilter(parseFilter('proc.name == anyof and fd.name exists'))).toBe('proc.name == anyof and fd.name exists');
+  });
+
+  it('prints modifiers back to text that parses to the same tree', () => {
+    for (const text of ['proc.name == oneof (cat, "a b")', 'proc.name != allof my_list', 'toupper(fd.name) startswith anyof ()', 'proc.name == anyof and x']) {
+      const once = formatFilter(parseFilter(text));
+      expect(formatFilter(parseFilter(once))).toBe(once);
+    }
+    expect(formatFilter(parseFilter('proc.name== oneof\t(cat,nginx)'))).toBe('proc.name == oneof (cat, nginx)');
+  });
+
+  it.each([
+    ['proc.name ==oneof (cat, nginx)', 19, '(', "unexpected token after 'oneof', expecting 'or', 'and'"],
+    ['proc.name == oneof(cat)', 19, '(', "unexpected token after 'oneof', expecting 'or', 'and'"],
+    ['proc.name == ONEOF (cat)', 20, '(', "unexpected token after 'ONEOF', expecting 'or', 'and'"],
+    ['proc.num > oneof (1, 2)', 12, 'oneof', "expected a number value or a field with a valid transformer: 'val', 'tolower', 'toupper', 'b64', 'basename', 'len', 'join', 'concat', 'getopt'"],
+    ['proc.name in oneof (cat)', 20, '(', "unexpected token after 'oneof', expecting 'or', 'and'"],
+    ['proc.name contains anyof(cat)', 25, '(', "unexpected token after 'anyof', expecting 'or', 'and'"],
+    ['proc.name == oneof_something (cat)', 30, '(', "unexpected token after 'oneof_something', expecting 'or', 'and'"],
+    ['proc.name == oneof (cat,)', 25, ')', 'expected a string value'],
+    ['proc.name == oneof (,cat)', 21, ',', "expected a ')' token"],
+    ['proc.name == oneof (cat, nginx', 31, '', "expected a ')' token"],
+    ['proc.name == anyof "x"', 20, '"', "unexpected token after 'anyof', expecting 'or', 'and'"],
+    ['proc.name == anyof val(proc.pname)', 23, '(', "unexpected token after 'val', expecting 'or', 'and'"],
+    ['proc.name == allof not', 20, 'not', "unexpected token after 'allof', expecting 'or', 'and'"],
+    ['proc.name == anyof and_list', 23, '_list', "expected blank or '(' after 'and'"],
+  ])('rejects %j at column %i (%j)', (text, column, token, reason) => {
+    expect(rejects(text)).toMatchObject({ column, token, reason });
+  });
+});
+
 describe('filter parser: positions', () => {
   it('records the start of each node', () => {
     expect(parseFilter('proc.name=nginx')).toMatchObject({ pos: { index: 0, column: 1 }, left: { pos: { column: 1 } }, right: { pos: { index: 10, column: 11 } } });
@@ -457,7 +528,7 @@ describe('filter parser: printing', () => {
 });
 
 describe('filter parser: fuzz', () => {
-  const alphabet = fc.constantFrom(...'ab.()[]=!<> \t\n\'"\\,x0-_*/'.split(''), 'and ', 'or ', 'not ', 'in ', 'exists', 'contains ', 'val(', 'tolower(', 'join(', 'getopt(', 'proc.name', '"', "'");
+  const alphabet = fc.constantFrom(...'ab.()[]=!<> \t\n\'"\\,x0-_*/'.split(''), 'and ', 'or ', 'not ', 'in ', 'exists', 'contains ', 'val(', 'tolower(', 'join(', 'getopt(', 'anyof ', 'oneof', 'proc.name', '"', "'");
 
   it('either parses or throws FilterSyntaxError with a position inside the text', () => {
     fc.assert(
@@ -486,6 +557,8 @@ describe('filter parser: fuzz', () => {
       field.map((f) => `tolower(${f}) = val(proc.pname)`),
       fc.tuple(value, field, value).map(([sep, f, v]) => `join(${JSON.stringify(sep)}, (${f}, ${JSON.stringify(v)}, 12)) = x`),
       fc.tuple(field, value).map(([f, v]) => `getopt((${f}), ${JSON.stringify(v)})[t] != concat(${f}, "")`),
+      fc.tuple(field, fc.constantFrom('==', '!=', 'contains'), fc.constantFrom('oneof', 'anyof', 'allof'), fc.array(value, { maxLength: 3 })).map(([f, o, m, vs]) => `${f} ${o} ${m} (${vs.map((v) => JSON.stringify(v)).join(', ')})`),
+      fc.tuple(field, fc.constantFrom('oneof', 'anyof', 'allof')).map(([f, m]) => `${f} = ${m}`),
       fc.constantFrom('some_macro', 'fd.num > -3'),
     );
     const expr: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
