@@ -7,33 +7,41 @@ import type { FilterPosition } from './errors.js';
 
 export type Pos = FilterPosition;
 
-/** Comparison operators as written (`=` and `==` are both kept, for printing). */
-export type BinaryOperator =
-  | '='
-  | '=='
-  | '!='
-  | '<'
-  | '<='
-  | '>'
-  | '>='
-  | 'contains'
-  | 'icontains'
-  | 'bcontains'
-  | 'startswith'
-  | 'bstartswith'
-  | 'endswith'
-  | 'glob'
-  | 'iglob'
-  | 'regex'
-  | 'in'
-  | 'intersects'
-  | 'pmatch';
+/**
+ * The operators of the grammar, the one list every stage derives from. Each
+ * list is in the order the parser tries it: an operator before any operator
+ * that is its prefix (`==` before `=`, `<=` before `<`, `intersects` before `in`).
+ */
+export const UNARY_OPERATORS = ['exists'] as const;
+/** Their right-hand side is a number (or a transformer). */
+export const NUMERIC_OPERATORS = ['<=', '<', '>=', '>'] as const;
+/** Their right-hand side is a string; the word ones need a blank after them, the symbol ones do not. */
+export const STRING_OPERATORS = ['==', '=', '!=', 'glob', 'iglob', 'contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'regex'] as const;
+/** Their right-hand side is a list, a list name or a transformer. */
+export const LIST_OPERATORS = ['intersects', 'in', 'pmatch'] as const;
 
-export type UnaryOperator = 'exists';
+/**
+ * Modifiers of a string operator (libsinsp 0.25+): `proc.name != allof (a, b)`
+ * applies `!=` with each list element and holds when exactly one / at least
+ * one / every comparison holds.
+ */
+export const MODIFIERS = ['oneof', 'anyof', 'allof'] as const;
+export type Modifier = (typeof MODIFIERS)[number];
+
+/** Comparison operators as written (`=` and `==` are both kept, for printing). */
+export type BinaryOperator = (typeof NUMERIC_OPERATORS)[number] | (typeof STRING_OPERATORS)[number] | (typeof LIST_OPERATORS)[number];
+export type UnaryOperator = (typeof UNARY_OPERATORS)[number];
 export type Operator = BinaryOperator | UnaryOperator;
 
+/** Transformers of one value: `tolower(proc.name)`. */
+export const UNARY_TRANSFORMERS = ['tolower', 'toupper', 'b64', 'basename', 'len'] as const;
+/** Transformers of several arguments: `join(sep, (a, b))`, `concat(a, b, …)`, `getopt(args, optstring)[opt]`. */
+export const MULTI_TRANSFORMERS = ['join', 'concat', 'getopt'] as const;
+
+export type UnaryTransformer = (typeof UNARY_TRANSFORMERS)[number];
+export type MultiTransformer = (typeof MULTI_TRANSFORMERS)[number];
 /** Transformers the parser recognises (`val` only on the right-hand side). */
-export type TransformerName = 'tolower' | 'toupper' | 'b64' | 'basename' | 'len' | 'val';
+export type TransformerName = UnaryTransformer | MultiTransformer | 'val';
 
 export type Expr = AndExpr | OrExpr | NotExpr | IdentifierExpr | UnaryCheck | BinaryCheck;
 
@@ -73,6 +81,8 @@ export interface UnaryCheck {
 export interface BinaryCheck {
   readonly kind: 'binary';
   readonly op: BinaryOperator;
+  /** After a string operator; the right-hand side is then a list or a list name. */
+  readonly modifier?: Modifier;
   readonly left: Operand;
   readonly right: RightHand;
   readonly pos: Pos;
@@ -113,7 +123,7 @@ export interface ListNode {
   readonly pos: Pos;
 }
 
-/** A parenthesised list inside a transformer's arguments (for multi-value transformers). */
+/** `(fd.name, "x", 1)`: a list argument of a multi-value transformer (`join`, `getopt`). */
 export interface TransformerListNode {
   readonly kind: 'transformer_list';
   readonly items: readonly TransformerArg[];
@@ -126,7 +136,10 @@ export type RightHand = ValueNode | ListNode | TransformerNode;
 
 /** Quotes a literal when it would not read back as the same bare word. */
 function formatValue(v: string): string {
-  if (v !== '' && /^[^()"'\s=,]+$/.test(v)) return v;
+  return v !== '' && /^[^()"'\s=,]+$/.test(v) ? v : formatQuoted(v);
+}
+
+function formatQuoted(v: string): string {
   return `"${v.replace(/[\\"\n\r\t\b\f]/g, (c) => ({ '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' })[c]!)}"`;
 }
 
@@ -150,17 +163,23 @@ function formatNode(n: Expr | Operand | RightHand | TransformerArg, inner: boole
     case 'unary':
       return `${formatNode(n.left, true)} ${n.op}`;
     case 'binary':
-      return `${formatNode(n.left, true)} ${n.op} ${formatNode(n.right, true)}`;
+      return `${formatNode(n.left, true)} ${n.op}${n.modifier ? ` ${n.modifier}` : ''} ${formatNode(n.right, true)}`;
     case 'field':
       return `${n.name}${formatArg(n.arg)}`;
     case 'transformer':
-      return `${n.name}(${n.args.map((a) => formatNode(a, true)).join(', ')})${formatArg(n.arg)}`;
+      return `${n.name}(${n.args.map(formatTransformerArg).join(', ')})${formatArg(n.arg)}`;
     case 'value':
       return formatValue(n.value);
     case 'list':
-    case 'transformer_list':
       return `(${n.items.map((i) => formatNode(i, true)).join(', ')})`;
+    case 'transformer_list':
+      return `(${n.items.map(formatTransformerArg).join(', ')})`;
   }
+}
+
+/** Transformer arguments take no bare words: a literal stays quoted unless it was a number. */
+function formatTransformerArg(a: TransformerArg): string {
+  return a.kind === 'value' && a.quoted ? formatQuoted(a.value) : formatNode(a, true);
 }
 
 /**

@@ -6,37 +6,35 @@
  * compiler and the interpreter both run; every problem is a
  * `FilterCompileError` pointing at the offending field, operator or value.
  */
-import type { BinaryCheck, Expr, FieldNode, Operand, RightHand, TransformerNode, ValueNode } from './ast.js';
+import {
+  MULTI_TRANSFORMERS,
+  type BinaryCheck,
+  type BinaryOperator,
+  type Expr,
+  type FieldNode,
+  type Modifier,
+  type MultiTransformer,
+  type Operand,
+  type RightHand,
+  type TransformerArg,
+  type TransformerNode,
+  type UnaryTransformer,
+  type ValueNode,
+} from './ast.js';
 import { FilterCompileError } from './errors.js';
 import type { FieldDef, FieldSource, FieldType } from './fields.js';
-import { transformedType, type TransformerKind } from './transformers.js';
+import { transformedType } from './transformers.js';
 import { kindOf, parseConstant, type Constant, type Kind } from './values.js';
 import { isEventTypeName } from './pushdown.js';
 
 /** Operators after normalisation (`==` is `=`). */
-export type CmpOp =
-  | '='
-  | '!='
-  | '<'
-  | '<='
-  | '>'
-  | '>='
-  | 'contains'
-  | 'icontains'
-  | 'bcontains'
-  | 'startswith'
-  | 'bstartswith'
-  | 'endswith'
-  | 'glob'
-  | 'iglob'
-  | 'regex'
-  | 'in'
-  | 'intersects'
-  | 'pmatch';
+export type CmpOp = Exclude<BinaryOperator, '=='>;
 
-export const LIST_OPERATORS: ReadonlySet<string> = new Set(['in', 'intersects', 'pmatch']);
-
-/** A value source: a field, or a transformer over another operand. */
+/**
+ * A value source: a field, a transformer over another operand, or a
+ * multi-value transformer over its arguments (literals and lists appear
+ * only as such arguments).
+ */
 export type CheckedOperand =
   | {
       readonly k: 'field';
@@ -52,12 +50,25 @@ export type CheckedOperand =
   | {
       readonly k: 'transform';
       readonly key: string;
-      readonly transformer: TransformerKind;
+      readonly transformer: UnaryTransformer;
       readonly input: CheckedOperand;
       readonly type: FieldType;
       readonly isList: boolean;
       readonly anyOf: false;
-    };
+    }
+  | {
+      readonly k: 'multi';
+      readonly key: string;
+      readonly transformer: MultiTransformer;
+      readonly args: readonly CheckedOperand[];
+      /** getopt's `[opt]`: the one option whose value is wanted. */
+      readonly select?: string;
+      readonly type: 'string';
+      readonly isList: boolean;
+      readonly anyOf: false;
+    }
+  | { readonly k: 'literal'; readonly key: string; readonly value: string; readonly type: 'string'; readonly isList: false; readonly anyOf: false }
+  | { readonly k: 'list'; readonly key: string; readonly items: readonly CheckedOperand[]; readonly type: 'string'; readonly isList: true; readonly anyOf: false };
 
 export type CheckedExpr =
   | { readonly k: 'and' | 'or'; readonly children: readonly CheckedExpr[] }
@@ -66,9 +77,11 @@ export type CheckedExpr =
   | {
       readonly k: 'cmp';
       readonly op: CmpOp;
+      /** `op` applies with each value, the modifier says how many must hold. */
+      readonly modifier?: Modifier;
       readonly kind: Kind;
       readonly lhs: CheckedOperand;
-      /** One value, or every list item for `in`, `intersects`, `pmatch`. */
+      /** One value, or every list item for `in`, `intersects`, `pmatch` and modified operators. */
       readonly values: readonly Constant[];
       readonly node: BinaryCheck;
     }
@@ -90,7 +103,7 @@ const LIST_FIELD_OPS = new Set(['in', 'intersects']);
 const LIST_FIELD_TYPES = new Set<FieldType>(['string', 'uint64', 'reltime', 'abstime', 'bool', 'ipaddr', 'ipnet']);
 
 /** Why `op` does not apply to values of `type`, or undefined when it does. */
-export function operatorMismatch(op: CmpOp, type: FieldType, isList: boolean): string | undefined {
+export function operatorMismatch(op: CmpOp, type: FieldType, isList: boolean, modifier?: Modifier): string | undefined {
   if (isList) {
     if (!LIST_FIELD_TYPES.has(type)) return `list filters are not supported for type '${type}'`;
     return LIST_FIELD_OPS.has(op) ? undefined : `'${op}' operator not supported for list filters (only 'exists', 'in' and 'intersects')`;
@@ -106,6 +119,7 @@ export function operatorMismatch(op: CmpOp, type: FieldType, isList: boolean): s
       return BYTES_OPS.has(op) ? undefined : `'${op}' operator not supported for buffer filters`;
     case 'ipaddr':
     case 'ipnet':
+      if (modifier && op !== '=' && op !== '!=') return `'${op}' with modifier not supported for ip address and network filters`;
       return IP_OPS.has(op) ? undefined : `'${op}' operator not supported for ip address and network filters`;
   }
 }
@@ -195,17 +209,72 @@ class Checker {
   }
 
   private transformer(t: TransformerNode): CheckedOperand {
-    if (t.arg !== undefined) this.fail(`transformer '${t.name}' does not support field arguments`, t.pos, t.name);
+    if (t.arg !== undefined && t.name !== 'getopt') this.fail(`transformer '${t.name}' does not support field arguments`, t.pos, t.name);
     if (t.name === 'val') this.fail("'val' can only wrap the right-hand side of a comparison", t.pos, t.name);
+    if (isMulti(t.name)) return this.multi(t, t.name);
     if (t.args.length !== 1) this.fail(`transformer '${t.name}' takes exactly one field`, t.pos, t.name);
     const a = t.args[0];
     if (a.kind !== 'field' && a.kind !== 'transformer') this.fail(`transformer '${t.name}' takes a field or another transformer, not a literal`, a.pos, t.name);
     const input = this.operand(a);
-    const base = baseDef(input);
-    if (base.noTransformer || input.anyOf) this.fail(`field '${base.name}' does not support transformers`, t.pos, t.name);
+    const base = baseField(input);
+    if (base && (base.noTransformer || input.anyOf)) this.fail(`field '${base.name}' does not support transformers`, t.pos, t.name);
     const r = transformedType(t.name, input.type, input.isList);
     if (typeof r === 'string') this.fail(r, t.pos, t.name);
     return { k: 'transform', key: `${t.name}(${input.key})`, transformer: t.name, input, type: r.type, isList: r.isList, anyOf: false };
+  }
+
+  /** join / concat / getopt: arity and argument shapes as libsinsp checks them; the result is a string (getopt: a list of them). */
+  private multi(t: TransformerNode, name: MultiTransformer): CheckedOperand {
+    const args = t.args.map((a) => this.argument(a));
+    const failAt = (i: number, reason: string): never => this.fail(reason, t.args[i].pos, nodeToken(t.args[i]));
+    switch (name) {
+      case 'join':
+        if (args.length !== 2) this.fail('join() requires exactly 2 arguments: separator and list', t.pos, name);
+        if (args[0].isList) failAt(0, 'join() first argument (separator) must be a single value, not a list');
+        if (args[0].type !== 'string') failAt(0, 'join() first argument (separator) must be a string');
+        if (!args[1].isList) failAt(1, 'join() second argument must be a list');
+        if (!isText(args[1].type)) failAt(1, 'join() second argument must be a list of strings or numbers');
+        break;
+      case 'concat':
+        if (args.length < 2) this.fail('concat() requires at least 2 arguments', t.pos, name);
+        args.forEach((a, i) => {
+          if (a.isList || a.type !== 'string') failAt(i, 'concat() arguments must be strings');
+        });
+        break;
+      case 'getopt':
+        if (args.length !== 2) this.fail('getopt() requires exactly 2 arguments: args list and optstring', t.pos, name);
+        if (!args[0].isList) failAt(0, 'getopt() first argument must be a list');
+        if (args[1].isList) failAt(1, 'getopt() second argument (optstring) must be a single value');
+        args.forEach((a, i) => {
+          if (a.type !== 'string') failAt(i, 'getopt() arguments must be strings');
+        });
+        if (t.arg !== undefined && t.arg.length !== 1) this.fail('getopt() field argument must be a single option character', t.pos, name);
+        break;
+    }
+    const select = t.arg;
+    const key = `${name}(${args.map((a) => a.key).join(', ')})${select === undefined ? '' : `[${select}]`}`;
+    return { k: 'multi', key, transformer: name, args, select, type: 'string', isList: name === 'getopt' && select === undefined, anyOf: false };
+  }
+
+  /** An argument of a multi-value transformer: literals are strings, `( … )` a list of strings. */
+  private argument(a: TransformerArg): CheckedOperand {
+    switch (a.kind) {
+      case 'value':
+        return { k: 'literal', key: JSON.stringify(a.value), value: a.value, type: 'string', isList: false, anyOf: false };
+      case 'transformer_list': {
+        const items = a.items.map((i) => this.argument(i));
+        items.forEach((o, i) => {
+          if (!isText(o.type)) this.fail('transformer list elements must be strings or numbers', a.items[i].pos, nodeToken(a.items[i]));
+        });
+        return { k: 'list', key: `(${items.map((i) => i.key).join(', ')})`, items, type: 'string', isList: true, anyOf: false };
+      }
+      default: {
+        const o = this.operand(a);
+        // Candidates of either end (fd.ip) or of any ancestor (proc.aname) are no single value to combine.
+        if (o.anyOf) this.fail(`field '${o.key}' does not support transformers`, a.pos, nodeToken(a));
+        return o;
+      }
+    }
   }
 
   private operand(o: Operand): CheckedOperand {
@@ -221,8 +290,7 @@ class Checker {
     } else {
       r = this.transformer(t);
     }
-    const base = baseDef(r);
-    if (base.noRhs) this.fail(`field '${r.key}' cannot be used as a right-hand side value`, t.pos, t.name);
+    if (baseField(r)?.noRhs) this.fail(`field '${r.key}' cannot be used as a right-hand side value`, t.pos, t.name);
     return r;
   }
 
@@ -252,7 +320,9 @@ class Checker {
     const op = (e.op === '==' ? '=' : e.op) as CmpOp;
     const allowed = lhs.k === 'field' ? lhs.def.operators : undefined;
     if (allowed && !allowed.includes(op) && !allowed.includes(e.op)) this.fail(`field '${lhs.key}' does not support the '${e.op}' operator`, e.opPos, e.op);
-    const mismatch = operatorMismatch(op, lhs.type, lhs.isList);
+    // A field with a comparison of its own (evt.around) compares with its one value.
+    if (e.modifier && lhs.k === 'field' && lhs.def.compareWith) this.fail(`field '${lhs.key}' does not support the '${e.op} ${e.modifier}' operator`, e.opPos, e.op);
+    const mismatch = operatorMismatch(op, lhs.type, lhs.isList, e.modifier);
     if (mismatch) this.fail(mismatch, e.opPos, e.op);
     const kind = kindOf(lhs.type);
 
@@ -277,16 +347,57 @@ class Checker {
       values.push(r.value);
     }
     if (op === 'regex') {
-      const re = compileRe2(values[0] as string);
-      if (typeof re === 'string') this.fail(re, items[0].pos, items[0].value);
+      values.forEach((v, i) => {
+        const re = compileRe2(v as string);
+        if (typeof re === 'string') this.fail(re, items[i].pos, items[i].value);
+      });
     }
-    return { k: 'cmp', op, kind, lhs, values, node: e };
+    return { k: 'cmp', op, modifier: e.modifier, kind, lhs, values, node: e };
   }
 }
 
-/** The field a (possibly transformed) operand reads. */
-export function baseDef(o: CheckedOperand): FieldDef {
-  return o.k === 'field' ? o.def : baseDef(o.input);
+/** The field under a chain of one-value transformers; undefined when a multi-value transformer is at the bottom. */
+function baseField(o: CheckedOperand): FieldDef | undefined {
+  if (o.k === 'field') return o.def;
+  return o.k === 'transform' ? baseField(o.input) : undefined;
+}
+
+/** The operands an operand reads: a transformer's input, a list's items, a multi-value transformer's arguments. */
+export function operandInputs(o: CheckedOperand): readonly CheckedOperand[] {
+  switch (o.k) {
+    case 'transform':
+      return [o.input];
+    case 'list':
+      return o.items;
+    case 'multi':
+      return o.args;
+    default:
+      return [];
+  }
+}
+
+function isMulti(name: string): name is MultiTransformer {
+  return (MULTI_TRANSFORMERS as readonly string[]).includes(name);
+}
+
+/** Types a transformer list can hold: they print as text (strings as they are, numbers in decimal). */
+function isText(type: FieldType): boolean {
+  const k = kindOf(type);
+  return k === 'string' || k === 'number';
+}
+
+/** The text an error about an AST node shows as the offending token. */
+function nodeToken(n: TransformerArg): string {
+  switch (n.kind) {
+    case 'field':
+      return fieldText(n);
+    case 'transformer':
+      return n.name;
+    case 'value':
+      return n.value;
+    case 'transformer_list':
+      return '(';
+  }
 }
 
 /**

@@ -164,8 +164,9 @@ export function scalarTest(op: CmpOp, kind: Kind, values: readonly Constant[]): 
 /** Wraps a scalar test for the field's shape. The value given is present (not null/undefined). */
 export function shapeTest(test: Test, op: CmpOp, isList: boolean, anyOf: boolean, neEvery = false): Test {
   if (isList) {
-    // `in`: every extracted value is in the set; `intersects`: at least one is.
-    if (op === 'in') return (v: unknown[]) => v.length > 0 && v.every(test);
+    // `in`: every extracted value is in the set (vacuously true for a
+    // transformer's empty list; a field's empty list is no value); `intersects`: at least one is.
+    if (op === 'in') return (v: unknown[]) => v.every(test);
     return (v: unknown[]) => v.some(test);
   }
   if (anyOf) return op === '!=' && neEvery ? (v: unknown[]) => v.every(test) : (v: unknown[]) => v.some(test);
@@ -262,7 +263,7 @@ export function compareDynamic(op: CmpOp, kind: Kind, isList: boolean, anyOf: bo
   };
   if (isList) {
     const list = v as unknown[];
-    return op === 'in' ? list.length > 0 && list.every(one) : list.some(one);
+    return op === 'in' ? list.every(one) : list.some(one);
   }
   if (anyOf) return op === '!=' && neEvery ? (v as unknown[]).every(one) : (v as unknown[]).some(one);
   return one(v);

@@ -13,10 +13,12 @@
  * Missing values follow libsinsp: a check on a field without a value is false,
  * whatever the operator; only `exists` looks at presence.
  */
-import type { CheckedExpr, CheckedOperand } from './checker.js';
-import { compareDynamic, constantTest, type Test } from './compare.js';
+import { operandInputs, type CheckedExpr, type CheckedOperand } from './checker.js';
+import { compareDynamic, constantTest, shapeTest, type Test } from './compare.js';
 import type { FieldSource } from './fields.js';
 import type { Predicate } from './interpreter.js';
+import { modifiedTest } from './modifiers.js';
+import { applyMulti, listValue } from './multivalue.js';
 import { applyTransformer } from './transformers.js';
 import type { Constant } from './values.js';
 
@@ -35,8 +37,8 @@ export interface CompileTarget {
 function countUses(root: CheckedExpr): Map<string, number> {
   const counts = new Map<string, number>();
   const operand = (o: CheckedOperand) => {
-    counts.set(o.key, (counts.get(o.key) ?? 0) + 1);
-    if (o.k === 'transform') operand(o.input);
+    if (o.k !== 'literal') counts.set(o.key, (counts.get(o.key) ?? 0) + 1);
+    operandInputs(o).forEach(operand);
   };
   const walk = (e: CheckedExpr) => {
     switch (e.k) {
@@ -61,20 +63,33 @@ function countUses(root: CheckedExpr): Map<string, number> {
   return counts;
 }
 
-/** The field's own comparison (FieldDef.compareWith), if it has one. */
-export function ownTest(e: Extract<CheckedExpr, { k: 'cmp' }>): Test | undefined {
-  const l = e.lhs;
-  return l.k === 'field' && l.def.compareWith ? (l.def.compareWith(e.op, e.values) as Test) : undefined;
-}
-
 /** Whether `!=` on an any-of field needs every candidate to differ. */
 function neEveryOf(o: CheckedOperand): boolean {
   return o.k === 'field' && o.neEvery === true;
 }
 
+/** The test of a present value for a check against constants: the field's own comparison (FieldDef.compareWith), a modified one, or the standard one. */
+function valueTest(e: Extract<CheckedExpr, { k: 'cmp' }>): Test {
+  const l = e.lhs;
+  if (l.k === 'field' && l.def.compareWith) return l.def.compareWith(e.op, e.values) as Test;
+  if (e.modifier) return shapeTest(modifiedTest(e.op, e.modifier, e.kind, e.values), e.op, l.isList, l.anyOf, neEveryOf(l));
+  return constantTest(e.op, e.kind, e.values, l.isList, l.anyOf, neEveryOf(l));
+}
+
 /** List-shaped values: an empty array means no value. */
 function normalizeList(v: unknown): unknown {
   return v === null || v === undefined || (v as unknown[]).length === 0 ? undefined : v;
+}
+
+type Parted = Extract<CheckedOperand, { k: 'list' | 'multi' }>;
+
+/** A list's or a multi-value transformer's value from its parts' values; a part without one leaves it without one. */
+function combiner(o: Parted): (...parts: unknown[]) => unknown {
+  const make = o.k === 'list' ? listValue : (parts: unknown[]) => applyMulti(o.transformer, parts, o.select);
+  return (...parts) => {
+    for (const p of parts) if (p === null || p === undefined) return undefined;
+    return make(parts);
+  };
 }
 
 /** A Uint8Array membership table of the event codes, or undefined when no pre-check applies. */
@@ -99,17 +114,32 @@ export function compileClosures(t: CompileTarget): Predicate {
     const known = getters.get(o.key);
     if (known) return known;
     let raw: Getter;
-    if (o.k === 'field') {
-      const def = o.def;
-      raw = o.isList || o.anyOf ? (e, c) => normalizeList(def.extract(e, c)) : (e, c) => def.extract(e, c);
-    } else {
-      const inner = getter(o.input);
-      const kind = o.transformer;
-      const list = o.input.isList;
-      raw = (e, c) => {
-        const x = inner(e, c);
-        return x === null || x === undefined ? undefined : applyTransformer(kind, x, list);
-      };
+    switch (o.k) {
+      case 'field': {
+        const def = o.def;
+        raw = o.isList || o.anyOf ? (e, c) => normalizeList(def.extract(e, c)) : (e, c) => def.extract(e, c);
+        break;
+      }
+      case 'transform': {
+        const inner = getter(o.input);
+        const kind = o.transformer;
+        const list = o.input.isList;
+        raw = (e, c) => {
+          const x = inner(e, c);
+          return x === null || x === undefined ? undefined : applyTransformer(kind, x, list);
+        };
+        break;
+      }
+      case 'literal': {
+        const v = o.value;
+        raw = () => v;
+        break;
+      }
+      default: {
+        const parts = operandInputs(o).map(getter);
+        const combine = combiner(o);
+        raw = (e, c) => combine(...parts.map((p) => p(e, c)));
+      }
     }
     let g = raw;
     if ((counts.get(o.key) ?? 0) > 1) {
@@ -160,7 +190,7 @@ export function compileClosures(t: CompileTarget): Predicate {
       }
       case 'cmp': {
         const g = getter(e.lhs);
-        const test = ownTest(e) ?? constantTest(e.op, e.kind, e.values, e.lhs.isList, e.lhs.anyOf, neEveryOf(e.lhs));
+        const test = valueTest(e);
         return (x, c) => {
           const v = g(x, c);
           return v != null && test(v);
@@ -244,15 +274,24 @@ class Generator {
   /** An expression for an operand's value (null/undefined: none). */
   operand(o: CheckedOperand): string {
     let raw: string;
-    if (o.k === 'field') {
-      const call = `${this.ref(o.def)}.extract(e, c)`;
-      raw = o.isList || o.anyOf ? `${this.ref(normalizeList)}(${call})` : call;
-    } else {
-      const u = this.temp();
-      const kind = o.transformer;
-      const list = o.input.isList;
-      const f = this.ref((x: unknown) => applyTransformer(kind, x, list));
-      raw = `((${u} = ${this.operand(o.input)}) == null ? undefined : ${f}(${u}))`;
+    switch (o.k) {
+      case 'field': {
+        const call = `${this.ref(o.def)}.extract(e, c)`;
+        raw = o.isList || o.anyOf ? `${this.ref(normalizeList)}(${call})` : call;
+        break;
+      }
+      case 'transform': {
+        const u = this.temp();
+        const kind = o.transformer;
+        const list = o.input.isList;
+        const f = this.ref((x: unknown) => applyTransformer(kind, x, list));
+        raw = `((${u} = ${this.operand(o.input)}) == null ? undefined : ${f}(${u}))`;
+        break;
+      }
+      case 'literal':
+        return JSON.stringify(o.value);
+      default:
+        raw = `${this.ref(combiner(o))}(${operandInputs(o).map((p) => this.operand(p)).join(', ')})`;
     }
     if ((this.counts.get(o.key) ?? 0) <= 1) return raw;
     let s = this.slots.get(o.key);
@@ -263,7 +302,7 @@ class Generator {
   /** An inline test of temp `t` when the comparison is simple enough, else a call. */
   private test(e: Extract<CheckedExpr, { k: 'cmp' }>, t: string): string {
     const { op, kind, values, lhs } = e;
-    const scalar = !lhs.isList && !lhs.anyOf && !(lhs.k === 'field' && lhs.def.compareWith);
+    const scalar = !lhs.isList && !lhs.anyOf && !e.modifier && !(lhs.k === 'field' && lhs.def.compareWith);
     if (scalar && (kind === 'string' || kind === 'number') && values.every(isSafeLiteral)) {
       const lit = (v: string | number) => (typeof v === 'string' ? JSON.stringify(v) : String(v));
       const c = values[0] as string | number;
@@ -292,8 +331,7 @@ class Generator {
         }
       }
     }
-    const f: Test = ownTest(e) ?? constantTest(op, kind, values, lhs.isList, lhs.anyOf, neEveryOf(lhs));
-    return `${this.ref(f)}(${t})`;
+    return `${this.ref(valueTest(e))}(${t})`;
   }
 
   node(e: CheckedExpr): string {

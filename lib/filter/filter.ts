@@ -3,7 +3,7 @@
  * types and syscalls the filter can match.
  */
 import { formatFilter, type Expr } from './ast.js';
-import { checkFilter, type CheckedExpr, type FilterWarning } from './checker.js';
+import { checkFilter, operandInputs, type CheckedExpr, type CheckedOperand, type FilterWarning } from './checker.js';
 import { compileClosures, compileCodegen, type Strategy } from './compiler.js';
 import type { FieldSource } from './fields.js';
 import { createInterpreter, type Predicate } from './interpreter.js';
@@ -42,10 +42,9 @@ export interface CompiledFilter {
 }
 
 function fieldNames(e: CheckedExpr, out: Set<string>): Set<string> {
-  const op = (o: Extract<CheckedExpr, { k: 'exists' }>['lhs']) => {
-    let x = o;
-    while (x.k === 'transform') x = x.input;
-    out.add(x.key);
+  const op = (o: CheckedOperand): void => {
+    if (o.k === 'field') out.add(o.key);
+    else operandInputs(o).forEach(op);
   };
   switch (e.k) {
     case 'and':

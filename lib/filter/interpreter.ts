@@ -6,20 +6,39 @@
  */
 import type { CheckedExpr, CheckedOperand } from './checker.js';
 import { compareDynamic, compareGeneric, patternsOf } from './compare.js';
+import { modifierHolds } from './modifiers.js';
+import { applyMulti, listValue } from './multivalue.js';
 import { applyTransformer } from './transformers.js';
 
 /** An operand's value for an event, or undefined when it has none. */
 export function extractOperand(o: CheckedOperand, evt: unknown, ctx: unknown): unknown {
-  if (o.k === 'field') {
-    const v = o.def.extract(evt, ctx);
-    if (v === null || v === undefined) return undefined;
-    if ((o.isList || o.anyOf) && (v as unknown[]).length === 0) return undefined;
-    return v;
+  switch (o.k) {
+    case 'field': {
+      const v = o.def.extract(evt, ctx);
+      if (v === null || v === undefined) return undefined;
+      if ((o.isList || o.anyOf) && (v as unknown[]).length === 0) return undefined;
+      return v;
+    }
+    case 'transform': {
+      const x = extractOperand(o.input, evt, ctx);
+      if (x === undefined) return undefined;
+      const r = applyTransformer(o.transformer, x, o.input.isList);
+      return r === null ? undefined : r;
+    }
+    case 'literal':
+      return o.value;
+    case 'list':
+    case 'multi': {
+      // Any part without a value leaves the whole without one.
+      const parts: unknown[] = [];
+      for (const p of o.k === 'list' ? o.items : o.args) {
+        const v = extractOperand(p, evt, ctx);
+        if (v === undefined) return undefined;
+        parts.push(v);
+      }
+      return o.k === 'list' ? listValue(parts) : applyMulti(o.transformer, parts, o.select);
+    }
   }
-  const x = extractOperand(o.input, evt, ctx);
-  if (x === undefined) return undefined;
-  const r = applyTransformer(o.transformer, x, o.input.isList);
-  return r === null ? undefined : r;
 }
 
 export type Predicate = (evt: unknown, ctx?: unknown) => boolean;
@@ -43,9 +62,13 @@ export function createInterpreter(root: CheckedExpr): Predicate {
         const v = extractOperand(e.lhs, evt, ctx);
         if (v === undefined || e.values.length === 0) return false;
         if (e.lhs.k === 'field' && e.lhs.def.compareWith) return e.lhs.def.compareWith(e.op, e.values)(v);
+        const { op, modifier, kind, values } = e;
         let p = patterns.get(e);
-        if (!p) patterns.set(e, (p = patternsOf(e.op, e.values)));
-        const one = (x: unknown) => compareGeneric(e.op, e.kind, e.values, p!, x);
+        // With a modifier, each value is a comparison of its own: patterns per value.
+        if (!p) patterns.set(e, (p = modifier ? values.map((c) => patternsOf(op, [c])) : patternsOf(op, values)));
+        const one = modifier
+          ? (x: unknown) => modifierHolds(modifier, values.length, (i) => compareGeneric(op, kind, [values[i]], p![i] as unknown[], x))
+          : (x: unknown) => compareGeneric(op, kind, values, p!, x);
         if (e.lhs.isList) return e.op === 'in' ? (v as unknown[]).every(one) : (v as unknown[]).some(one);
         if (e.lhs.anyOf) return e.op === '!=' && e.lhs.k === 'field' && e.lhs.neEvery ? (v as unknown[]).every(one) : (v as unknown[]).some(one);
         return one(v);

@@ -25,6 +25,8 @@ export const LEX = {
   number: /[+-]?[0-9]+\.?[0-9]*(?:[eE][+-][0-9]+)?/y,
   /** A bare string value: anything up to a blank, a parenthesis, a quote, `=` or `,`. */
   bareString: /[^()"'\s=,]+/y,
+  /** `and`, `or`, `not` as words of their own (libsinsp: not followed by a letter or digit, so `and_x` counts). */
+  boolKeyword: /(?:and|or|not)(?![a-zA-Z0-9])/y,
 } as const;
 
 /** Blanks between tokens (note: `\b` counts, `\v` and `\f` do not, as in libsinsp). */

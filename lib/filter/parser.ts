@@ -1,9 +1,9 @@
 /**
  * Recursive-descent parser for Falco's filter language, producing the AST of
- * ast.ts. It accepts and rejects exactly what libsinsp's parser does for the
- * classic grammar (keywords, blanks, operators that need a blank after them,
- * bare and quoted values, lists, field arguments, transformers and `val()`),
- * and stops at the same place on errors, so error columns match.
+ * ast.ts. It accepts and rejects exactly what libsinsp's parser does
+ * (keywords, blanks, operators that need a blank after them, bare and quoted
+ * values, lists, field arguments, transformers and `val()`, operator
+ * modifiers), and stops at the same place on errors, so error columns match.
  *
  *   Expr      := Or
  *   Or        := And ( "or" (blank And | "(" Embedded) )*
@@ -12,29 +12,41 @@
  *   Embedded  := Or ")"
  *   Check     := "(" Embedded | Operand Condition | Identifier
  *   Operand   := Field | Transformer
- *   Condition := "exists" | NumOp (Number | RhsTr) | StrOp (RhsTr | Quoted | Bare)
+ *   Condition := "exists" | NumOp (Number | RhsTr) | StrOp (Modifier (List | Identifier) | RhsTr | Quoted | Bare)
  *              | ListOp ( List | RhsTr | Identifier )
+ *   Modifier  := ("oneof" | "anyof" | "allof") blank    only before "(" or an identifier other than and/or/not
  *   Field     := FieldName [ "[" (Quoted | BareArg) "]" ]
- *   Transformer := ("tolower(" | "toupper(" | "b64(" | "basename(" | "len(") TrArg ("," TrArg)* ")" ["[" arg "]"]
+ *   Transformer := TrName "(" TrArg ("," TrArg)* ")" ["[" arg "]"]
+ *   TrName    := tolower | toupper | b64 | basename | len | join | concat | getopt   (glued to "(")
+ *   TrArg     := Number | Quoted | "(" [TrListArg ("," TrListArg)*] ")" | Transformer | Field
+ *   TrListArg := Field | Transformer | Quoted | Number
  *   RhsTr     := "val(" Field ")" | Transformer
  *
  * Precedence: not > and > or; and/or are n-ary. Nesting deeper than
  * `maxDepth` (100, as libsinsp; Falco uses 1000 for rules) is an error.
  */
-import type {
-  BinaryCheck,
-  BinaryOperator,
-  Expr,
-  FieldNode,
-  ListNode,
-  Operand,
-  Pos,
-  RightHand,
-  TransformerArg,
-  TransformerListNode,
-  TransformerName,
-  TransformerNode,
-  ValueNode,
+import {
+  LIST_OPERATORS,
+  MODIFIERS,
+  MULTI_TRANSFORMERS,
+  NUMERIC_OPERATORS,
+  STRING_OPERATORS,
+  UNARY_OPERATORS,
+  UNARY_TRANSFORMERS,
+  type BinaryCheck,
+  type BinaryOperator,
+  type Expr,
+  type FieldNode,
+  type ListNode,
+  type Modifier,
+  type Operand,
+  type Pos,
+  type RightHand,
+  type TransformerArg,
+  type TransformerListNode,
+  type TransformerName,
+  type TransformerNode,
+  type ValueNode,
 } from './ast.js';
 import { FilterSyntaxError } from './errors.js';
 import { LEX, Scanner } from './lexer.js';
@@ -44,15 +56,15 @@ export interface ParseOptions {
   maxDepth?: number;
 }
 
-const UNARY_OPS = ['exists'] as const;
-const NUM_OPS = ['<=', '<', '>=', '>'] as const;
-/** String operators; the word ones need a blank after them, the symbol ones do not. */
-const STR_OPS = ['==', '=', '!=', 'glob', 'iglob', 'contains', 'icontains', 'bcontains', 'startswith', 'bstartswith', 'endswith', 'regex'] as const;
-const LIST_OPS = ['intersects', 'in', 'pmatch'] as const;
-const TRANSFORMERS = ['tolower(', 'toupper(', 'b64(', 'basename(', 'len('] as const;
+/** Transformer names are glued to their '(' (`b64 (x)` is not a transformer). */
+const TRANSFORMERS = [...UNARY_TRANSFORMERS, ...MULTI_TRANSFORMERS].map((t) => `${t}(`);
 
-const ALL_OPS = [...UNARY_OPS, ...NUM_OPS, ...STR_OPS, ...LIST_OPS].map((o) => `'${o}'`).join(', ');
-const ALL_TRANSFORMERS = ['val', ...TRANSFORMERS.map((t) => t.slice(0, -1))].map((t) => `'${t}'`).join(', ');
+/** The operators the grammar knows, for help texts. */
+export const OPERATORS: readonly string[] = [...UNARY_OPERATORS, ...NUMERIC_OPERATORS, ...STRING_OPERATORS, ...LIST_OPERATORS];
+const ALL_OPS = OPERATORS.map((o) => `'${o}'`).join(', ');
+/** The transformer names the grammar knows (`val` only on the right-hand side). */
+export const TRANSFORMER_NAMES: readonly string[] = ['val', ...UNARY_TRANSFORMERS, ...MULTI_TRANSFORMERS];
+const ALL_TRANSFORMERS = TRANSFORMER_NAMES.map((t) => `'${t}'`).join(', ');
 
 class Parser {
   private readonly s: Scanner;
@@ -192,7 +204,7 @@ class Parser {
       s.blank();
       const args: TransformerArg[] = [];
       do {
-        args.push(this.transformerArg(s.pos()));
+        args.push(this.transformerArg());
         s.blank();
       } while (s.str(','));
       s.blank();
@@ -202,10 +214,12 @@ class Parser {
     });
   }
 
-  private transformerArg(pos: Pos): TransformerArg {
+  /** One transformer argument; its position is its first character (libsinsp's is before the blanks). */
+  private transformerArg(): TransformerArg {
     return this.nested(() => {
       const s = this.s;
       s.blank();
+      const pos = s.pos();
       if (s.rgx(LEX.hexNumber) || s.rgx(LEX.number)) return { kind: 'value', value: s.last, quoted: false, pos };
       const q = s.quoted();
       if (q) return valueNode(q.value, q.bytes, true, pos);
@@ -222,19 +236,21 @@ class Parser {
     const items: TransformerArg[] = [];
     s.blank();
     if (s.str(')')) return { kind: 'transformer_list', items, pos };
-    items.push(this.transformerListItem(pos));
+    items.push(this.transformerListItem());
     s.blank();
     while (s.str(',')) {
       s.blank();
-      items.push(this.transformerListItem(pos));
+      items.push(this.transformerListItem());
       s.blank();
     }
     if (!s.str(')')) throw s.error("expected ')'");
     return { kind: 'transformer_list', items, pos };
   }
 
-  private transformerListItem(pos: Pos): TransformerArg {
+  /** One list item, after any blanks: no bare words, no nested lists. */
+  private transformerListItem(): TransformerArg {
     const s = this.s;
+    const pos = s.pos();
     if (s.rgx(LEX.fieldName)) return this.fieldRest(s.last, pos);
     if (s.oneOf(TRANSFORMERS)) {
       s.blank();
@@ -269,25 +285,43 @@ class Parser {
       const s = this.s;
       s.blank();
       let opPos = s.pos();
-      if (this.operator(UNARY_OPS, false)) return { kind: 'unary', op: 'exists', left, pos, opPos };
+      if (this.operator(UNARY_OPERATORS, false)) return { kind: 'unary', op: 'exists', left, pos, opPos };
       s.blank();
       opPos = s.pos();
       let op: string | undefined;
+      let modifier: Modifier | undefined;
       let right: RightHand;
-      if ((op = this.operator(NUM_OPS, false))) {
+      if ((op = this.operator(NUMERIC_OPERATORS, false))) {
         right = this.numValue();
-      } else if ((op = this.operator(STR_OPS, true))) {
-        // Symbol operators need no blank after them; the value may follow directly.
-        if (!/^[a-z]/.test(op)) s.blank();
-        right = this.strValue(false);
-      } else if ((op = this.operator(LIST_OPS, false))) {
-        right = this.listValue();
+      } else if ((op = this.operator(STRING_OPERATORS, true))) {
+        // Word operators took the blank after them; symbol ones need none, but a modifier does.
+        const blank = /^[a-z]/.test(op) || s.blank();
+        modifier = blank ? this.modifier() : undefined;
+        right = modifier ? this.listValue(false) : this.strValue(false);
+      } else if ((op = this.operator(LIST_OPERATORS, false))) {
+        right = this.listValue(true);
       } else {
         throw s.error(`expected a valid check operator: one of ${ALL_OPS}`);
       }
-      const check: BinaryCheck = { kind: 'binary', op: op as BinaryOperator, left, right, pos, opPos };
+      const check: BinaryCheck = modifier
+        ? { kind: 'binary', op: op as BinaryOperator, modifier, left, right, pos, opPos }
+        : { kind: 'binary', op: op as BinaryOperator, left, right, pos, opPos };
       return check;
     });
+  }
+
+  /**
+   * `oneof` / `anyof` / `allof` and a blank, taken only when a list or a list
+   * name follows (a name that is not `and`, `or`, `not`); otherwise the word
+   * is the value itself: `proc.name == anyof and fd.name exists`.
+   */
+  private modifier(): Modifier | undefined {
+    const s = this.s;
+    const saved = s.save();
+    const m = this.operator(MODIFIERS, true) as Modifier | undefined;
+    if (m && (s.peek() === '(' || (s.test(LEX.identifier) && !s.test(LEX.boolKeyword)))) return m;
+    s.restore(saved);
+    return undefined;
   }
 
   private numValue(): RightHand {
@@ -344,17 +378,18 @@ class Parser {
     return { kind: 'list', items, pos };
   }
 
-  private listValue(): RightHand {
+  /** A list, a list name, or (after list operators, not after modifiers) a transformer. */
+  private listValue(transformers: boolean): RightHand {
     return this.nested(() => {
       const s = this.s;
       s.blank();
       const pos = s.pos();
       const l = this.list();
       if (l) return l;
-      const tr = this.rhsTransformer();
+      const tr = transformers ? this.rhsTransformer() : undefined;
       if (tr) return tr;
       if (s.rgx(LEX.identifier)) return { kind: 'value', value: s.last, quoted: false, pos };
-      throw s.error(`expected a list, an identifier, or a field with a valid transformer: ${ALL_TRANSFORMERS}`);
+      throw s.error(transformers ? `expected a list, an identifier, or a field with a valid transformer: ${ALL_TRANSFORMERS}` : 'expected a list or an identifier');
     });
   }
 
@@ -394,8 +429,3 @@ function valueNode(value: string, bytes: Uint8Array | undefined, quoted: boolean
 export function parseFilter(text: string, options: ParseOptions = {}): Expr {
   return new Parser(text, options).parse();
 }
-
-/** The operators the grammar knows, for help texts. */
-export const OPERATORS: readonly string[] = [...UNARY_OPS, ...NUM_OPS, ...STR_OPS, ...LIST_OPS];
-/** The transformer names the grammar knows (`val` only on the right-hand side). */
-export const TRANSFORMER_NAMES: readonly string[] = ['val', ...TRANSFORMERS.map((t) => t.slice(0, -1))];

@@ -4,9 +4,9 @@
  * else in the kernel and the compiled filter can reject other events first.
  *
  * Only `evt.type` / `syscall.type` checks with `=`, `!=`, `in`, `intersects`
- * narrow the set (`evt.type = open` is every code named `open`: enter and exit,
- * every version; a syscall name with no event of its own means the generic
- * events). `and` intersects, `or` unites, and negations are pushed down to the
+ * and no modifier narrow the set (`evt.type = open` is every code named
+ * `open`: enter and exit, every version; a syscall name with no event of its
+ * own means the generic events). `and` intersects, `or` unites, and negations are pushed down to the
  * checks (De Morgan), where a negated type set becomes its complement. Checks
  * that say nothing about the type (`proc.name = cat`) match every type, negated
  * or not. `evt.num` is never 0, so `evt.num = 0` (Falco's `never_true`) matches
@@ -147,7 +147,8 @@ function visit(e: Expr, negated: boolean, u: Universe): Bits {
     case 'binary': {
       const known = evtNumInvariant(e);
       if (known !== undefined) return known !== negated ? all(u) : none(u);
-      if (!isTypeField(e.left) || !TYPE_OPS.has(e.op) || e.right.kind === 'transformer') return all(u);
+      // libsinsp does not narrow modified checks either (`evt.type == oneof (a, b)` may match any type).
+      if (!isTypeField(e.left) || !TYPE_OPS.has(e.op) || e.modifier || e.right.kind === 'transformer') return all(u);
       const names = e.right.kind === 'list' ? e.right.items.map((i) => i.value) : [e.right.value];
       let set = u.of(names);
       if (e.op === '!=') set = complement(set);

@@ -4,9 +4,8 @@
  * base64 text that does not decode, for instance); on list values, all but
  * `len` apply to every element.
  */
+import type { UnaryTransformer } from './ast.js';
 import type { FieldType } from './fields.js';
-
-export type TransformerKind = 'tolower' | 'toupper' | 'b64' | 'basename' | 'len';
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
@@ -42,7 +41,7 @@ export function b64Bytes(text: string): Uint8Array | undefined {
 }
 
 /** The type a transformer produces from `type` (and list-ness), or an error message. */
-export function transformedType(kind: TransformerKind, type: FieldType, isList: boolean): { type: FieldType; isList: boolean } | string {
+export function transformedType(kind: UnaryTransformer, type: FieldType, isList: boolean): { type: FieldType; isList: boolean } | string {
   switch (kind) {
     case 'tolower':
     case 'toupper':
@@ -56,7 +55,7 @@ export function transformedType(kind: TransformerKind, type: FieldType, isList: 
   }
 }
 
-function scalar(kind: TransformerKind, v: unknown): unknown {
+function scalar(kind: UnaryTransformer, v: unknown): unknown {
   switch (kind) {
     case 'tolower':
       return asciiLower(v as string);
@@ -75,7 +74,7 @@ function scalar(kind: TransformerKind, v: unknown): unknown {
 }
 
 /** Applies a transformer to a present value (an array for list fields). */
-export function applyTransformer(kind: TransformerKind, v: unknown, isList: boolean): unknown {
+export function applyTransformer(kind: UnaryTransformer, v: unknown, isList: boolean): unknown {
   if (!isList) return scalar(kind, v);
   const list = v as unknown[];
   if (kind === 'len') return list.length;

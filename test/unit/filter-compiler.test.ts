@@ -104,6 +104,8 @@ export const FIELDS = tableFieldSource(
     { name: 'fd.snet', type: 'ipnet', noRhs: true, extract: (e: Ev) => e['fd.sip'] },
     f('fd.types', 'string', { isList: true }),
     f('fd.nums', 'uint64', { isList: true }),
+    // A command line as a list of words, for getopt().
+    f('x.argv', 'string', { isList: true }),
     f('thread.cpu', 'double'),
     f('user.name', 'string'),
     f('c.true', 'uint64', { extract: () => 1 }),
@@ -494,6 +496,239 @@ describe('filter compiler: transformers', () => {
   });
 });
 
+describe('filter compiler: join, concat and getopt', () => {
+  const e = { 'fd.name': '/tmp/file_to_run', 'fd.directory': '/tmp', 'evt.num': 1, 'proc.pid': 42, 'proc.name': 'nt:', 'fd.types': ['file', 'ipv4'], 'fd.nums': [3, 4] };
+
+  it('join: list items (fields, literals, numbers in decimal, transformers) between separators', () => {
+    expect(run('join("-", (fd.name, fd.directory)) = /tmp/file_to_run-/tmp', e)).toBe(true);
+    expect(run('join("-", (fd.name, fd.directory)) = /tmp/test', e)).toBe(false);
+    expect(run('len(join("-", (fd.name, fd.directory))) > 5', e)).toBe(true);
+    expect(run('len(join("-", (fd.name, fd.directory))) = 21', e)).toBe(true);
+    expect(run('join(",", (evt.num, proc.pid, 7, "x")) = "1,42,7,x"', e)).toBe(true);
+    expect(run('join("->", ("aaa")) = aaa', e)).toBe(true);
+    expect(run('join(fd.directory, ("a", "b", "c")) = a/tmpb/tmpc', e)).toBe(true);
+    expect(run('join("-", (fd.directory, join("->", ("aaa", toupper(fd.name))))) = /tmp-aaa->/TMP/FILE_TO_RUN', e)).toBe(true);
+    expect(run('toupper(join("-", (fd.name, fd.directory))) startswith /TMP/FILE', e)).toBe(true);
+    expect(run('b64(join("W", ("YWFhL", "JiYg"))) = "aaa-bbb"', e)).toBe(true);
+    expect(run('fd.name = concat(fd.directory, "/file_to_run")', e)).toBe(true);
+    expect(run('join("-", (fd.name, fd.directory)) in (x, /tmp/file_to_run-/tmp)', e)).toBe(true);
+  });
+
+  it('join: an empty list gives the empty string; list-valued items are spliced in', () => {
+    expect(run('join("-", ()) = /tmp', e)).toBe(false);
+    expect(run('join(",", ()) = ""', e)).toBe(true);
+    expect(run('join(",", ()) = ","', e)).toBe(false);
+    expect(run('join(",", ()) exists', e)).toBe(true);
+    expect(run('join("+", fd.types) = file+ipv4', e)).toBe(true);
+    expect(run('join("+", (fd.types, fd.name, fd.nums)) = file+ipv4+/tmp/file_to_run+3+4', e)).toBe(true);
+  });
+
+  it('concat: two or more strings end to end', () => {
+    expect(run('concat(fd.name, "aaa") = /tmp/file_to_runaaa', e)).toBe(true);
+    expect(run('concat("aaa", "bbb", "ccc") = aaabbbccc', e)).toBe(true);
+    expect(run('concat(fd.directory, concat("aaa", toupper(fd.name))) = /tmpaaa/TMP/FILE_TO_RUN', e)).toBe(true);
+    expect(run('len(concat(fd.name, fd.directory)) = 20', e)).toBe(true);
+    expect(run('concat("aaa", "bbb") = "aaa-bbb"', e)).toBe(false);
+  });
+
+  it('has no value when any part has none (the separator, a list item, a concat argument)', () => {
+    const noDir = { 'fd.name': '/tmp/x' };
+    for (const flt of ['join("-", (fd.name, fd.directory))', 'join(fd.directory, ("a", "b"))', 'concat(fd.name, fd.directory)', 'join("-", fd.types)']) {
+      expect(run(`${flt} exists`, noDir)).toBe(false);
+      expect(run(`${flt} != x`, noDir)).toBe(false);
+      expect(run(`not ${flt} = x`, noDir)).toBe(true);
+    }
+    expect(run('join("-", fd.types) exists', { 'fd.types': [] })).toBe(false); // an empty list field is no value
+    expect(run('join("-", ("a", fd.name)) = a-/tmp/x', noDir)).toBe(true);
+  });
+
+  it('getopt: options in order, each followed by its argument; `?` for unknown ones', () => {
+    expect(run('getopt(("-t", "hello"), "t:") intersects ("t", "hello")')).toBe(true);
+    const argv = (words: string[]) => ({ 'x.argv': words });
+    const opts = (words: string[], optstring: string, wanted: string) => run(`getopt(x.argv, "${optstring}") in (${wanted})`, argv(words)) && run(`getopt(x.argv, "${optstring}") exists`, argv(words));
+    // `in`: every option found is in the list, so the list names exactly what may be found.
+    expect(opts(['-n', '-t', 'hello', 'file', '-x'], 'nt:', 'n, t, hello')).toBe(true); // stops at the first non-option
+    expect(opts(['-nthello'], 'nt:', 'n, t, hello')).toBe(true); // a cluster; an argument glued to its option
+    expect(opts(['-nt', 'hello'], 'nt:', 'n, t')).toBe(false); // "hello" is t's argument
+    expect(opts(['-lpe', '/bin/sh'], 'lp:e:', 'l, p, e')).toBe(true); // p takes the rest of the word: "e"
+    expect(opts(['-lpe', '/bin/sh'], 'lpe:', 'l, p, e, /bin/sh')).toBe(true);
+    expect(opts(['-n', '--', '-t', 'x'], 'nt:', 'n')).toBe(true); // -- ends the options
+    expect(opts(['--exec', '-n'], 'n', 'n')).toBe(true); // long options are skipped
+    expect(opts(['-', '-n'], 'n', 'n')).toBe(true); // '-' alone ends the options: nothing found, `in` holds vacuously
+    expect(run('getopt(("-", "-n"), "n") intersects (n)')).toBe(false);
+    expect(opts(['-x', '-n', '-:'], 'n', '"?", n')).toBe(true); // unknown options, ':' included
+    expect(opts(['-t'], 't:', '""')).toBe(true); // a missing argument is "" (not the option)
+    expect(opts(['-t'], ':t:', '""')).toBe(true); // a leading ':' changes nothing
+    expect(opts(['-n', '-t'], '', '"?"')).toBe(true); // an empty optstring knows no option
+    expect(opts(['-t', 'v1', '-t', 'v2'], 't:', 't, v1, v2')).toBe(true);
+    expect(opts(['-@', '-+'], '@+', '"@", "+"')).toBe(true); // any character can be an option
+    expect(opts(['-a1b2c3'], 'a1b2c3', 'a, "1", b, "2", c, "3"')).toBe(true);
+  });
+
+  it('getopt(...)[opt]: the last value of that option, no value when it does not occur', () => {
+    const e2 = { 'x.argv': ['-n', '-t', 'v1', '-t', 'v2'], 'proc.name': 'nt:' };
+    expect(run('getopt(x.argv, "nt:")[t] = v2', e2)).toBe(true);
+    expect(run('getopt(x.argv, "nt:")[t] = v1', e2)).toBe(false);
+    expect(run('getopt(x.argv, "nt:")[n] = n', e2)).toBe(true); // an option without argument gives its name
+    expect(run('getopt(x.argv, proc.name)[t] = v2', e2)).toBe(true); // the optstring may come from a field
+    expect(run('getopt(x.argv, "n")[t] exists', e2)).toBe(false); // -t unknown: no value
+    expect(run('getopt(x.argv, "n")[t] != ""', e2)).toBe(false);
+    expect(run('getopt(("-t"), "t:")[t] = ""')).toBe(true);
+    expect(run('getopt(("-t", "v1", "-t"), "t:")[t] = ""')).toBe(true);
+    expect(run('getopt(("-t?"), "t:")[t] = "?"')).toBe(true);
+    expect(run('toupper(getopt(x.argv, "nt:")) intersects (V2)', e2)).toBe(true);
+    expect(run('len(getopt(x.argv, "nt:")) = 5', e2)).toBe(true);
+    expect(run('getopt(x.argv, "nt:") exists', {})).toBe(false);
+  });
+
+  it.each([
+    ['join("-") = a', 1, 'join', 'join() requires exactly 2 arguments: separator and list'],
+    ['join("-", ("a"), ("b")) = a', 1, 'join', 'join() requires exactly 2 arguments: separator and list'],
+    ['join("a", "b") = foo', 11, 'b', 'join() second argument must be a list'],
+    ['join(fd.types, ("a", "b")) = foo', 6, 'fd.types', 'join() first argument (separator) must be a single value, not a list'],
+    ['join(("a", "b"), ("a", "b")) = foo', 6, '(', 'join() first argument (separator) must be a single value, not a list'],
+    ['join(evt.num, ("a", "b")) = foo', 6, 'evt.num', 'join() first argument (separator) must be a string'],
+    ['join("-", (fd.name, evt.failed)) = foo', 21, 'evt.failed', 'transformer list elements must be strings or numbers'],
+    ['join("-", (fd.ip)) = foo', 12, 'fd.ip', "field 'fd.ip' does not support transformers"],
+    ['join("-", (fd.nope)) = foo', 12, 'fd.nope', "unknown field 'fd.nope'"],
+    ['join("-", ("a"))[1] = a', 1, 'join', "transformer 'join' does not support field arguments"],
+    ['concat("aaa") = foo', 1, 'concat', 'concat() requires at least 2 arguments'],
+    ['concat(fd.types, "a") = foo', 8, 'fd.types', 'concat() arguments must be strings'],
+    ['concat("a", ("a", "b")) = foo', 13, '(', 'concat() arguments must be strings'],
+    ['concat(fd.name, len(fd.name)) = foo', 17, 'len', 'concat() arguments must be strings'],
+    ['getopt(("a")) intersects (n)', 1, 'getopt', 'getopt() requires exactly 2 arguments: args list and optstring'],
+    ['getopt(("a"), "n", "extra") intersects (n)', 1, 'getopt', 'getopt() requires exactly 2 arguments: args list and optstring'],
+    ['getopt("not_a_list", "n") intersects (n)', 8, 'not_a_list', 'getopt() first argument must be a list'],
+    ['getopt(("-n"), ("n")) intersects (n)', 16, '(', 'getopt() second argument (optstring) must be a single value'],
+    ['getopt(fd.nums, "n") intersects (n)', 8, 'fd.nums', 'getopt() arguments must be strings'],
+    ['getopt(("-n"), "n")[""] = n', 1, 'getopt', 'getopt() field argument must be a single option character'],
+    ['getopt(("-n"), "n")[nt] = n', 1, 'getopt', 'getopt() field argument must be a single option character'],
+    ['getopt(("-n"), "n") = n', 21, '=', "'=' operator not supported for list filters (only 'exists', 'in' and 'intersects')"],
+    ['proc.pid = concat("a", "b")', 12, 'concat', "field 'proc.pid' has type 'int64' while the right-hand side field 'concat(\"a\", \"b\")' has incompatible type 'string'"],
+  ])('rejects %s at column %i (%j)', (text, column, token, reason) => {
+    expect(compileError(text)).toMatchObject({ column, token, reason });
+  });
+
+  it('reports the fields under every argument', () => {
+    expect(compileFilter('join(fd.directory, (fd.name, tolower(proc.name), "x")) = y or getopt(x.argv, "n")[n] exists', FIELDS).fields).toEqual(['fd.directory', 'fd.name', 'proc.name', 'x.argv']);
+  });
+});
+
+describe('filter compiler: operator modifiers', () => {
+  const e = { 'proc.name': 'myexe', 'proc.cmdline': 'dGVzdA==', 'proc.pid': 42, 'evt.failed': true, 'evt.type': 'openat', 'evt.buffer': new TextEncoder().encode('hello') };
+
+  it('oneof / anyof / allof: exactly one / at least one / every element satisfies the operator (reference case 51)', () => {
+    expect(run('proc.name == oneof (myexe, myexe)', e)).toBe(false); // a repeated element counts twice
+    expect(run('proc.name == anyof (myexe, myexe)', e)).toBe(true);
+    expect(run('proc.name contains allof (my, exe)', e)).toBe(true);
+    expect(run('proc.name != allof (myexe, bash)', e)).toBe(false);
+    expect(run('proc.name == oneof (myexe, bash)', e)).toBe(true);
+    expect(run('proc.name = oneof (bash, sh)', e)).toBe(false);
+    expect(run('proc.name == allof (myexe)', e)).toBe(true);
+    expect(run('proc.name == allof (myexe, myexe)', e)).toBe(true);
+    expect(run('proc.name == allof (myexe, bash)', e)).toBe(false);
+    expect(run('proc.name != oneof (myexe, myexe, bash)', e)).toBe(true);
+    expect(run('proc.name != oneof (myexe, myexe)', e)).toBe(false);
+    expect(run('proc.name != anyof (myexe, bash)', e)).toBe(true);
+    expect(run('proc.name != anyof (myexe)', e)).toBe(false);
+    expect(run('proc.name != allof (bash, sh)', e)).toBe(true);
+  });
+
+  it('applies every string operator per element', () => {
+    expect(run('proc.name contains oneof (my, exe)', e)).toBe(false);
+    expect(run('proc.name contains oneof (myex, bash)', e)).toBe(true);
+    expect(run('proc.name contains anyof (bash, exe)', e)).toBe(true);
+    expect(run('proc.name icontains allof (MY, EXE)', e)).toBe(true);
+    expect(run('proc.name icontains oneof (MY, EXE)', e)).toBe(false);
+    expect(run('proc.name startswith allof (my, mye)', e)).toBe(true);
+    expect(run('proc.name startswith allof (my, bash)', e)).toBe(false);
+    expect(run('proc.name endswith oneof (exe, yexe)', e)).toBe(false);
+    expect(run('proc.name endswith oneof (exe, sh)', e)).toBe(true);
+    expect(run('proc.name glob allof (my*, *exe)', e)).toBe(true);
+    expect(run('proc.name glob oneof (my*, *exe)', e)).toBe(false);
+    expect(run('proc.name iglob anyof (MY*, BASH)', e)).toBe(true);
+    expect(run("proc.name regex oneof ('my.*', '.*exe')", e)).toBe(false);
+    expect(run("proc.name regex anyof ('b.*', 'my.*')", e)).toBe(true);
+    expect(run("proc.name regex allof ('my.*', 'b.*')", e)).toBe(false);
+  });
+
+  it('never holds for an empty list or a missing value, != included', () => {
+    for (const op of ['==', '!=', 'contains']) {
+      for (const mod of ['oneof', 'anyof', 'allof']) {
+        expect(run(`proc.name ${op} ${mod} ()`, e)).toBe(false);
+        expect(run(`proc.name ${op} ${mod} (x, y)`, {})).toBe(false);
+        expect(run(`not proc.name ${op} ${mod} (x, y)`, {})).toBe(true);
+      }
+    }
+  });
+
+  it('takes a list name as one element, and reads a modifier word without a list as a value (reference case 18)', () => {
+    expect(run('proc.name == oneof myexe', e)).toBe(true);
+    expect(run('proc.name != allof myexe', e)).toBe(false);
+    expect(run('proc.name == oneof oneof', { 'proc.name': 'oneof' })).toBe(true);
+    expect(run('proc.name == anyof and fd.name exists', { 'proc.name': 'anyof', 'fd.name': '/x' })).toBe(true);
+    expect(run('proc.name == anyof', { 'proc.name': 'anyof' })).toBe(true);
+  });
+
+  it('works after transformers and on numbers, booleans, buffers, event types', () => {
+    expect(run('toupper(proc.name) == oneof (MYEXE, BASH)', e)).toBe(true);
+    expect(run('toupper(proc.name) != allof (MYEXE, BASH)', e)).toBe(false);
+    expect(run('b64(proc.cmdline) == allof ("dGVzdA==")', e)).toBe(false);
+    expect(run('b64(proc.cmdline) == allof (test)', e)).toBe(true);
+    expect(run('proc.pid == anyof (1, 42)', e)).toBe(true);
+    expect(run('proc.pid != allof (1, 42)', e)).toBe(false);
+    expect(run('evt.failed == oneof (true, false)', e)).toBe(true);
+    expect(run('evt.buffer contains allof (he, llo)', e)).toBe(true);
+    expect(run('evt.buffer bcontains anyof (ffff, 6c6c)', e)).toBe(true);
+    expect(run('evt.type == oneof (openat, close)', e)).toBe(true);
+    expect(run('evt.type != allof (close, execve)', e)).toBe(true);
+  });
+
+  it('compares addresses and networks with == and != only (reference cases 38, 46)', () => {
+    const conn = { 'fd.cip': '172.40.111.222', 'fd.sip': '142.251.111.147' };
+    expect(run('fd.sip == oneof (10.0.0.1, 142.251.111.147)', conn)).toBe(true);
+    expect(run('fd.sip == allof (142.251.111.147, 10.0.0.1)', conn)).toBe(false);
+    expect(run('fd.sip == allof (142.251.111.147)', conn)).toBe(true);
+    expect(run('fd.sip == anyof (10.0.0.1, 192.168.0.1)', conn)).toBe(false);
+    expect(run('fd.sip != anyof (10.0.0.1)', conn)).toBe(true);
+    expect(run('fd.sip != allof (10.0.0.1, 142.251.111.147)', conn)).toBe(false);
+    expect(run("fd.sip == oneof ('::1', 142.251.111.147)", conn)).toBe(true);
+    expect(run('fd.snet == oneof (142.0.0.0/8, 142.251.0.0/16)', conn)).toBe(false); // both networks hold it
+    expect(run('fd.snet != allof (10.0.0.0/8, 192.168.0.0/16)', conn)).toBe(true);
+    expect(run('fd.ip == anyof (127.0.0.1, 172.40.111.222)', conn)).toBe(true); // either end
+    expect(run('fd.net == allof (172.0.0.0/8, 172.40.0.0/16)', conn)).toBe(true);
+    compiles('fd.ip == anyof (127.0.0.1)');
+    compiles('fd.net != allof (127.0.0.1/32)');
+  });
+
+  it('combines with any-of fields candidate by candidate', () => {
+    const anc = { 'proc.aname': ['bash', 'sshd', 'systemd'] };
+    expect(run('proc.aname == anyof (login, sshd)', anc)).toBe(true);
+    expect(run('proc.aname contains allof (s, d)', anc)).toBe(true); // sshd, systemd
+    expect(run('proc.aname != allof (sshd, systemd)', anc)).toBe(false); // no ancestor is outside the list
+  });
+
+  it.each([
+    ['fd.ip contains anyof (127.0.0.1)', 7, 'contains', "'contains' with modifier not supported for ip address and network filters"],
+    ['fd.ip regex allof (".*")', 7, 'regex', "'regex' with modifier not supported for ip address and network filters"],
+    ['fd.net startswith allof (127.0.0.1/32)', 8, 'startswith', "'startswith' with modifier not supported for ip address and network filters"],
+    ['fd.sip == anyof (127.0.0.1, 10.0.0.256)', 29, '10.0.0.256', '"10.0.0.256" is not a valid IP address'],
+    ['fd.types == anyof (file)', 10, '==', "'=' operator not supported for list filters (only 'exists', 'in' and 'intersects')"],
+    ['proc.pid contains anyof (1)', 10, 'contains', "'contains' operator not supported for numeric filters (field type int64)"],
+    ['proc.pid == anyof (1, x)', 23, 'x', '"x" is not a valid number for a field of type int64'],
+    ['evt.is_io startswith oneof (true)', 11, 'startswith', "'startswith' operator not supported for boolean filters"],
+    ['evt.type == oneof (openat, nosuch)', 28, 'nosuch', "unknown event type 'nosuch'"],
+    ["proc.name regex anyof ('b.*', 'a(')", 31, 'a(', 'invalid regular expression: Invalid regular expression: /^(?:a()$/: Unterminated group'],
+  ])('rejects %s at column %i (%j)', (text, column, token, reason) => {
+    expect(compileError(text)).toMatchObject({ column, token, reason });
+  });
+
+  it('does not narrow event types (as libsinsp)', () => {
+    expect(compileFilter('evt.type == anyof (openat)', FIELDS).allEventTypes).toBe(true);
+    expect(compileFilter('evt.type = openat', FIELDS).allEventTypes).toBe(false);
+  });
+});
+
 describe('filter compiler: field-to-field comparison with val()', () => {
   it('compares against another field of the same type', () => {
     const e = { 'proc.name': 'bash', 'proc.pname': 'bash', 'proc.pid': 10, 'proc.ppid': 1, 'evt.args': 'a b' };
@@ -622,6 +857,15 @@ describe('filter compiler: generated code agrees with the interpreter (property)
     fc.constant('fd.types in (file, ipv4)'),
     fc.constant("fd.sip in ('10.0.0.1', '::1')"),
     fc.constant("fd.net = '10.0.0.0/8'"),
+    fc.constantFrom(...names).map((n) => `join('/', (proc.name, fd.name)) startswith '${n}'`),
+    fc.constant("concat(proc.name, proc.pname) = 'catcat'"),
+    fc.constantFrom('nt:', 't', ':n', '').map((o) => `getopt(x.argv, '${o}') in (n, t, v, '?', '')`),
+    fc.constantFrom('n', 't').map((o) => `getopt(x.argv, 'nt:')[${o}] != v`),
+    fc
+      .tuple(fc.constantFrom('==', '!=', 'contains', 'glob'), fc.constantFrom('oneof', 'anyof', 'allof'), fc.array(fc.constantFrom('cat', 'a', 'c*', 'sshd', ''), { maxLength: 3 }))
+      .map(([op, mod, l]) => `proc.name ${op} ${mod} (${l.map((n) => `'${n}'`).join(', ')})`),
+    fc.constantFrom('oneof', 'anyof', 'allof').map((mod) => `proc.aname != ${mod} ('bash', 'sshd')`),
+    fc.constantFrom('oneof', 'anyof', 'allof').map((mod) => `fd.sip == ${mod} ('10.0.0.1', '::1', '10.0.0.1')`),
   );
   const expr: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({
     e: fc.oneof(
@@ -642,6 +886,7 @@ describe('filter compiler: generated code agrees with the interpreter (property)
     'fd.types': maybe(fc.array(fc.constantFrom('file', 'ipv4', 'unix'), { maxLength: 3 })),
     'fd.sip': maybe(fc.constantFrom('10.0.0.1', '10.2.3.4', '::1', '192.168.0.1')),
     'fd.cip': maybe(fc.constantFrom('10.0.0.1', '::1')),
+    'x.argv': maybe(fc.array(fc.constantFrom('-n', '-t', 'v', '-nt', '--', 'x', '-'), { maxLength: 5 })),
   });
 
   it('gives the same result through codegen, closures and the interpreter', () => {

@@ -314,6 +314,177 @@ describe('filter parser: transformers and val()', () => {
   });
 });
 
+describe('filter parser: join, concat and getopt', () => {
+  it('reads a separator and a transformer list; the list may be empty', () => {
+    expect(accepts('join("-", (fd.name, fd.directory)) = /tmp/test')).toMatchObject({
+      kind: 'binary',
+      op: '=',
+      left: {
+        kind: 'transformer',
+        name: 'join',
+        args: [
+          { kind: 'value', value: '-', quoted: true },
+          { kind: 'transformer_list', items: [{ kind: 'field', name: 'fd.name' }, { kind: 'field', name: 'fd.directory' }] },
+        ],
+      },
+      right: { kind: 'value', value: '/tmp/test' },
+    });
+    expect(accepts('join("-", ()) = /tmp')).toMatchObject({ left: { name: 'join', args: [{ value: '-' }, { kind: 'transformer_list', items: [] }] }, right: { value: '/tmp' } });
+    expect(accepts("join('-->', ( fd.name , fd.directory )) = x")).toMatchObject({ left: { args: [{ value: '-->' }, { items: [{ name: 'fd.name' }, { name: 'fd.directory' }] }] } });
+  });
+
+  it('takes fields, transformers, quoted strings and numbers as list items', () => {
+    expect(accepts('join(",", (proc.pid, 123, "aaa", tolower(fd.name), join("->", (fd.name)))) = x')).toMatchObject({
+      left: {
+        args: [
+          { value: ',' },
+          {
+            items: [
+              { kind: 'field', name: 'proc.pid' },
+              { kind: 'value', value: '123', quoted: false },
+              { kind: 'value', value: 'aaa', quoted: true },
+              { kind: 'transformer', name: 'tolower', args: [{ name: 'fd.name' }] },
+              { kind: 'transformer', name: 'join', args: [{ value: '->' }, { items: [{ name: 'fd.name' }] }] },
+            ],
+          },
+        ],
+      },
+    });
+  });
+
+  it('nests join and concat under other transformers and on the right-hand side', () => {
+    expect(accepts('len(join("-", (fd.name, fd.directory))) > 5')).toMatchObject({ op: '>', left: { name: 'len', args: [{ name: 'join' }] }, right: { value: '5' } });
+    expect(accepts('toupper(join("-", (fd.name, fd.directory))) contains VALUE')).toMatchObject({ left: { name: 'toupper', args: [{ name: 'join' }] } });
+    expect(accepts('concat(fd.name, "aaa") = /tmp/file_to_runaaa')).toMatchObject({ left: { name: 'concat', args: [{ kind: 'field', name: 'fd.name' }, { kind: 'value', value: 'aaa' }] } });
+    expect(accepts('concat(fd.directory, concat("aaa", toupper(fd.name))) = x')).toMatchObject({ left: { args: [{ name: 'fd.directory' }, { name: 'concat', args: [{ value: 'aaa' }, { name: 'toupper' }] }] } });
+    expect(accepts('evt.type = tolower(join("-", (fd.name, fd.directory)))')).toMatchObject({ right: { kind: 'transformer', name: 'tolower', args: [{ name: 'join' }] } });
+    expect(accepts('join("-", (fd.name, fd.directory)) in (a, b, c)')).toMatchObject({ op: 'in', right: { kind: 'list' } });
+    expect(accepts('not join("-", (fd.name, fd.directory)) = /tmp and proc.name = cat')).toMatchObject({ kind: 'and', children: [{ kind: 'not', child: { left: { name: 'join' } } }, { kind: 'binary' }] });
+  });
+
+  it('reads getopt with an option selector, unquoted and printed back', () => {
+    const e = accepts('getopt(proc.args, "nt:")["t"] = value');
+    expect(e).toMatchObject({ left: { kind: 'transformer', name: 'getopt', args: [{ kind: 'field', name: 'proc.args' }, { kind: 'value', value: 'nt:', quoted: true }], arg: 't' }, right: { value: 'value' } });
+    // libsinsp prints it as `getopt(proc.args,nt:)[t] = value`, which does not parse back; ours keeps the quotes.
+    expect(formatFilter(e)).toBe('getopt(proc.args, "nt:")[t] = value');
+    expect(accepts('getopt(("-t", "hello"), "t:") intersects ("t", "hello")')).toMatchObject({
+      op: 'intersects',
+      left: { name: 'getopt', args: [{ kind: 'transformer_list', items: [{ value: '-t' }, { value: 'hello' }] }, { value: 't:' }] },
+    });
+  });
+
+  it('records each argument and each list item at its first character', () => {
+    const e = parseFilter('join( "-" ,  ( fd.name ,  "x")) = y');
+    expect(e).toMatchObject({
+      left: {
+        pos: { column: 1 },
+        args: [
+          { pos: { index: 6, column: 7 } },
+          { kind: 'transformer_list', pos: { column: 14 }, items: [{ pos: { column: 16 } }, { pos: { column: 27 } }] },
+        ],
+      },
+    });
+    expect(parseFilter('concat(fd.name,\n  fd.directory) = x')).toMatchObject({ left: { args: [{ pos: { line: 1, column: 8 } }, { pos: { index: 18, line: 2, column: 3 } }] } });
+  });
+
+  it('prints join, concat and getopt back to text that parses to the same tree', () => {
+    for (const text of ['join("-", (fd.name, 123, "a b", tolower(fd.name))) = x', 'concat("", fd.name) != ""', 'getopt(("-n"), ":n")[n] exists', 'join(",", ()) = ""']) {
+      const once = formatFilter(parseFilter(text));
+      expect(formatFilter(parseFilter(once))).toBe(once);
+    }
+    expect(formatFilter(parseFilter("join('-', (fd.name, 'x'))= y"))).toBe('join("-", (fd.name, "x")) = y');
+  });
+
+  it.each([
+    ['join("-", (fd.name,)) = /tmp', 20, ')', 'expected transformer list argument: field, transformer, quoted string, or number'],
+    ['join("-", ((fd.name))) = /tmp', 12, '(', 'expected transformer list argument: field, transformer, quoted string, or number'],
+    ['join("-", (macro)) = /tmp', 12, 'macro', 'expected transformer list argument: field, transformer, quoted string, or number'],
+    ['join("-", (barestring)) = /tmp', 12, 'barestring', 'expected transformer list argument: field, transformer, quoted string, or number'],
+    ['join("-", (,)) = /tmp', 12, ',', 'expected transformer list argument: field, transformer, quoted string, or number'],
+    ['join("-", (,fd.name)) = /tmp', 12, ',', 'expected transformer list argument: field, transformer, quoted string, or number'],
+    ['join("-", (fd.name,,fd.directory)) = /tmp', 20, ',', 'expected transformer list argument: field, transformer, quoted string, or number'],
+    ['join("-", (fd.name, fd.directory) = /tmp', 35, '=', "expected a ')' token closing the transformer"],
+    ['join("-", (fd.name fd.directory)) = /tmp', 20, 'fd.directory', "expected ')'"],
+    ['join ("-", (fd.name)) = /tmp', 6, '(', "unexpected token after 'join', expecting 'or', 'and'"],
+    ['fd.name in (a, join("-", (fd.name)))', 20, '(', "expected a ')' token"],
+    ['fd.name = val(join("-", (fd.name)))', 15, 'join', "expected a field within 'val' transformer"],
+    ['getopt(proc.args, "nt:")[] = x', 26, ']', 'expected a valid field argument: a quoted string or a bare string'],
+  ])('rejects %j at column %i (%j)', (text, column, token, reason) => {
+    expect(rejects(text)).toMatchObject({ column, token, reason });
+  });
+});
+
+describe('filter parser: operator modifiers', () => {
+  it('reads oneof / anyof / allof after a string operator, then a list or a list name', () => {
+    expect(accepts('proc.name == oneof (cat, nginx)')).toMatchObject({
+      kind: 'binary',
+      op: '==',
+      modifier: 'oneof',
+      opPos: { column: 11 },
+      right: { kind: 'list', pos: { column: 20 }, items: [{ value: 'cat', pos: { column: 21 } }, { value: 'nginx', pos: { column: 26 } }] },
+    });
+    expect(accepts('proc.name != allof my_list')).toMatchObject({ op: '!=', modifier: 'allof', right: { kind: 'value', value: 'my_list', pos: { column: 20 } } });
+    expect(accepts('proc.name = anyof ()')).toMatchObject({ op: '=', modifier: 'anyof', right: { kind: 'list', items: [] } });
+    expect(accepts("proc.name == oneof ('cat', \"nginx\", bare)")).toMatchObject({ modifier: 'oneof', right: { items: [{ value: 'cat' }, { value: 'nginx' }, { value: 'bare' }] } });
+    expect(accepts('b64(proc.cmdline) == allof ("dGVzdA==")')).toMatchObject({ left: { name: 'b64' }, modifier: 'allof', right: { items: [{ value: 'dGVzdA==' }] } });
+    expect(accepts('proc.aname[2] != oneof (bash, sh)')).toMatchObject({ left: { name: 'proc.aname', arg: '2' }, modifier: 'oneof' });
+    for (const op of ['contains', 'icontains', 'startswith', 'endswith', 'glob', 'iglob', 'regex', 'bcontains', 'bstartswith']) {
+      expect(accepts(`proc.name ${op} anyof (a, b)`)).toMatchObject({ op, modifier: 'anyof', right: { kind: 'list' } });
+    }
+    expect(accepts('proc.name == oneof (cat) and proc.name != allof (nginx)')).toMatchObject({ kind: 'and', children: [{ modifier: 'oneof' }, { modifier: 'allof' }] });
+  });
+
+  it('needs a blank after the modifier; the list name may be a modifier word itself', () => {
+    expect(accepts('proc.name == oneof oneof')).toMatchObject({ modifier: 'oneof', right: { kind: 'value', value: 'oneof' } });
+    expect(accepts('proc.name == anyof android')).toMatchObject({ modifier: 'anyof', right: { value: 'android' } });
+    expect(accepts('proc.name ==  allof\n(a)')).toMatchObject({ modifier: 'allof', right: { kind: 'list', pos: { line: 2, column: 1 } } });
+  });
+
+  it('reads a modifier word as a plain value when no list or list name follows (reference case 18)', () => {
+    const plain = (text: string, value: string) => {
+      const e = accepts(text);
+      const check = e.kind === 'and' || e.kind === 'or' ? e.children[0] : e;
+      expect(check).toMatchObject({ kind: 'binary', right: { kind: 'value', value } });
+      expect(check).not.toHaveProperty('modifier');
+    };
+    plain('proc.name == anyof and fd.name exists', 'anyof');
+    plain('proc.name == oneof or fd.name exists', 'oneof');
+    plain('proc.name == allof and proc.name == allof', 'allof');
+    plain('proc.name == oneof', 'oneof');
+    plain('(proc.name == anyof) and fd.name exists', 'anyof');
+    plain('proc.name == oneof_something', 'oneof_something');
+    plain("proc.name == 'oneof'", 'oneof');
+    expect(formatFilter(parseFilter('proc.name == anyof and fd.name exists'))).toBe('proc.name == anyof and fd.name exists');
+  });
+
+  it('prints modifiers back to text that parses to the same tree', () => {
+    for (const text of ['proc.name == oneof (cat, "a b")', 'proc.name != allof my_list', 'toupper(fd.name) startswith anyof ()', 'proc.name == anyof and x']) {
+      const once = formatFilter(parseFilter(text));
+      expect(formatFilter(parseFilter(once))).toBe(once);
+    }
+    expect(formatFilter(parseFilter('proc.name== oneof\t(cat,nginx)'))).toBe('proc.name == oneof (cat, nginx)');
+  });
+
+  it.each([
+    ['proc.name ==oneof (cat, nginx)', 19, '(', "unexpected token after 'oneof', expecting 'or', 'and'"],
+    ['proc.name == oneof(cat)', 19, '(', "unexpected token after 'oneof', expecting 'or', 'and'"],
+    ['proc.name == ONEOF (cat)', 20, '(', "unexpected token after 'ONEOF', expecting 'or', 'and'"],
+    ['proc.num > oneof (1, 2)', 12, 'oneof', "expected a number value or a field with a valid transformer: 'val', 'tolower', 'toupper', 'b64', 'basename', 'len', 'join', 'concat', 'getopt'"],
+    ['proc.name in oneof (cat)', 20, '(', "unexpected token after 'oneof', expecting 'or', 'and'"],
+    ['proc.name contains anyof(cat)', 25, '(', "unexpected token after 'anyof', expecting 'or', 'and'"],
+    ['proc.name == oneof_something (cat)', 30, '(', "unexpected token after 'oneof_something', expecting 'or', 'and'"],
+    ['proc.name == oneof (cat,)', 25, ')', 'expected a string value'],
+    ['proc.name == oneof (,cat)', 21, ',', "expected a ')' token"],
+    ['proc.name == oneof (cat, nginx', 31, '', "expected a ')' token"],
+    ['proc.name == anyof "x"', 20, '"', "unexpected token after 'anyof', expecting 'or', 'and'"],
+    ['proc.name == anyof val(proc.pname)', 23, '(', "unexpected token after 'val', expecting 'or', 'and'"],
+    ['proc.name == allof not', 20, 'not', "unexpected token after 'allof', expecting 'or', 'and'"],
+    ['proc.name == anyof and_list', 23, '_list', "expected blank or '(' after 'and'"],
+  ])('rejects %j at column %i (%j)', (text, column, token, reason) => {
+    expect(rejects(text)).toMatchObject({ column, token, reason });
+  });
+});
+
 describe('filter parser: positions', () => {
   it('records the start of each node', () => {
     expect(parseFilter('proc.name=nginx')).toMatchObject({ pos: { index: 0, column: 1 }, left: { pos: { column: 1 } }, right: { pos: { index: 10, column: 11 } } });
@@ -357,7 +528,7 @@ describe('filter parser: printing', () => {
 });
 
 describe('filter parser: fuzz', () => {
-  const alphabet = fc.constantFrom(...'ab.()[]=!<> \t\n\'"\\,x0-_*/'.split(''), 'and ', 'or ', 'not ', 'in ', 'exists', 'contains ', 'val(', 'tolower(', 'proc.name', '"', "'");
+  const alphabet = fc.constantFrom(...'ab.()[]=!<> \t\n\'"\\,x0-_*/'.split(''), 'and ', 'or ', 'not ', 'in ', 'exists', 'contains ', 'val(', 'tolower(', 'join(', 'getopt(', 'anyof ', 'oneof', 'proc.name', '"', "'");
 
   it('either parses or throws FilterSyntaxError with a position inside the text', () => {
     fc.assert(
@@ -384,6 +555,10 @@ describe('filter parser: fuzz', () => {
       fc.tuple(field, fc.array(value, { maxLength: 3 })).map(([f, vs]) => `${f} in (${vs.map((v) => JSON.stringify(v)).join(', ')})`),
       field.map((f) => `${f} exists`),
       field.map((f) => `tolower(${f}) = val(proc.pname)`),
+      fc.tuple(value, field, value).map(([sep, f, v]) => `join(${JSON.stringify(sep)}, (${f}, ${JSON.stringify(v)}, 12)) = x`),
+      fc.tuple(field, value).map(([f, v]) => `getopt((${f}), ${JSON.stringify(v)})[t] != concat(${f}, "")`),
+      fc.tuple(field, fc.constantFrom('==', '!=', 'contains'), fc.constantFrom('oneof', 'anyof', 'allof'), fc.array(value, { maxLength: 3 })).map(([f, o, m, vs]) => `${f} ${o} ${m} (${vs.map((v) => JSON.stringify(v)).join(', ')})`),
+      fc.tuple(field, fc.constantFrom('oneof', 'anyof', 'allof')).map(([f, m]) => `${f} = ${m}`),
       fc.constantFrom('some_macro', 'fd.num > -3'),
     );
     const expr: fc.Arbitrary<string> = fc.letrec<{ e: string }>((tie) => ({

@@ -58,6 +58,12 @@ describe('pushdown: event codes', () => {
     expect(types('evt.type = open and not proc.name = cat')).toEqual(named('open'));
     expect(types('evt.type = open or proc.name = cat')).toEqual(ALL);
     expect(types('not (evt.type = open and proc.name = cat)')).toEqual(ALL);
+  });
+
+  it('does not narrow checks with a modifier, as libsinsp', () => {
+    expect(types('evt.type == anyof (open, close)')).toEqual(ALL);
+    expect(types('not evt.type != allof (open)')).toEqual(ALL);
+    expect(types('evt.type == oneof (open) and evt.type = close')).toEqual(named('close'));
     expect(types('some_macro and evt.type = open')).toEqual(named('open'));
   });
 
