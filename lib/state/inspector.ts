@@ -16,7 +16,7 @@ import { eventInfo } from '../events/table.js';
 import { FD_TYPE, type FdRecord, type InterfaceRecord, type ThreadRecord } from '../scapfile/metadata.js';
 import type { SectionMetadata } from '../scapfile/writer.js';
 import { RETURNS_IN_PARAM0, eventFlags, exitFdLocation } from './compat.js';
-import { ContainerTable, containerFromCgroups } from './containers.js';
+import { CONTAINER_TYPE, ContainerTable, containerFromCgroups } from './containers.js';
 import { EventContext, type FieldResolver } from './context.js';
 import { CANCELED_FD, FDF, FdInfo, L4, SockInfo, ipv4Endpoint, ipv6Endpoint, isIpv4MappedIpv6 } from './fds.js';
 import { Interfaces } from './interfaces.js';
@@ -25,9 +25,6 @@ import { ipv4Raw, ipv6Raw } from './rawaddr.js';
 import { parseCgroups } from './strings.js';
 import { CL, ThreadInfo, ThreadTable, setCwd, type ThreadLookup } from './threads.js';
 import { UserTable } from './users.js';
-
-/** libsinsp's container type codes for the runtimes cgroups reveal. */
-const CONTAINER_TYPE = { docker: 0, lxc: 1, cri: 7, podman: 11 } as const;
 
 /** A thread entry older than this when clone() returns in the child belongs to an exited thread whose exit was missed (libsinsp's value). */
 export const CLONE_STALE_TIME_NS = 2_000_000_000n;
