@@ -10,6 +10,9 @@
  * captures, from the runtimes' APIs (./runtimes).
  */
 
+import { encodeEvent } from '../events/encode.js';
+import { PPME } from '../events/schema.generated.js';
+
 export type ContainerRuntime = 'docker' | 'podman' | 'cri' | 'lxc';
 
 /** libsinsp's container type codes for the runtimes cgroups reveal. */
@@ -86,6 +89,15 @@ export interface ContainerMount {
   Mode: string;
   RW: boolean;
   Propagation: string;
+}
+
+/**
+ * The event libsinsp emits when a runtime lookup completes: a
+ * PPME_CONTAINER_JSON_2_E, without a thread (tid -1), whose parser stores the
+ * container. Written to a capture file, it gives replays the metadata too.
+ */
+export function containerJsonEvent(info: ContainerInfo, ts: bigint): Uint8Array {
+  return encodeEvent({ type: PPME.CONTAINER_JSON_2_E, ts, tid: -1, params: [JSON.stringify({ container: info })] });
 }
 
 /** Containers announced by container events, by id. */

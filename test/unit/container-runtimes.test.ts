@@ -3,10 +3,16 @@
  * libsinsp splits them, the Docker Engine client against a fake engine on a
  * unix socket (fields, image info, API version fallback, podman, shared
  * networks, failures), the asynchronous lookups (one per container, retries,
- * negative caching, limits, close).
+ * negative caching, limits, close), and the way through the pipeline and
+ * the Inspector to `container.*` fields.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { ContainerRuntimeError } from '../../lib/errors.js';
+import { EventBatch, PPME, encodeEvent } from '../../lib/events/index.js';
+import '../../lib/fields/index.js';
+import { Capture } from '../../lib/capture.js';
+import { EventPipeline } from '../../lib/pipeline.js';
+import type { ThreadRecord } from '../../lib/scapfile/metadata.js';
 import type { ContainerInfo } from '../../lib/state/containers.js';
 import { ContainerMetadataLookup, DockerEngineClient, splitContainerImage } from '../../lib/state/runtimes/index.js';
 import { fakeDockerEngine, until, type FakeAnswer, type FakeEngine } from '../helpers/fake-docker.js';
@@ -361,5 +367,95 @@ describe('ContainerMetadataLookup', () => {
     l.request('bbbbbbbbbbbb', 'docker');
     expect(results).toEqual([]);
     expect(l.stats()).toMatchObject({ started: 1, failed: 0, errors: { unreachable: 0 } });
+  });
+});
+
+describe('through the pipeline and the Inspector', () => {
+  function thread(tid: number, cgroups: string[]): ThreadRecord {
+    return {
+      tid, pid: tid, ptid: 1, sid: tid, vpgid: tid, pgid: tid, comm: 'nginx', exe: 'nginx', exepath: '/usr/sbin/nginx', args: [], cwd: '/',
+      fdlimit: 1024n, flags: 0, uid: 101, gid: 101, vmsizeKb: 0, vmrssKb: 0, vmswapKb: 0, pfmajor: 0n, pfminor: 0n,
+      env: [], vtid: 1, vpid: 1, cgroups, root: '/', pidnsInitStartTs: 0n, tty: 0,
+      loginuid: -1, exeWritable: false, capInheritable: 0n, capPermitted: 0n, capEffective: 0n, exeUpperLayer: false,
+      exeLowerLayer: false, exeIno: 0n, exeInoCtime: 0n, exeInoMtime: 0n, exeFromMemfd: false,
+    };
+  }
+  const metadata = { processes: [thread(4242, [`cpu=/docker/${FULL_ID}`, `memory=/docker/${FULL_ID}`]), thread(1, ['cpu=/'])] };
+  let ts = 1_700_000_000_000_000_000n;
+  const getuid = (tid: number) => EventBatch.fromEvents([encodeEvent({ type: PPME.SYSCALL_GETUID_E, ts: (ts += 1000n), tid, params: {} })]);
+
+  it('container.name and .image have no value until the lookup answers, then the container event gives them', async () => {
+    const e = await engine(nginxRoute);
+    const pipeline = new EventPipeline(metadata, { live: true, containerRuntimes: { docker: { socket: e.socket }, podman: false } });
+    const first = pipeline.batch(getuid(4242)).at(0);
+    expect(first.field('container.id')).toBe(ID);
+    expect(first.field('container.type')).toBe('docker');
+    expect(first.field('container.name')).toBeNull();
+    expect(first.field('container.image')).toBeNull();
+    expect(pipeline.batch(getuid(1)).at(0).field('container.name')).toBe('host');
+
+    await until(() => pipeline.containerLookup!.stats().succeeded === 1);
+    const notices = pipeline.takeContainerEvents()!;
+    expect(pipeline.takeContainerEvents()).toBeUndefined();
+    expect(notices.length).toBe(1);
+    expect(notices.type(0)).toBe(PPME.CONTAINER_JSON_2_E);
+    expect(notices.tid(0)).toBe(-1);
+    expect(notices.ts(0)).toBe(ts);
+    const announced = pipeline.batch(notices).at(0);
+    expect(announced.field('evt.type')).toBe('container');
+    expect(JSON.parse(announced.params().json as string).container).toMatchObject({ id: ID, name: 'web', image: 'nginx:1.25', lookup_state: 1 });
+
+    const later = pipeline.batch(getuid(4242)).at(0);
+    expect(later.field('container.name')).toBe('web');
+    expect(later.field('container.image')).toBe('nginx:1.25');
+    expect(later.field('container.image.id')).toBe(IMAGE_HEX);
+    expect(later.field('container.image.repository')).toBe('nginx');
+    expect(later.field('container.image.tag')).toBe('1.25');
+    expect(later.field('container.image.digest')).toBe(imageJson.RepoDigests[0].split('@')[1]);
+    expect(later.field('container.privileged')).toBe(true);
+    expect(later.field('container.type')).toBe('docker');
+    // Known now: a new thread of the container starts no lookup.
+    expect(pipeline.containerLookup!.stats().started).toBe(1);
+    pipeline.close();
+  });
+
+  it('a failed lookup leaves the container with its id only', async () => {
+    const pipeline = new EventPipeline(metadata, {
+      live: true, containerRuntimes: { docker: { socket: '/nonexistent/docker.sock' }, retryDelaysMs: [] },
+    });
+    const first = pipeline.batch(getuid(4242)).at(0);
+    await until(() => pipeline.containerLookup!.stats().failed === 1);
+    expect(pipeline.takeContainerEvents()).toBeUndefined();
+    const later = pipeline.batch(getuid(4242)).at(0);
+    expect([first.field('container.id'), later.field('container.id')]).toEqual([ID, ID]);
+    expect(later.field('container.name')).toBeNull();
+    expect(later.field('container.type')).toBe('docker');
+    pipeline.close();
+  });
+
+  it('file replays and `containerRuntimes: false` ask no runtime', () => {
+    expect(new EventPipeline(metadata, {}).containerLookup).toBeUndefined();
+    expect(new EventPipeline(metadata, { live: true, containerRuntimes: false }).containerLookup).toBeUndefined();
+    expect(new EventPipeline(metadata, { live: true, state: false }).containerLookup).toBeUndefined();
+  });
+
+  it('a Capture announces the container between batches; later events see it', async () => {
+    const e = await engine(nginxRoute);
+    const pipeline = new EventPipeline(metadata, { live: true, containerRuntimes: { docker: { socket: e.socket } } });
+    const batches = [getuid(4242), getuid(4242), getuid(4242)];
+    let n = 0;
+    const source = {
+      next: async () => {
+        // The second batch comes once the lookup is done: the announcement follows it.
+        if (n === 1) await until(() => pipeline.containerLookup!.stats().succeeded === 1);
+        return batches[n++] ?? null;
+      },
+      close: () => undefined,
+    };
+    const capture = new Capture(source, metadata, undefined, undefined, pipeline);
+    const seen: Array<[string, unknown]> = [];
+    for await (const evt of capture) seen.push([evt.field('evt.type') as string, evt.field('container.name')]);
+    expect(seen).toEqual([['getuid', null], ['getuid', null], ['container', null], ['getuid', 'web']]);
+    expect(capture.stats().containerLookups).toMatchObject({ started: 1, succeeded: 1 });
   });
 });
