@@ -10,7 +10,7 @@ export { UserTable } from './users.js';
 export { ContainerTable, containerFromCgroups, containerJsonEvent, type ContainerInfo, type ContainerMatch, type ContainerMount, type ContainerRuntime } from './containers.js';
 export {
   ContainerMetadataLookup, DockerEngineClient, containerLookupFor, splitContainerImage,
-  type ContainerLookupOptions, type ContainerLookupStats, type ContainerRuntimeClient, type ContainerRuntimesOptions, type DockerEngineOptions, type ImageReference,
+  type ContainerLookupOptions, type ContainerLookupStats, type ContainerRuntimeClient, type ContainerRuntimesOptions, type DockerEngineOptions, type EngineContainerInfo, type ImageReference,
 } from './runtimes/index.js';
 export { procThreadLookup } from './live.js';
 export { inspect } from './inspect.js';

@@ -39,6 +39,25 @@ export interface DockerEngineOptions {
 
 type Json = Record<string, unknown>;
 
+/** A container's metadata as an Engine API tells it: libsinsp's container JSON keys. */
+export interface EngineContainerInfo extends ContainerInfo {
+  full_id: string;
+  imageid: string;
+  imagerepo: string;
+  imagetag: string;
+  imagedigest: string;
+  privileged: boolean;
+  is_pod_sandbox: boolean;
+  /** Seconds since the epoch. */
+  created_time: number;
+  /** IPv4, 0.0.0.0 when unknown. */
+  ip: string;
+  labels: Record<string, string>;
+  Mounts: ContainerMount[];
+  User: string;
+  lookup_state: number;
+}
+
 function obj(v: unknown): Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {};
 }
@@ -62,7 +81,7 @@ export class DockerEngineClient implements ContainerRuntimeClient {
   }
 
   /** The container's metadata (`id`: as cgroups name it, the first 12 hex digits will do). */
-  async inspect(id: string, signal?: AbortSignal): Promise<ContainerInfo> {
+  async inspect(id: string, signal?: AbortSignal): Promise<EngineContainerInfo> {
     const root = await this.#getJson(`/containers/${encodeURIComponent(id)}/json`, id, signal);
     if (typeof root.Id !== 'string') throw this.#error('RUNTIME_BAD_RESPONSE', 'the answer is not a container (no Id)', id);
     const config = obj(root.Config);
@@ -73,7 +92,7 @@ export class DockerEngineClient implements ContainerRuntimeClient {
     // Root podman containers only (see containerFromCgroups): libsinsp drops the owner label for them.
     if (this.runtime === 'podman') delete labels.podman_owner_uid;
     const created = Date.parse(str(root.Created));
-    const info: ContainerInfo = {
+    const info: EngineContainerInfo = {
       id,
       full_id: root.Id,
       type: CONTAINER_TYPE[this.runtime],
@@ -101,7 +120,7 @@ export class DockerEngineClient implements ContainerRuntimeClient {
    * (`sha256:<hex>`, kept as the hex); podman's is the image's name (it
    * has a '/'), which is then split instead of the container's `Config.Image`.
    */
-  async #imageInfo(info: ContainerInfo, imageField: string, id: string, signal: AbortSignal | undefined): Promise<void> {
+  async #imageInfo(info: EngineContainerInfo, imageField: string, id: string, signal: AbortSignal | undefined): Promise<void> {
     if (imageField.includes('/')) {
       setImageName(info, imageField);
       if (info.imagetag === '') info.imagetag = 'latest';
@@ -110,23 +129,23 @@ export class DockerEngineClient implements ContainerRuntimeClient {
     }
     const colon = imageField.indexOf(':');
     if (colon >= 0) info.imageid = imageField.slice(colon + 1);
-    const image = info.image as string;
+    const image = info.image;
     // `docker run <image id or a prefix of it>`: the name says nothing, the image does.
-    const runById = (info.imageid as string).startsWith(image) || imageField.startsWith(image);
+    const runById = info.imageid.startsWith(image) || imageField.startsWith(image);
     if (!runById) setImageName(info, image);
     if (info.imageid !== '' && (runById || info.imagedigest === '' || info.imagetag === '')) {
-      const img = await this.#getJson(`/images/${encodeURIComponent(info.imageid as string)}/json?digests=1`, id, signal).catch(() => undefined);
+      const img = await this.#getJson(`/images/${encodeURIComponent(info.imageid)}/json?digests=1`, id, signal).catch(() => undefined);
       if (img) applyImage(info, img);
     }
     if (info.imagetag === '') info.imagetag = 'latest';
   }
 
   /** Podman: the image whose names include the container's `repo:tag` (libsinsp's fetch_image_info_from_list). */
-  async #imageFromList(info: ContainerInfo, id: string, signal: AbortSignal | undefined): Promise<void> {
+  async #imageFromList(info: EngineContainerInfo, id: string, signal: AbortSignal | undefined): Promise<void> {
     // Some podman versions answer ?digests=1 with an empty 200: the plain list then.
     const list =
       (await this.#getList('/images/json?digests=1', id, signal)) ?? (await this.#getList('/images/json', id, signal));
-    const wanted = `${info.imagerepo as string}:${info.imagetag as string}`;
+    const wanted = `${info.imagerepo}:${info.imagetag}`;
     const img = list?.map(obj).find((i) => strings(i.Names).includes(wanted));
     if (!img) return;
     const imageId = str(img.Id);
@@ -226,7 +245,7 @@ export class DockerEngineClient implements ContainerRuntimeClient {
 }
 
 /** Repository, tag and digest from an image name, libsinsp's way. */
-function setImageName(info: ContainerInfo, image: string): void {
+function setImageName(info: EngineContainerInfo, image: string): void {
   const ref = splitContainerImage(image);
   info.imagerepo = ref.repository;
   info.imagetag = ref.tag;
@@ -241,7 +260,7 @@ function setImageName(info: ContainerInfo, image: string): void {
  * or digest the name gave is kept: the first matching `RepoTags` entry is
  * not always the tag the container was started with.
  */
-function applyImage(info: ContainerInfo, img: Json): void {
+function applyImage(info: EngineContainerInfo, img: Json): void {
   if (info.imagedigest === '') {
     if (typeof img.Digest === 'string') info.imagedigest = img.Digest;
     else {
@@ -251,7 +270,7 @@ function applyImage(info: ContainerInfo, img: Json): void {
         const digest = rd.slice(at + 1);
         digests.add(digest);
         if (info.imagerepo === '') info.imagerepo = rd.slice(0, at < 0 ? undefined : at);
-        if (rd.includes(info.imagerepo as string)) {
+        if (rd.includes(info.imagerepo)) {
           info.imagedigest = digest;
           break;
         }
@@ -263,7 +282,7 @@ function applyImage(info: ContainerInfo, img: Json): void {
   for (const rt of strings(img.RepoTags)) {
     const colon = rt.lastIndexOf(':');
     if (info.imagerepo === '') info.imagerepo = rt.slice(0, colon < 0 ? undefined : colon);
-    if (rt.includes(info.imagerepo as string)) {
+    if (rt.includes(info.imagerepo)) {
       info.imagetag = rt.slice(colon + 1);
       break;
     }

@@ -3,7 +3,7 @@ import type { ContainerInfo } from '../containers.js';
 import { DOCKER_SOCKET, DockerEngineClient, PODMAN_SOCKET } from './docker.js';
 import { ContainerMetadataLookup, type ContainerLookupOptions, type ContainerRuntimeClient } from './lookup.js';
 
-export { DockerEngineClient, DOCKER_SOCKET, PODMAN_SOCKET, DEFAULT_RUNTIME_TIMEOUT_MS, type DockerEngineOptions } from './docker.js';
+export { DockerEngineClient, DOCKER_SOCKET, PODMAN_SOCKET, DEFAULT_RUNTIME_TIMEOUT_MS, type DockerEngineOptions, type EngineContainerInfo } from './docker.js';
 export { ContainerMetadataLookup, type ContainerLookupOptions, type ContainerLookupStats, type ContainerRuntimeClient } from './lookup.js';
 export { splitContainerImage, type ImageReference } from './image.js';
 
