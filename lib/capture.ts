@@ -11,6 +11,7 @@ import { BpfSource, type BpfOptions, type BpfStats } from './sources/bpf.js';
 import { scanSystem } from './sources/procfs.js';
 import type { CompiledFilter } from './filter/filter.js';
 import type { Inspector } from './state/inspector.js';
+import type { ContainerLookupStats } from './state/runtimes/lookup.js';
 import { EventPipeline, compileCaptureFilter, kernelSyscalls, type PipelineOptions } from './pipeline.js';
 import type { PluginCaptureOptions, SourceSpec } from './plugins/capture.js';
 import type { PluginManager } from './plugins/manager.js';
@@ -48,6 +49,8 @@ export interface CaptureStats {
   cpus: BpfStats['cpus'];
   /** Events the capture's filter rejected (they updated the state, and were not handed out). */
   rejected: number;
+  /** Container metadata lookups of a live capture (undefined when none are made). */
+  containerLookups: ContainerLookupStats | undefined;
 }
 
 interface Source {
@@ -151,7 +154,8 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
           await new Promise(setImmediate);
           turn = performance.now();
         }
-        const raw = await this.#source.next();
+        // Containers whose metadata came meanwhile are announced before the next batch, as libsinsp does.
+        const raw = this.#pipeline?.takeContainerEvents() ?? (await this.#source.next());
         if (!raw) return;
         const p = perEvent ? undefined : this.#pipeline;
         const b = p ? p.batch(raw) : raw;
@@ -211,6 +215,7 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
       readFaults: sum('readFaults'),
       cpus,
       rejected: this.#pipeline?.rejected ?? 0,
+      containerLookups: this.#pipeline?.containerLookup?.stats(),
     };
   }
 
@@ -229,6 +234,7 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     this.#signal?.removeEventListener('abort', this.#onAbort);
+    this.#pipeline?.close();
     // Counters as the native side last read them, once its drain thread has
     // stopped: later than a read taken before closing, so nothing counted in
     // between is missed.

@@ -8,7 +8,7 @@ export * from './errors.js';
 export { Event, EventBatch, encodeEvent, eventInfo, PPME, PT, type EventCode, type TypedEvent, type EventInfo, type ParamInfo } from './events/index.js';
 export { ScapReader, ScapWriter, type ScapSection, type FileGeneration, type ScapReaderOptions, type SectionMetadata } from './scapfile/index.js';
 export { EventSummary, EventFormatter, DEFAULT_FORMAT, formatLine, isPrintable } from './format/index.js';
-export { Inspector, inspect, type InspectorOptions, type InspectorStats } from './state/index.js';
+export { Inspector, inspect, type InspectorOptions, type InspectorStats, type ContainerRuntimesOptions, type ContainerLookupStats } from './state/index.js';
 export { fields, listFields, FIELD_CLASSES, type FieldDef, type FieldClass } from './fields/index.js';
 export {
   compileFilter, parseFilter, expandMacros, eventTypesOf, syscallsOf, FilterError, FilterSyntaxError, FilterCompileError,

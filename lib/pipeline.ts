@@ -17,10 +17,12 @@ import { compileFilter, type CompiledFilter, type CompileOptions } from './filte
 import { syscallsForEventTypes } from './filter/pushdown.js';
 import type { SectionMetadata } from './scapfile/writer.js';
 import { eventFlags } from './state/compat.js';
+import { containerJsonEvent, type ContainerInfo } from './state/containers.js';
 import type { EventContext } from './state/context.js';
 import { Inspector, type InspectorOptions } from './state/inspector.js';
 import { procThreadLookup } from './state/live.js';
 import { PARSERS } from './state/parsers/index.js';
+import { containerLookupFor, type ContainerMetadataLookup, type ContainerRuntimesOptions } from './state/runtimes/index.js';
 
 /** What `openCapture` does with events besides reading them. */
 export interface PipelineOptions {
@@ -41,6 +43,14 @@ export interface PipelineOptions {
   filterOptions?: CompileOptions;
   /** Options of the Inspector (table sizes, eviction, purge timing). */
   inspector?: InspectorOptions;
+  /**
+   * Live captures with state: which container runtimes are asked for the
+   * name, image, labels... of the containers threads run in (docker and
+   * podman by default, as Falco does); `false`: none. Each answer enters the
+   * stream as a container event (PPME_CONTAINER_JSON_2_E) before the next
+   * batch. File replays never ask: their container events tell.
+   */
+  containerRuntimes?: false | ContainerRuntimesOptions;
 }
 
 const SYSCALL_NR = new Map<string, number>(SYSCALLS_X86_64.map(([nr, name]) => [name, nr]));
@@ -88,6 +98,10 @@ export class EventPipeline {
   readonly #options: InspectorOptions;
   #section: unknown;
   readonly #match: CompiledFilter['match'] | undefined;
+  /** The container runtime lookups of a live capture (undefined: none are made). */
+  readonly containerLookup: ContainerMetadataLookup | undefined;
+  /** Lookup results not yet handed out as container events. */
+  #containerResults: ContainerInfo[] = [];
 
   constructor(metadata: SectionMetadata, options: PipelineOptions & { live?: boolean } = {}) {
     this.state = options.state ?? true;
@@ -96,6 +110,9 @@ export class EventPipeline {
     this.#live = options.live ?? false;
     this.#metadata = metadata;
     this.#options = options.inspector ?? {};
+    const runtimes = options.containerRuntimes;
+    this.containerLookup =
+      this.#live && this.state && runtimes !== false ? containerLookupFor(runtimes ?? {}, (info) => this.#containerResults.push(info)) : undefined;
   }
 
   /** The Inspector of the current section (undefined without state, or before the first event). */
@@ -105,7 +122,9 @@ export class EventPipeline {
 
   #newInspector(meta: SectionMetadata): Inspector {
     const prev = this.#inspector?.nevts ?? 0;
-    const live: InspectorOptions = this.#live ? { live: true, lookupThread: procThreadLookup() } : { eventsBefore: prev };
+    const live: InspectorOptions = this.#live
+      ? { live: true, lookupThread: procThreadLookup(), containerLookup: this.containerLookup }
+      : { eventsBefore: prev };
     return new Inspector(meta, { ...live, ...this.#options });
   }
 
@@ -135,6 +154,24 @@ export class EventPipeline {
     if (m(e, ctx)) return true;
     this.rejected++;
     return false;
+  }
+
+  /**
+   * The container events of the lookups completed since the last call, to
+   * run through the pipeline before the next batch (undefined: none). Like
+   * libsinsp's, they carry no thread and the time of the last event.
+   */
+  takeContainerEvents(): EventBatch | undefined {
+    if (this.#containerResults.length === 0) return undefined;
+    const ts = this.#inspector?.lastEventTs || BigInt(Date.now()) * 1_000_000n;
+    const events = this.#containerResults.map((info) => containerJsonEvent(info, ts));
+    this.#containerResults = [];
+    return EventBatch.fromEvents(events);
+  }
+
+  /** Cancels the container lookups under way. */
+  close(): void {
+    this.containerLookup?.close();
   }
 
   /** The events of a batch that pass, each processed in order (their state is read after the whole batch). */

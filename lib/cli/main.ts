@@ -191,27 +191,31 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
   const stop = () => void capture.close();
   process.once('SIGINT', stop);
   try {
-    outer: for await (const batch of capture.batches()) {
-      const sec = (batch as { section?: ScapSection }).section;
-      if (writer && sec && section && sec !== section) writer.beginSection(sec);
-      // Each section of a concatenated file starts from its own state, as sysdig restarts its capture there.
-      pipeline.begin(batch);
-      section = sec;
-      for (let i = 0; i < batch.length; i++) {
-        if (num >= limit) break outer;
-        const e = batch.at(i);
-        num++;
-        hook?.(e);
-        const pass = pipeline.accept(e);
-        const ctx = e.state as EventContext;
-        if (pass || !filter) writer?.writeEvent(e);
-        if (!pass || ctx.filteredOut || ctx.preamble) continue;
-        summary?.add(e);
-        if (o.quiet || !isPrintable(e, ctx)) continue;
-        // Like sysdig, a live capture leaves out the capturing process itself.
-        if (live && ctx.tinfo?.pid === process.pid) continue;
-        const line = formatter.format(e, ctx);
-        if (line !== null) sink.line(line);
+    outer: for await (const raw of capture.batches()) {
+      // Live: containers whose runtime metadata came meanwhile are announced first (and written with -w).
+      const notices = pipeline.takeContainerEvents();
+      for (const batch of notices ? [notices, raw] : [raw]) {
+        const sec = (batch as { section?: ScapSection }).section;
+        if (writer && sec && section && sec !== section) writer.beginSection(sec);
+        // Each section of a concatenated file starts from its own state, as sysdig restarts its capture there.
+        pipeline.begin(batch);
+        section = sec;
+        for (let i = 0; i < batch.length; i++) {
+          if (num >= limit) break outer;
+          const e = batch.at(i);
+          num++;
+          hook?.(e);
+          const pass = pipeline.accept(e);
+          const ctx = e.state as EventContext;
+          if (pass || !filter) writer?.writeEvent(e);
+          if (!pass || ctx.filteredOut || ctx.preamble) continue;
+          summary?.add(e);
+          if (o.quiet || !isPrintable(e, ctx)) continue;
+          // Like sysdig, a live capture leaves out the capturing process itself.
+          if (live && ctx.tinfo?.pid === process.pid) continue;
+          const line = formatter.format(e, ctx);
+          if (line !== null) sink.line(line);
+        }
       }
       sink.flush();
       await writer?.flush(false);
@@ -222,6 +226,7 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
   } finally {
     sink.flush();
     process.off('SIGINT', stop);
+    pipeline.close();
     await capture.close();
     await writer?.close();
   }

@@ -1,14 +1,25 @@
 /**
  * Container ids from cgroup paths, with the patterns libsinsp's container
- * engines match (no runtime is queried): docker (`/<64 hex>`,
- * `/docker-<64 hex>.scope`), podman (`/libpod-<64 hex>.scope`), containerd
- * and CRI (`/cri-containerd-<64 hex>.scope`, `:cri-containerd:<64 hex>`),
- * cri-o (`/crio-<64 hex>`, `/crio-<64 hex>.scope`), lxc (`/lxc/<name>`,
+ * engines match: docker (`/<64 hex>`, `/docker-<64 hex>.scope`), podman
+ * (`/libpod-<64 hex>.scope`), containerd and CRI
+ * (`/cri-containerd-<64 hex>.scope`, `:cri-containerd:<64 hex>`), cri-o
+ * (`/crio-<64 hex>`, `/crio-<64 hex>.scope`), lxc (`/lxc/<name>`,
  * `/lxc.payload/<name>`). Hex ids are reported by their first 12 characters.
  * A thread that matches none runs on the host (`container.id` = 'host').
+ * Names, images and the rest come from container events, or, on live
+ * captures, from the runtimes' APIs (./runtimes).
  */
 
+import { encodeEvent } from '../events/encode.js';
+import { PPME } from '../events/schema.generated.js';
+
 export type ContainerRuntime = 'docker' | 'podman' | 'cri' | 'lxc';
+
+/** libsinsp's container type codes for the runtimes cgroups reveal. */
+export const CONTAINER_TYPE = { docker: 0, lxc: 1, cri: 7, podman: 11 } as const;
+
+/** libsinsp's lookup state of a container whose runtime told its metadata, as container JSON events carry it (`lookup_state`). */
+export const LOOKUP_SUCCESSFUL = 1;
 
 export interface ContainerMatch {
   id: string;
@@ -58,13 +69,35 @@ export function containerFromCgroups(cgroups: readonly (readonly [string, string
   return undefined;
 }
 
-/** What a container event (or a runtime) told us about a container. */
+/**
+ * What a container event (or a runtime) told us about a container, with the
+ * keys of libsinsp's container JSON (`imageid`, `imagerepo`, `ip`, `labels`,
+ * `Mounts`, `lookup_state`...).
+ */
 export interface ContainerInfo {
   id: string;
   type: number;
   name: string;
   image: string;
   [key: string]: unknown;
+}
+
+/** One entry of a container's `Mounts`, as libsinsp's container JSON has it. */
+export interface ContainerMount {
+  Source: string;
+  Destination: string;
+  Mode: string;
+  RW: boolean;
+  Propagation: string;
+}
+
+/**
+ * The event libsinsp emits when a runtime lookup completes: a
+ * PPME_CONTAINER_JSON_2_E, without a thread (tid -1), whose parser stores the
+ * container. Written to a capture file, it gives replays the metadata too.
+ */
+export function containerJsonEvent(info: ContainerInfo, ts: bigint): Uint8Array {
+  return encodeEvent({ type: PPME.CONTAINER_JSON_2_E, ts, tid: -1, params: [JSON.stringify({ container: info })] });
 }
 
 /** Containers announced by container events, by id. */

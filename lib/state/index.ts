@@ -7,6 +7,10 @@ export { EventContext, type FieldResolver } from './context.js';
 export { ThreadInfo, ThreadTable, CL, type ThreadTableLimits } from './threads.js';
 export { FdInfo, FdTable, FD_TYPE, FDF, L4 } from './fds.js';
 export { UserTable } from './users.js';
-export { ContainerTable, containerFromCgroups, type ContainerInfo, type ContainerMatch, type ContainerRuntime } from './containers.js';
+export { ContainerTable, containerFromCgroups, containerJsonEvent, type ContainerInfo, type ContainerMatch, type ContainerMount, type ContainerRuntime } from './containers.js';
+export {
+  ContainerMetadataLookup, DockerEngineClient, containerLookupFor, splitContainerImage,
+  type ContainerLookupOptions, type ContainerLookupStats, type ContainerRuntimeClient, type ContainerRuntimesOptions, type DockerEngineOptions, type EngineContainerInfo, type ImageReference,
+} from './runtimes/index.js';
 export { procThreadLookup } from './live.js';
 export { inspect } from './inspect.js';

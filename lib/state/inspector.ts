@@ -16,18 +16,16 @@ import { eventInfo } from '../events/table.js';
 import { FD_TYPE, type FdRecord, type InterfaceRecord, type ThreadRecord } from '../scapfile/metadata.js';
 import type { SectionMetadata } from '../scapfile/writer.js';
 import { RETURNS_IN_PARAM0, eventFlags, exitFdLocation } from './compat.js';
-import { ContainerTable, containerFromCgroups } from './containers.js';
+import { CONTAINER_TYPE, ContainerTable, LOOKUP_SUCCESSFUL, containerFromCgroups } from './containers.js';
 import { EventContext, type FieldResolver } from './context.js';
 import { CANCELED_FD, FDF, FdInfo, L4, SockInfo, ipv4Endpoint, ipv6Endpoint, isIpv4MappedIpv6 } from './fds.js';
 import { Interfaces } from './interfaces.js';
 import { PARSERS, STORE_ON_ENTER } from './parsers/index.js';
 import { ipv4Raw, ipv6Raw } from './rawaddr.js';
+import type { ContainerMetadataLookup } from './runtimes/lookup.js';
 import { parseCgroups } from './strings.js';
 import { CL, ThreadInfo, ThreadTable, setCwd, type ThreadLookup } from './threads.js';
 import { UserTable } from './users.js';
-
-/** libsinsp's container type codes for the runtimes cgroups reveal. */
-const CONTAINER_TYPE = { docker: 0, lxc: 1, cri: 7, podman: 11 } as const;
 
 /** A thread entry older than this when clone() returns in the child belongs to an exited thread whose exit was missed (libsinsp's value). */
 export const CLONE_STALE_TIME_NS = 2_000_000_000n;
@@ -56,6 +54,11 @@ export interface InspectorOptions {
    * section starts from fresh state but keeps counting (as sysdig does).
    */
   eventsBefore?: number;
+  /**
+   * Live captures: asks the container runtimes for the metadata of every
+   * container a thread is found in (the results come back as container events).
+   */
+  containerLookup?: ContainerMetadataLookup;
 }
 
 export interface InspectorStats {
@@ -105,6 +108,7 @@ export class Inspector {
   readonly #threadTimeoutNs: bigint;
   readonly #purgeIntervalNs: bigint;
   #nextPurge = 0n;
+  readonly #containerLookup: ContainerMetadataLookup | undefined;
 
   constructor(metadata: SectionMetadata = {}, options: InspectorOptions = {}) {
     this.fieldResolver = Inspector.defaultFieldResolver;
@@ -115,6 +119,7 @@ export class Inspector {
     this.interfaces = new Interfaces(metadata.interfaces ?? []);
     this.#threadTimeoutNs = options.threadTimeoutNs ?? 1_200_000_000_000n;
     this.#purgeIntervalNs = options.purgeIntervalNs ?? 60_000_000_000n;
+    this.#containerLookup = options.containerLookup;
     if (options.lookupThread) {
       const lookup = options.lookupThread;
       const l: ThreadLookup = (tid) => {
@@ -292,12 +297,18 @@ export class Inspector {
    * Sets the thread's container id from its cgroups ('' on the host). A
    * container seen for the first time gets an entry with what the cgroups
    * tell (id and runtime), as libsinsp records it when it cannot ask the
-   * runtime; container events fill in the rest.
+   * runtime; container events fill in the rest. With runtime lookups, a
+   * container without metadata yet is looked up (once: the lookup keeps
+   * track); until its container event comes, its name and image have no
+   * value, as in libsinsp.
    */
   resolveContainer(t: ThreadInfo): void {
     const m = containerFromCgroups(t.cgroups);
     t.containerId = m?.id ?? '';
-    if (m && !this.containers.get(m.id)) this.containers.add({ id: m.id, type: CONTAINER_TYPE[m.runtime], name: '', image: '', runtime: m.runtime });
+    if (!m) return;
+    const known = this.containers.get(m.id);
+    if (!known) this.containers.add({ id: m.id, type: CONTAINER_TYPE[m.runtime], name: '', image: '', runtime: m.runtime });
+    if (this.#containerLookup && known?.lookup_state !== LOOKUP_SUCCESSFUL) this.#containerLookup.request(m.id, m.runtime);
   }
 
   // ---------------------------------------------------------------- events

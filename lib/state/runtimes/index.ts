@@ -1,0 +1,27 @@
+/** Container runtime clients and the lookups live captures make with them. */
+import type { ContainerInfo } from '../containers.js';
+import { DOCKER_SOCKET, DockerEngineClient, PODMAN_SOCKET } from './docker.js';
+import { ContainerMetadataLookup, type ContainerLookupOptions, type ContainerRuntimeClient } from './lookup.js';
+
+export { DockerEngineClient, DOCKER_SOCKET, PODMAN_SOCKET, DEFAULT_RUNTIME_TIMEOUT_MS, type DockerEngineOptions, type EngineContainerInfo } from './docker.js';
+export { ContainerMetadataLookup, type ContainerLookupOptions, type ContainerLookupStats, type ContainerRuntimeClient } from './lookup.js';
+export { splitContainerImage, type ImageReference } from './image.js';
+
+/** Which runtimes a live capture asks for container metadata, and how. */
+export interface ContainerRuntimesOptions extends ContainerLookupOptions {
+  /** Docker containers: the Engine API's socket (default /var/run/docker.sock); false: not asked. */
+  docker?: { socket?: string } | false;
+  /** Root podman containers: its Docker-compatible API's socket (default /run/podman/podman.sock); false: not asked. */
+  podman?: { socket?: string } | false;
+  /** Longest wait for one answer, in ms (default 5000, libsinsp's). */
+  timeoutMs?: number;
+}
+
+/** The lookups for these options, handing each result to `onResult`. */
+export function containerLookupFor(options: ContainerRuntimesOptions, onResult: (info: ContainerInfo) => void): ContainerMetadataLookup {
+  const { docker = {}, podman = {}, timeoutMs } = options;
+  const clients: { docker?: ContainerRuntimeClient; podman?: ContainerRuntimeClient } = {};
+  if (docker) clients.docker = new DockerEngineClient({ socket: docker.socket ?? DOCKER_SOCKET, runtime: 'docker', timeoutMs });
+  if (podman) clients.podman = new DockerEngineClient({ socket: podman.socket ?? PODMAN_SOCKET, runtime: 'podman', timeoutMs });
+  return new ContainerMetadataLookup(clients, onResult, options);
+}
