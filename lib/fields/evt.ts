@@ -185,6 +185,8 @@ export const EVT_FIELDS: FieldSpec[] = [
   {
     name: 'evt.type', type: 'string', desc: 'event name (the syscall name for generic events)',
     extract: (e) => {
+      // An async event's type is its name (`container`, or a plugin's own).
+      if (e.type === PPME.ASYNCEVENT_E) return e.nparams > 1 ? (e.param(1) as string | null) : null;
       if (e.type > 1) return e.info?.name ?? 'unknown';
       return e.nparams > 0 && e.paramLength(0) === 2 ? syscallName029(e.view.getUint16(e.paramOffset(0), true)) : 'syscall';
     },

@@ -13,7 +13,7 @@
  * no type and `evt.num != 0` every type.
  */
 import type { Expr } from './ast.js';
-import { EVENT_ROWS, PPM_EVENT_MAX, PPM_SC_NAMES, SYSCALLS_X86_64 } from '../events/schema.generated.js';
+import { EVENT_ROWS, PPME, PPM_EVENT_MAX, PPM_SC_NAMES, SYSCALLS_X86_64 } from '../events/schema.generated.js';
 import { parseInteger } from './values.js';
 
 const GENERIC = [0, 1];
@@ -28,9 +28,32 @@ for (let code = 2; code < EVENT_ROWS.length; code++) {
 }
 const syscallNames = new Set(PPM_SC_NAMES.filter((n) => n !== ''));
 
-/** True for a name `evt.type` can take: an event's name, a syscall's name, or `syscall` (generic events). */
+/**
+ * Names of async events the loaded plugins declared (get_async_events), with
+ * how many plugins declared each: `evt.type` of an async event is its name.
+ */
+const asyncEventNames = new Map<string, number>();
+
+/** Makes `evt.type = name` valid for the async events of a plugin being loaded. */
+export function declareAsyncEventNames(names: readonly string[]): void {
+  for (const n of names) asyncEventNames.set(n, (asyncEventNames.get(n) ?? 0) + 1);
+}
+
+/** Undoes declareAsyncEventNames for a plugin that is unloaded. */
+export function forgetAsyncEventNames(names: readonly string[]): void {
+  for (const n of names) {
+    const left = (asyncEventNames.get(n) ?? 0) - 1;
+    if (left > 0) asyncEventNames.set(n, left);
+    else asyncEventNames.delete(n);
+  }
+}
+
+/**
+ * True for a name `evt.type` can take: an event's name, a syscall's name,
+ * `syscall` (generic events), or an async event name a loaded plugin declared.
+ */
 export function isEventTypeName(name: string): boolean {
-  return codesByName.has(name) || syscallNames.has(name) || name === 'syscall';
+  return codesByName.has(name) || syscallNames.has(name) || name === 'syscall' || asyncEventNames.has(name);
 }
 
 /** The PPME codes `evt.type = name` can match, for each name. */
@@ -40,6 +63,7 @@ export function eventCodesForNames(names: Iterable<string>): number[] {
     const codes = codesByName.get(n);
     if (codes) for (const c of codes) out.add(c);
     else if (syscallNames.has(n) || n === 'syscall') for (const c of GENERIC) out.add(c);
+    if (asyncEventNames.has(n)) out.add(PPME.ASYNCEVENT_E);
   }
   return [...out].sort((a, b) => a - b);
 }

@@ -4,6 +4,7 @@
  * unique across plugins), with their fields in a field registry and their
  * parsers called for every event before extraction.
  */
+import { declareAsyncEventNames, forgetAsyncEventNames } from '../filter/pushdown.js';
 import { PluginError } from '../errors.js';
 import type { Event } from '../events/event.js';
 import { fields as defaultRegistry, type FieldRegistry, type FieldSpec, type FieldType, type JsonValue } from '../fields/index.js';
@@ -204,7 +205,10 @@ export class PluginManager {
     const { id, eventSource: src } = p.info;
     if (p.info.capabilities.sourcing && id !== 0) SOURCE_BY_ID.set(id, { source: src!, plugin: p, manager: this });
     if (p.info.capabilities.parsing) this.#parsers.push(p);
-    if (p.info.capabilities.async) this.#asyncPlugins.push(p);
+    if (p.info.capabilities.async) {
+      this.#asyncPlugins.push(p);
+      declareAsyncEventNames(p.info.asyncEvents);
+    }
     if (p.info.capabilities.extraction) {
       let owners = FIELD_OWNERS.get(this.registry);
       if (!owners) FIELD_OWNERS.set(this.registry, (owners = new Map()));
@@ -272,6 +276,7 @@ export class PluginManager {
       owners?.delete(name);
     }
     for (const spec of this.#replaced) this.registry.specs.set(spec.name, spec);
+    for (const p of this.#asyncPlugins) forgetAsyncEventNames(p.info.asyncEvents);
     // Re-adding an existing spec refreshes the registry's caches.
     const any = this.registry.specs.values().next();
     if (!any.done) this.registry.add(any.value);

@@ -134,6 +134,22 @@ describe('native plugin host', () => {
     expect(asyncs[0]).toEqual([2000000000n, true, 'test_tick', 'testsrc', undefined]);
   });
 
+  it("gives an async event's name as evt.type, and filters know a loaded plugin's async event names", async () => {
+    expect(() => compileFilter('evt.type = test_tick', fields)).toThrow(/unknown event type 'test_tick'/);
+    const cap = await capture({
+      // A million events: the stream outlasts the plugin's async thread (3 ticks, 1 ms apart).
+      plugins: [{ name: 'testplugin', library_path: lib, open_params: 'count=1000000' }],
+      source: { plugin: 'testplugin' },
+      filter: 'evt.type = test_tick',
+    });
+    const got: unknown[] = [];
+    for await (const e of cap) got.push([e.type, field('evt.type', e)]);
+    expect(got.length).toBeGreaterThan(0);
+    expect(new Set(got.map((g) => JSON.stringify(g)))).toEqual(new Set([JSON.stringify([402, 'test_tick'])]));
+    // Unloaded with the capture: the name is unknown again.
+    expect(() => compileFilter('evt.type in (open, test_tick)', fields)).toThrow(/unknown event type 'test_tick'/);
+  });
+
   it('drops async events with a name the plugin did not declare, with a warning', async () => {
     const bad = buildTestPlugin('badasync', { ASYNC_BAD_NAME: true });
     const warnings: string[] = [];
