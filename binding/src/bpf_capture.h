@@ -19,7 +19,7 @@
 //                                  // busiest source of events.
 //     engine?: 'bpf' | 'kmod',     // the eBPF probe (default) or the kernel module
 //                                  // (driver/kmod, loaded: /dev/scapN); the module has
-//                                  // no tgids filter nor schedSwitch (UNSUPPORTED)
+//                                  // no schedSwitch (UNSUPPORTED)
 //     enterHook?: 'auto' | 'tracepoint' | 'btf',
 //                                  // how the TOCTOU enter events (open, openat, openat2,
 //                                  // creat, connect) are hooked, when one of them is

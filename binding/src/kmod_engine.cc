@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include "scap_kmod_abi.h"
@@ -24,6 +25,9 @@ std::string Errno(const std::string& what, int err) { return what + ": " + std::
 }  // namespace
 
 KmodEngine::KmodEngine(const BpfOptions& options, const std::string& dev_dir) {
+  if (options.tgids.size() > SCAP_KMOD_MAX_TGIDS) {
+    throw std::invalid_argument("at most " + std::to_string(SCAP_KMOD_MAX_TGIDS) + " tgids");
+  }
   for (uint32_t cpu = 0; cpu < 4096; cpu++) {
     const std::string path = dev_dir + "/" SCAP_KMOD_NAME + std::to_string(cpu);
     int fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
@@ -80,8 +84,10 @@ KmodEngine::KmodEngine(const BpfOptions& options, const std::string& dev_dir) {
     must(SCAP_IOCTL_SET_ALL_SYSCALLS, 1, "SET_ALL_SYSCALLS");
   }
   if (!options.tgids.empty()) {
-    Close();
-    throw BpfError("UNSUPPORTED", "the kernel module has no process filter (tgids)");
+    scap_kmod_tgids req{};
+    req.count = static_cast<__u32>(options.tgids.size());
+    req.tgids = reinterpret_cast<uintptr_t>(options.tgids.data());
+    must(SCAP_IOCTL_SET_TGIDS, reinterpret_cast<unsigned long>(&req), "SET_TGIDS");
   }
   if (options.sched_switch) {
     Close();

@@ -22,8 +22,10 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
@@ -66,6 +68,15 @@ static u32 g_snaplen = 80;
 static bool g_drop_failed;
 static pid_t g_self_tgid;
 static DECLARE_BITMAP(g_interesting, SYSCALL_TABLE_SIZE);
+
+/* The tgid filter (SCAP_IOCTL_SET_TGIDS), sorted; NULL: every process. The
+ * probes read it under RCU (they run with preemption disabled); it is
+ * replaced under g_lock and the old one freed after synchronize_rcu. */
+struct scap_tgid_set {
+	u32 n;
+	u32 tgid[];
+};
+static struct scap_tgid_set __rcu *g_tgids;
 
 /* Consumer state, under g_lock. */
 static DEFINE_MUTEX(g_lock);
@@ -145,9 +156,27 @@ void evt_end(struct evt *e) {
 	e->c->busy = 0;
 }
 
+static bool tgid_in_set(const struct scap_tgid_set *s, u32 tgid) {
+	u32 lo = 0, hi = s->n;
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+		if (s->tgid[mid] == tgid) return true;
+		if (s->tgid[mid] < tgid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* The process filter of every hook, as the probe's: not the consumer (unless
+ * asked), and only the wanted thread groups when a set is given. */
 static bool tgid_wanted(pid_t tgid) {
 	pid_t self = READ_ONCE(g_self_tgid);
-	return !(self != 0 && tgid == self);
+	const struct scap_tgid_set *s;
+	if (self != 0 && tgid == self) return false;
+	s = rcu_dereference_sched(g_tgids);
+	return !s || tgid_in_set(s, (u32)tgid);
 }
 
 /* --- probes ------------------------------------------------------------------- */
@@ -252,6 +281,7 @@ static void stop_consumer(void) {
 	WRITE_ONCE(g_enabled, false);
 	unhook_all(); /* waits for running probes */
 	free_rings();
+	kvfree(rcu_replace_pointer(g_tgids, NULL, lockdep_is_held(&g_lock)));
 	g_consumer_tgid = 0;
 }
 
@@ -279,7 +309,8 @@ static int start_consumer(void) {
 		g_cpus[cpu].busy = 0;
 		g_cpus[cpu].ring = r;
 	}
-	/* Defaults for each new consumer: capture off, every syscall on, not itself. */
+	/* Defaults for each new consumer: capture off, every syscall on, not
+	 * itself, every process (stop_consumer dropped the tgid set). */
 	WRITE_ONCE(g_enabled, false);
 	WRITE_ONCE(g_snaplen, 80);
 	WRITE_ONCE(g_drop_failed, false);
@@ -344,6 +375,36 @@ static int scap_mmap(struct file *f, struct vm_area_struct *vma) {
 	return remap_vmalloc_range(vma, r->mem, 0);
 }
 
+static int cmp_u32(const void *a, const void *b) {
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+	return x < y ? -1 : x > y;
+}
+
+static long set_tgids(const void __user *uarg) {
+	struct scap_kmod_tgids req;
+	struct scap_tgid_set *s = NULL, *old;
+	if (copy_from_user(&req, uarg, sizeof(req))) return -EFAULT;
+	if (req.count > SCAP_KMOD_MAX_TGIDS || req.reserved != 0) return -EINVAL;
+	if (req.count > 0) {
+		s = kvmalloc(struct_size(s, tgid, req.count), GFP_KERNEL);
+		if (!s) return -ENOMEM;
+		if (copy_from_user(s->tgid, u64_to_user_ptr(req.tgids), req.count * sizeof(u32))) {
+			kvfree(s);
+			return -EFAULT;
+		}
+		sort(s->tgid, req.count, sizeof(u32), cmp_u32, NULL);
+		s->n = req.count;
+	}
+	mutex_lock(&g_lock);
+	old = rcu_replace_pointer(g_tgids, s, lockdep_is_held(&g_lock));
+	mutex_unlock(&g_lock);
+	if (old) {
+		synchronize_rcu(); /* probes still reading it */
+		kvfree(old);
+	}
+	return 0;
+}
+
 static long scap_ioctl(struct file *f, unsigned int cmd, unsigned long arg) {
 	unsigned int cpu = (unsigned int)(unsigned long)f->private_data;
 	switch (cmd) {
@@ -377,6 +438,8 @@ static long scap_ioctl(struct file *f, unsigned int cmd, unsigned long arg) {
 	case SCAP_IOCTL_SET_SELF_TGID:
 		WRITE_ONCE(g_self_tgid, (pid_t)arg);
 		return 0;
+	case SCAP_IOCTL_SET_TGIDS:
+		return set_tgids((const void __user *)arg);
 	case SCAP_IOCTL_GET_API_VERSION: {
 		u32 v = SCAP_KMOD_ABI_VERSION;
 		return copy_to_user((void __user *)arg, &v, sizeof(v)) ? -EFAULT : 0;
