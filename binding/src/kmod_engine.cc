@@ -89,10 +89,7 @@ KmodEngine::KmodEngine(const BpfOptions& options, const std::string& dev_dir) {
     req.tgids = reinterpret_cast<uintptr_t>(options.tgids.data());
     must(SCAP_IOCTL_SET_TGIDS, reinterpret_cast<unsigned long>(&req), "SET_TGIDS");
   }
-  if (options.sched_switch) {
-    Close();
-    throw BpfError("UNSUPPORTED", "the kernel module does not emit sched_switch events");
-  }
+  if (options.sched_switch) must(SCAP_IOCTL_SET_SCHED_SWITCH, 1, "SET_SCHED_SWITCH");
   must(SCAP_IOCTL_ENABLE, 0, "ENABLE");
 }
 

@@ -1,7 +1,7 @@
 /*
  * scap.ko: the kernel module driver. Hooks raw_syscalls sys_enter/sys_exit,
- * sched_process_exit, sched_process_exec and signal_deliver (found by name
- * with for_each_kernel_tracepoint), writes scap events (the probe's format
+ * sched_process_exit, sched_process_exec, signal_deliver and, when asked,
+ * sched_switch (found by name with for_each_kernel_tracepoint), writes scap events (the probe's format
  * and semantics, fillers.c) into per-CPU byte rings, and exposes each ring as
  * /dev/scapN (scap_kmod_abi.h: mapping, info page, ioctls).
  *
@@ -217,19 +217,32 @@ static void probe_signal_deliver(void *data, int sig, struct kernel_siginfo *inf
 	scap_fill_signal_deliver(sig, info);
 }
 
+/* The task switched out is current here: the event is its own (header tid),
+ * as in the probe. */
+static void probe_sched_switch(void *data, bool preempt, struct task_struct *prev, struct task_struct *next,
+                               unsigned int prev_state) {
+	if (!READ_ONCE(g_enabled) || !tgid_wanted(prev->tgid)) return;
+	scap_fill_sched_switch(prev, next);
+}
+
 struct scap_tp {
 	const char *name;
 	void *probe;
+	bool on_demand; /* hooked by an ioctl, not with the others */
 	struct tracepoint *tp;
 	bool registered;
 };
 
-static struct scap_tp g_tps[] = {
-	{"sys_enter", probe_sys_enter},
-	{"sys_exit", probe_sys_exit},
-	{"sched_process_exit", probe_sched_process_exit},
-	{"sched_process_exec", probe_sched_process_exec},
-	{"signal_deliver", probe_signal_deliver},
+enum { TP_SYS_ENTER, TP_SYS_EXIT, TP_PROC_EXIT, TP_PROC_EXEC, TP_SIGNAL_DELIVER, TP_SCHED_SWITCH, TP_COUNT };
+
+static struct scap_tp g_tps[TP_COUNT] = {
+	[TP_SYS_ENTER] = {"sys_enter", probe_sys_enter},
+	[TP_SYS_EXIT] = {"sys_exit", probe_sys_exit},
+	[TP_PROC_EXIT] = {"sched_process_exit", probe_sched_process_exit},
+	[TP_PROC_EXEC] = {"sched_process_exec", probe_sched_process_exec},
+	[TP_SIGNAL_DELIVER] = {"signal_deliver", probe_signal_deliver},
+	/* Off by default, as in the probe: the busiest source of events. */
+	[TP_SCHED_SWITCH] = {"sched_switch", probe_sched_switch, true},
 };
 
 static void find_tp(struct tracepoint *tp, void *priv) {
@@ -250,18 +263,44 @@ static void unhook_all(void) {
 	if (any) tracepoint_synchronize_unregister();
 }
 
+static int hook(struct scap_tp *t) {
+	int err = tracepoint_probe_register(t->tp, t->probe, NULL);
+	if (err) {
+		pr_err("scap: cannot hook %s: %d\n", t->name, err);
+		return err;
+	}
+	t->registered = true;
+	return 0;
+}
+
 static int hook_all(void) {
 	size_t i;
 	for (i = 0; i < ARRAY_SIZE(g_tps); i++) {
-		int err = tracepoint_probe_register(g_tps[i].tp, g_tps[i].probe, NULL);
+		int err;
+		if (g_tps[i].on_demand) continue;
+		err = hook(&g_tps[i]);
 		if (err) {
-			pr_err("scap: cannot hook %s: %d\n", g_tps[i].name, err);
 			unhook_all();
 			return err;
 		}
-		g_tps[i].registered = true;
 	}
 	return 0;
+}
+
+/* Unhooking needs no wait here: a probe still running writes into rings that
+ * live until stop_consumer, which waits for it. */
+static int set_sched_switch(bool on) {
+	struct scap_tp *t = &g_tps[TP_SCHED_SWITCH];
+	int err = 0;
+	mutex_lock(&g_lock);
+	if (on && !t->registered) {
+		err = hook(t);
+	} else if (!on && t->registered) {
+		tracepoint_probe_unregister(t->tp, t->probe, NULL);
+		t->registered = false;
+	}
+	mutex_unlock(&g_lock);
+	return err;
 }
 
 /* --- consumer lifetime (under g_lock) -------------------------------------- */
@@ -440,6 +479,8 @@ static long scap_ioctl(struct file *f, unsigned int cmd, unsigned long arg) {
 		return 0;
 	case SCAP_IOCTL_SET_TGIDS:
 		return set_tgids((const void __user *)arg);
+	case SCAP_IOCTL_SET_SCHED_SWITCH:
+		return set_sched_switch(arg != 0);
 	case SCAP_IOCTL_GET_API_VERSION: {
 		u32 v = SCAP_KMOD_ABI_VERSION;
 		return copy_to_user((void __user *)arg, &v, sizeof(v)) ? -EFAULT : 0;

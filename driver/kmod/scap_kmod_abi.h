@@ -82,5 +82,8 @@ struct scap_kmod_tgids {
 /* Copies this device's counters (the info page minus head/tail) atomically enough for stats. */
 #define SCAP_IOCTL_GET_STATS _IOR(SCAP_IOCTL_MAGIC, 10, struct scap_kmod_info)
 #define SCAP_IOCTL_SET_TGIDS _IOW(SCAP_IOCTL_MAGIC, 11, struct scap_kmod_tgids)
+/* arg 1: hook sched_switch, one PPME_SCHEDSWITCH_6_E per context switch of a
+ * captured task (the probe's `schedSwitch`); 0 (the default): unhook it. */
+#define SCAP_IOCTL_SET_SCHED_SWITCH _IO(SCAP_IOCTL_MAGIC, 12)
 
 #endif /* SCAP_KMOD_ABI_H */
