@@ -131,7 +131,6 @@ std::unique_ptr<RingSource> KmodEngine::OpenRings() { return std::make_unique<Km
 void KmodEngine::ConfigureDrain(DrainConfig* dc) const {
   dc->boot_time_ns = 0;  // the module stamps events with the wall clock
   dc->clock = CLOCK_REALTIME;
-  dc->poll_ms = 1;
 }
 
 KmodRingReader::KmodRingReader(const std::vector<KmodRing>& rings) {

@@ -17,11 +17,13 @@
 #include <linux/cpumask.h>
 #include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/irq_work.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/poll.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -30,6 +32,7 @@
 #include <linux/uaccess.h>
 #include <linux/version.h>
 #include <linux/vmalloc.h>
+#include <linux/wait.h>
 #include <asm/syscall.h>
 
 #include "evt.h"
@@ -46,12 +49,23 @@ MODULE_PARM_DESC(buffer_bytes, "ring size per CPU in bytes (power of two, >= 2 p
 const u8 g_nparams[PPM_EVENT_MAX] = SCAP_EVENT_NPARAMS_INIT;
 const struct scap_syscall_entry g_syscall_table[SYSCALL_TABLE_SIZE] = SCAP_X86_64_SYSCALL_TABLE_INIT;
 
+/* Whether a consumer may sleep in poll: WAIT_ARMED since poll last looked,
+ * WAIT_LAZY once a wake-up at the next tick is queued (a quarter of the ring
+ * used still wakes at once), WAIT_NONE after that until poll looks again. */
+enum { WAIT_NONE, WAIT_ARMED, WAIT_LAZY };
+
 struct scap_ring {
 	void *mem; /* vmalloc_user: info page, then the data */
 	struct scap_kmod_info *info;
 	u8 *data;
 	u32 dim;
 	u32 head; /* the kernel's copy: userspace cannot move it */
+	int waiter;
+	wait_queue_head_t wq;
+	/* A probe cannot wake anyone itself (sched_switch runs under the
+	 * runqueue lock): irq_work does it, from the next tick (lazy) or from a
+	 * self-interrupt (now). */
+	struct irq_work wake_lazy, wake_now;
 };
 
 struct scap_cpu {
@@ -116,6 +130,23 @@ bool evt_begin(struct evt *e, u16 type) {
 	return true;
 }
 
+/* Wakes a consumer sleeping in poll once per wait, not per event: at the
+ * next tick after the first event, at once when a quarter of the ring waits
+ * to be read (the tick may be far off, the ring filling). */
+static void scap_ring_wake(struct scap_ring *r, u32 used) {
+	int w;
+	smp_mb(); /* the head store before the waiter load; pairs with scap_poll */
+	w = READ_ONCE(r->waiter);
+	if (w == WAIT_NONE) return;
+	if (used >= r->dim / 4) {
+		WRITE_ONCE(r->waiter, WAIT_NONE);
+		irq_work_queue(&r->wake_now);
+	} else if (w == WAIT_ARMED) {
+		WRITE_ONCE(r->waiter, WAIT_LAZY);
+		irq_work_queue(&r->wake_lazy);
+	}
+}
+
 static void scap_ring_write(struct scap_ring *r, const u8 *src, u32 len) {
 	struct scap_kmod_info *info = r->info;
 	u32 tail = READ_ONCE(info->tail), head = r->head, free, first;
@@ -128,6 +159,7 @@ static void scap_ring_write(struct scap_ring *r, const u8 *src, u32 len) {
 	free = tail > head ? tail - head - 1 : r->dim - head + tail - 1;
 	if (len > free) {
 		info->n_drops_buffer++;
+		scap_ring_wake(r, r->dim - 1 - free);
 		return;
 	}
 	first = min(len, r->dim - head);
@@ -136,6 +168,7 @@ static void scap_ring_write(struct scap_ring *r, const u8 *src, u32 len) {
 	head = (head + len) & (r->dim - 1);
 	r->head = head;
 	smp_store_release(&info->head, head);
+	scap_ring_wake(r, r->dim - 1 - free + len);
 }
 
 void evt_submit(struct evt *e) {
@@ -305,12 +338,21 @@ static int set_sched_switch(bool on) {
 
 /* --- consumer lifetime (under g_lock) -------------------------------------- */
 
+static void wake_fn(struct scap_ring *r) {
+	wake_up_interruptible_poll(&r->wq, EPOLLIN | EPOLLRDNORM);
+}
+static void wake_lazy_fn(struct irq_work *w) { wake_fn(container_of(w, struct scap_ring, wake_lazy)); }
+static void wake_now_fn(struct irq_work *w) { wake_fn(container_of(w, struct scap_ring, wake_now)); }
+
+/* After unhook_all: no probe can queue a wake-up any more. */
 static void free_rings(void) {
 	unsigned int cpu;
 	for_each_possible_cpu(cpu) {
 		struct scap_ring *r = g_cpus[cpu].ring;
 		if (!r) continue;
 		g_cpus[cpu].ring = NULL;
+		irq_work_sync(&r->wake_lazy);
+		irq_work_sync(&r->wake_now);
 		vfree(r->mem);
 		kfree(r);
 	}
@@ -345,6 +387,9 @@ static int start_consumer(void) {
 		r->info->magic = SCAP_KMOD_MAGIC;
 		r->info->abi = SCAP_KMOD_ABI_VERSION;
 		r->info->buffer_bytes = dim;
+		init_waitqueue_head(&r->wq);
+		r->wake_lazy = IRQ_WORK_INIT_LAZY(wake_lazy_fn);
+		r->wake_now = IRQ_WORK_INIT(wake_now_fn);
 		g_cpus[cpu].busy = 0;
 		g_cpus[cpu].ring = r;
 	}
@@ -412,6 +457,16 @@ static int scap_mmap(struct file *f, struct vm_area_struct *vma) {
 	if (!r) return -ENODEV;
 	if (vma->vm_pgoff != 0 || size != PAGE_SIZE + (unsigned long)r->dim) return -EINVAL;
 	return remap_vmalloc_range(vma, r->mem, 0);
+}
+
+/* Readable while the ring holds data the consumer has not published as read. */
+static __poll_t scap_poll(struct file *f, poll_table *pt) {
+	unsigned int cpu = (unsigned int)(unsigned long)f->private_data;
+	struct scap_ring *r = g_cpus[cpu].ring; /* lives while a device is open */
+	poll_wait(f, &r->wq, pt);
+	WRITE_ONCE(r->waiter, WAIT_ARMED);
+	smp_mb(); /* the waiter store before the head load; pairs with scap_ring_wake */
+	return READ_ONCE(r->info->tail) != smp_load_acquire(&r->info->head) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
 static int cmp_u32(const void *a, const void *b) {
@@ -501,6 +556,7 @@ static const struct file_operations scap_fops = {
 	.open = scap_open,
 	.release = scap_release,
 	.mmap = scap_mmap,
+	.poll = scap_poll,
 	.unlocked_ioctl = scap_ioctl,
 	.llseek = noop_llseek,
 };

@@ -20,6 +20,11 @@
  * [tail, head) and stores the new tail. One byte stays free (head == tail
  * means empty). Userspace only ever writes `tail`; the kernel validates it.
  *
+ * poll()/epoll on a device: readable while its ring holds data past the
+ * published tail (publish the tail before sleeping). A consumer asleep in
+ * poll is woken once per wait, not per event: at the next scheduler tick
+ * after the first event, or at once when a quarter of the ring is used.
+ *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
 #ifndef SCAP_KMOD_ABI_H
