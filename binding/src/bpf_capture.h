@@ -18,8 +18,8 @@
 //                                  // of a captured task. Default false: it is by far the
 //                                  // busiest source of events.
 //     engine?: 'bpf' | 'kmod',     // the eBPF probe (default) or the kernel module
-//                                  // (driver/kmod, loaded: /dev/scapN); the module has
-//                                  // no tgids filter nor schedSwitch (UNSUPPORTED)
+//                                  // (driver/kmod, loaded: /dev/scapN), with the same
+//                                  // options and events
 //     enterHook?: 'auto' | 'tracepoint' | 'btf',
 //                                  // how the TOCTOU enter events (open, openat, openat2,
 //                                  // creat, connect) are hooked, when one of them is

@@ -102,9 +102,6 @@ uint8_t* Batch::ReleaseData() {
 DrainThread::DrainThread(std::unique_ptr<RingSource> reader, DrainConfig config, std::function<void()> on_ready)
     : reader_(std::move(reader)), config_(config), on_ready_(std::move(on_ready)) {
   heads_.resize(reader_->size());
-  for (size_t i = 0; i < reader_->size(); i++) {
-    if (reader_->fd(i) < 0) pollable_ = false;
-  }
   // Enough for the queue, the open batch and a few held by JS.
   pool_ = std::make_shared<BufferPool>(config_.batch_bytes, config_.max_queued + 4);
   corrupt_.reset(new std::atomic<uint64_t>[reader_->size()]);
@@ -129,7 +126,6 @@ void DrainThread::Start() {
     throw std::system_error(errno, std::generic_category(), "epoll_ctl(eventfd)");
   }
   for (size_t i = 0; i < reader_->size(); i++) {
-    if (reader_->fd(i) < 0) continue;
     epoll_event rev{};
     rev.events = EPOLLIN | EPOLLET;
     rev.data.u32 = static_cast<uint32_t>(i);
@@ -364,7 +360,7 @@ void DrainThread::Run() {
     // record, a held event is old enough, or the open batch is due.
     reader_->PublishAll();
     std::atomic_thread_fence(std::memory_order_seq_cst);
-    int timeout = pollable_ ? kIdleWaitMs : config_.poll_ms;
+    int timeout = kIdleWaitMs;
     if (stop == MergeStop::kHeld) {
       const uint64_t now2 = config_.boot_time_ns + ClockNs(config_.clock);
       const uint64_t due = held_ts + config_.reorder_window_ns;

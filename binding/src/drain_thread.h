@@ -21,8 +21,10 @@
 //   is full the thread stops draining: the kernel rings fill up and the probe
 //   counts the drops; memory here stays bounded.
 // - Sleeping: when nothing is eligible the thread waits in epoll on the ring
-//   fds (edge-triggered: the kernel wakes it when a record lands in a ring it
-//   had caught up with) plus an eventfd used to stop it; no busy polling.
+//   fds (edge-triggered: a BPF ring buffer wakes it when a record lands in a
+//   ring it had caught up with, the kernel module once per wait, at the next
+//   tick or when a quarter of a ring is used) plus an eventfd used to stop
+//   it; no busy polling.
 // - Finishing: once the producers are gone (probe detached, running programs
 //   waited for), Finish() makes the thread take everything left in the rings
 //   (no reorder window: nothing is in flight any more), queue the last batch
@@ -102,8 +104,6 @@ struct DrainConfig {
   uint64_t reorder_window_ns = 1'000'000;
   uint64_t boot_time_ns = 0;  // event ts = boot_time_ns + `clock`
   clockid_t clock = CLOCK_BOOTTIME;
-  // Idle sleep when a ring has no pollable fd (kmod); epoll wakes otherwise.
-  int poll_ms = 1;
 };
 
 class DrainThread {
@@ -155,7 +155,6 @@ class DrainThread {
   void Sleep(int timeout_ms);
 
   std::unique_ptr<RingSource> reader_;
-  bool pollable_ = true;
   DrainConfig config_;
   std::function<void()> on_ready_;
 

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include "scap_kmod_abi.h"
@@ -24,6 +25,9 @@ std::string Errno(const std::string& what, int err) { return what + ": " + std::
 }  // namespace
 
 KmodEngine::KmodEngine(const BpfOptions& options, const std::string& dev_dir) {
+  if (options.tgids.size() > SCAP_KMOD_MAX_TGIDS) {
+    throw std::invalid_argument("at most " + std::to_string(SCAP_KMOD_MAX_TGIDS) + " tgids");
+  }
   for (uint32_t cpu = 0; cpu < 4096; cpu++) {
     const std::string path = dev_dir + "/" SCAP_KMOD_NAME + std::to_string(cpu);
     int fd = open(path.c_str(), O_RDWR | O_CLOEXEC);
@@ -80,13 +84,12 @@ KmodEngine::KmodEngine(const BpfOptions& options, const std::string& dev_dir) {
     must(SCAP_IOCTL_SET_ALL_SYSCALLS, 1, "SET_ALL_SYSCALLS");
   }
   if (!options.tgids.empty()) {
-    Close();
-    throw BpfError("UNSUPPORTED", "the kernel module has no process filter (tgids)");
+    scap_kmod_tgids req{};
+    req.count = static_cast<__u32>(options.tgids.size());
+    req.tgids = reinterpret_cast<uintptr_t>(options.tgids.data());
+    must(SCAP_IOCTL_SET_TGIDS, reinterpret_cast<unsigned long>(&req), "SET_TGIDS");
   }
-  if (options.sched_switch) {
-    Close();
-    throw BpfError("UNSUPPORTED", "the kernel module does not emit sched_switch events");
-  }
+  if (options.sched_switch) must(SCAP_IOCTL_SET_SCHED_SWITCH, 1, "SET_SCHED_SWITCH");
   must(SCAP_IOCTL_ENABLE, 0, "ENABLE");
 }
 
@@ -128,7 +131,6 @@ std::unique_ptr<RingSource> KmodEngine::OpenRings() { return std::make_unique<Km
 void KmodEngine::ConfigureDrain(DrainConfig* dc) const {
   dc->boot_time_ns = 0;  // the module stamps events with the wall clock
   dc->clock = CLOCK_REALTIME;
-  dc->poll_ms = 1;
 }
 
 KmodRingReader::KmodRingReader(const std::vector<KmodRing>& rings) {

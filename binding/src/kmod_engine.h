@@ -52,7 +52,7 @@ class KmodRingReader final : public RingSource {
  public:
   explicit KmodRingReader(const std::vector<KmodRing>& rings);
   size_t size() const override { return rings_.size(); }
-  int fd(size_t) const override { return -1; }  // the module has no poll()
+  int fd(size_t i) const override { return rings_[i].r.fd; }
   void Refresh(size_t i) override;
   const uint8_t* Head(size_t i, uint32_t* len) override;
   void Consume(size_t i) override;

@@ -29,8 +29,8 @@ class RingSource {
  public:
   virtual ~RingSource() = default;
   virtual size_t size() const = 0;
-  // An fd that polls readable when ring i gets data, or -1 (not pollable:
-  // the drain thread then sleeps in short steps).
+  // An fd that polls readable when ring i gets data (the drain thread sleeps
+  // in epoll, edge-triggered, on these).
   virtual int fd(size_t i) const = 0;
   virtual void Refresh(size_t i) = 0;
   virtual const uint8_t* Head(size_t i, uint32_t* len) = 0;

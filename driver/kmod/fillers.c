@@ -1527,3 +1527,19 @@ void scap_fill_signal_deliver(int sig, struct kernel_siginfo *info) {
 	evt_u8(&e, (u8)sig);
 	evt_submit(&e);
 }
+
+/* sched_switch (driver/bpf/sched.bpf.c), in the task switched out: next is
+ * the host tid switched in (0: idle); page faults and memory are prev's (0
+ * for a kernel thread, which has no mm). */
+void scap_fill_sched_switch(struct task_struct *prev, struct task_struct *next) {
+	struct evt e;
+	struct mm_struct *mm = prev->mm;
+	if (!evt_begin(&e, PPME_SCHEDSWITCH_6_E)) return;
+	evt_s64(&e, next->pid);
+	evt_u64(&e, prev->maj_flt);
+	evt_u64(&e, prev->min_flt);
+	evt_u32(&e, mm_vm_size_kb(mm));
+	evt_u32(&e, mm_vm_rss_kb(mm));
+	evt_u32(&e, mm_vm_swap_kb(mm));
+	evt_submit(&e);
+}

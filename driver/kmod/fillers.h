@@ -21,5 +21,6 @@ bool scap_is_toctou(long id);
 void scap_fill_procexit(struct task_struct *t);
 void scap_fill_exec(struct linux_binprm *bprm);
 void scap_fill_signal_deliver(int sig, struct kernel_siginfo *info);
+void scap_fill_sched_switch(struct task_struct *prev, struct task_struct *next);
 
 #endif

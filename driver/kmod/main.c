@@ -1,7 +1,7 @@
 /*
  * scap.ko: the kernel module driver. Hooks raw_syscalls sys_enter/sys_exit,
- * sched_process_exit, sched_process_exec and signal_deliver (found by name
- * with for_each_kernel_tracepoint), writes scap events (the probe's format
+ * sched_process_exit, sched_process_exec, signal_deliver and, when asked,
+ * sched_switch (found by name with for_each_kernel_tracepoint), writes scap events (the probe's format
  * and semantics, fillers.c) into per-CPU byte rings, and exposes each ring as
  * /dev/scapN (scap_kmod_abi.h: mapping, info page, ioctls).
  *
@@ -17,17 +17,22 @@
 #include <linux/cpumask.h>
 #include <linux/device.h>
 #include <linux/fs.h>
+#include <linux/irq_work.h>
 #include <linux/ktime.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/tracepoint.h>
 #include <linux/uaccess.h>
 #include <linux/version.h>
 #include <linux/vmalloc.h>
+#include <linux/wait.h>
 #include <asm/syscall.h>
 
 #include "evt.h"
@@ -44,12 +49,23 @@ MODULE_PARM_DESC(buffer_bytes, "ring size per CPU in bytes (power of two, >= 2 p
 const u8 g_nparams[PPM_EVENT_MAX] = SCAP_EVENT_NPARAMS_INIT;
 const struct scap_syscall_entry g_syscall_table[SYSCALL_TABLE_SIZE] = SCAP_X86_64_SYSCALL_TABLE_INIT;
 
+/* Whether a consumer may sleep in poll: WAIT_ARMED since poll last looked,
+ * WAIT_LAZY once a wake-up at the next tick is queued (a quarter of the ring
+ * used still wakes at once), WAIT_NONE after that until poll looks again. */
+enum { WAIT_NONE, WAIT_ARMED, WAIT_LAZY };
+
 struct scap_ring {
 	void *mem; /* vmalloc_user: info page, then the data */
 	struct scap_kmod_info *info;
 	u8 *data;
 	u32 dim;
 	u32 head; /* the kernel's copy: userspace cannot move it */
+	int waiter;
+	wait_queue_head_t wq;
+	/* A probe cannot wake anyone itself (sched_switch runs under the
+	 * runqueue lock): irq_work does it, from the next tick (lazy) or from a
+	 * self-interrupt (now). */
+	struct irq_work wake_lazy, wake_now;
 };
 
 struct scap_cpu {
@@ -66,6 +82,15 @@ static u32 g_snaplen = 80;
 static bool g_drop_failed;
 static pid_t g_self_tgid;
 static DECLARE_BITMAP(g_interesting, SYSCALL_TABLE_SIZE);
+
+/* The tgid filter (SCAP_IOCTL_SET_TGIDS), sorted; NULL: every process. The
+ * probes read it under RCU (they run with preemption disabled); it is
+ * replaced under g_lock and the old one freed after synchronize_rcu. */
+struct scap_tgid_set {
+	u32 n;
+	u32 tgid[];
+};
+static struct scap_tgid_set __rcu *g_tgids;
 
 /* Consumer state, under g_lock. */
 static DEFINE_MUTEX(g_lock);
@@ -105,6 +130,23 @@ bool evt_begin(struct evt *e, u16 type) {
 	return true;
 }
 
+/* Wakes a consumer sleeping in poll once per wait, not per event: at the
+ * next tick after the first event, at once when a quarter of the ring waits
+ * to be read (the tick may be far off, the ring filling). */
+static void scap_ring_wake(struct scap_ring *r, u32 used) {
+	int w;
+	smp_mb(); /* the head store before the waiter load; pairs with scap_poll */
+	w = READ_ONCE(r->waiter);
+	if (w == WAIT_NONE) return;
+	if (used >= r->dim / 4) {
+		WRITE_ONCE(r->waiter, WAIT_NONE);
+		irq_work_queue(&r->wake_now);
+	} else if (w == WAIT_ARMED) {
+		WRITE_ONCE(r->waiter, WAIT_LAZY);
+		irq_work_queue(&r->wake_lazy);
+	}
+}
+
 static void scap_ring_write(struct scap_ring *r, const u8 *src, u32 len) {
 	struct scap_kmod_info *info = r->info;
 	u32 tail = READ_ONCE(info->tail), head = r->head, free, first;
@@ -117,6 +159,7 @@ static void scap_ring_write(struct scap_ring *r, const u8 *src, u32 len) {
 	free = tail > head ? tail - head - 1 : r->dim - head + tail - 1;
 	if (len > free) {
 		info->n_drops_buffer++;
+		scap_ring_wake(r, r->dim - 1 - free);
 		return;
 	}
 	first = min(len, r->dim - head);
@@ -125,6 +168,7 @@ static void scap_ring_write(struct scap_ring *r, const u8 *src, u32 len) {
 	head = (head + len) & (r->dim - 1);
 	r->head = head;
 	smp_store_release(&info->head, head);
+	scap_ring_wake(r, r->dim - 1 - free + len);
 }
 
 void evt_submit(struct evt *e) {
@@ -145,9 +189,27 @@ void evt_end(struct evt *e) {
 	e->c->busy = 0;
 }
 
+static bool tgid_in_set(const struct scap_tgid_set *s, u32 tgid) {
+	u32 lo = 0, hi = s->n;
+	while (lo < hi) {
+		u32 mid = lo + (hi - lo) / 2;
+		if (s->tgid[mid] == tgid) return true;
+		if (s->tgid[mid] < tgid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/* The process filter of every hook, as the probe's: not the consumer (unless
+ * asked), and only the wanted thread groups when a set is given. */
 static bool tgid_wanted(pid_t tgid) {
 	pid_t self = READ_ONCE(g_self_tgid);
-	return !(self != 0 && tgid == self);
+	const struct scap_tgid_set *s;
+	if (self != 0 && tgid == self) return false;
+	s = rcu_dereference_sched(g_tgids);
+	return !s || tgid_in_set(s, (u32)tgid);
 }
 
 /* --- probes ------------------------------------------------------------------- */
@@ -188,19 +250,32 @@ static void probe_signal_deliver(void *data, int sig, struct kernel_siginfo *inf
 	scap_fill_signal_deliver(sig, info);
 }
 
+/* The task switched out is current here: the event is its own (header tid),
+ * as in the probe. */
+static void probe_sched_switch(void *data, bool preempt, struct task_struct *prev, struct task_struct *next,
+                               unsigned int prev_state) {
+	if (!READ_ONCE(g_enabled) || !tgid_wanted(prev->tgid)) return;
+	scap_fill_sched_switch(prev, next);
+}
+
 struct scap_tp {
 	const char *name;
 	void *probe;
+	bool on_demand; /* hooked by an ioctl, not with the others */
 	struct tracepoint *tp;
 	bool registered;
 };
 
-static struct scap_tp g_tps[] = {
-	{"sys_enter", probe_sys_enter},
-	{"sys_exit", probe_sys_exit},
-	{"sched_process_exit", probe_sched_process_exit},
-	{"sched_process_exec", probe_sched_process_exec},
-	{"signal_deliver", probe_signal_deliver},
+enum { TP_SYS_ENTER, TP_SYS_EXIT, TP_PROC_EXIT, TP_PROC_EXEC, TP_SIGNAL_DELIVER, TP_SCHED_SWITCH, TP_COUNT };
+
+static struct scap_tp g_tps[TP_COUNT] = {
+	[TP_SYS_ENTER] = {"sys_enter", probe_sys_enter},
+	[TP_SYS_EXIT] = {"sys_exit", probe_sys_exit},
+	[TP_PROC_EXIT] = {"sched_process_exit", probe_sched_process_exit},
+	[TP_PROC_EXEC] = {"sched_process_exec", probe_sched_process_exec},
+	[TP_SIGNAL_DELIVER] = {"signal_deliver", probe_signal_deliver},
+	/* Off by default, as in the probe: the busiest source of events. */
+	[TP_SCHED_SWITCH] = {"sched_switch", probe_sched_switch, true},
 };
 
 static void find_tp(struct tracepoint *tp, void *priv) {
@@ -221,28 +296,63 @@ static void unhook_all(void) {
 	if (any) tracepoint_synchronize_unregister();
 }
 
+static int hook(struct scap_tp *t) {
+	int err = tracepoint_probe_register(t->tp, t->probe, NULL);
+	if (err) {
+		pr_err("scap: cannot hook %s: %d\n", t->name, err);
+		return err;
+	}
+	t->registered = true;
+	return 0;
+}
+
 static int hook_all(void) {
 	size_t i;
 	for (i = 0; i < ARRAY_SIZE(g_tps); i++) {
-		int err = tracepoint_probe_register(g_tps[i].tp, g_tps[i].probe, NULL);
+		int err;
+		if (g_tps[i].on_demand) continue;
+		err = hook(&g_tps[i]);
 		if (err) {
-			pr_err("scap: cannot hook %s: %d\n", g_tps[i].name, err);
 			unhook_all();
 			return err;
 		}
-		g_tps[i].registered = true;
 	}
 	return 0;
 }
 
+/* Unhooking needs no wait here: a probe still running writes into rings that
+ * live until stop_consumer, which waits for it. */
+static int set_sched_switch(bool on) {
+	struct scap_tp *t = &g_tps[TP_SCHED_SWITCH];
+	int err = 0;
+	mutex_lock(&g_lock);
+	if (on && !t->registered) {
+		err = hook(t);
+	} else if (!on && t->registered) {
+		tracepoint_probe_unregister(t->tp, t->probe, NULL);
+		t->registered = false;
+	}
+	mutex_unlock(&g_lock);
+	return err;
+}
+
 /* --- consumer lifetime (under g_lock) -------------------------------------- */
 
+static void wake_fn(struct scap_ring *r) {
+	wake_up_interruptible_poll(&r->wq, EPOLLIN | EPOLLRDNORM);
+}
+static void wake_lazy_fn(struct irq_work *w) { wake_fn(container_of(w, struct scap_ring, wake_lazy)); }
+static void wake_now_fn(struct irq_work *w) { wake_fn(container_of(w, struct scap_ring, wake_now)); }
+
+/* After unhook_all: no probe can queue a wake-up any more. */
 static void free_rings(void) {
 	unsigned int cpu;
 	for_each_possible_cpu(cpu) {
 		struct scap_ring *r = g_cpus[cpu].ring;
 		if (!r) continue;
 		g_cpus[cpu].ring = NULL;
+		irq_work_sync(&r->wake_lazy);
+		irq_work_sync(&r->wake_now);
 		vfree(r->mem);
 		kfree(r);
 	}
@@ -252,6 +362,7 @@ static void stop_consumer(void) {
 	WRITE_ONCE(g_enabled, false);
 	unhook_all(); /* waits for running probes */
 	free_rings();
+	kvfree(rcu_replace_pointer(g_tgids, NULL, lockdep_is_held(&g_lock)));
 	g_consumer_tgid = 0;
 }
 
@@ -276,10 +387,14 @@ static int start_consumer(void) {
 		r->info->magic = SCAP_KMOD_MAGIC;
 		r->info->abi = SCAP_KMOD_ABI_VERSION;
 		r->info->buffer_bytes = dim;
+		init_waitqueue_head(&r->wq);
+		r->wake_lazy = IRQ_WORK_INIT_LAZY(wake_lazy_fn);
+		r->wake_now = IRQ_WORK_INIT(wake_now_fn);
 		g_cpus[cpu].busy = 0;
 		g_cpus[cpu].ring = r;
 	}
-	/* Defaults for each new consumer: capture off, every syscall on, not itself. */
+	/* Defaults for each new consumer: capture off, every syscall on, not
+	 * itself, every process (stop_consumer dropped the tgid set). */
 	WRITE_ONCE(g_enabled, false);
 	WRITE_ONCE(g_snaplen, 80);
 	WRITE_ONCE(g_drop_failed, false);
@@ -344,6 +459,46 @@ static int scap_mmap(struct file *f, struct vm_area_struct *vma) {
 	return remap_vmalloc_range(vma, r->mem, 0);
 }
 
+/* Readable while the ring holds data the consumer has not published as read. */
+static __poll_t scap_poll(struct file *f, poll_table *pt) {
+	unsigned int cpu = (unsigned int)(unsigned long)f->private_data;
+	struct scap_ring *r = g_cpus[cpu].ring; /* lives while a device is open */
+	poll_wait(f, &r->wq, pt);
+	WRITE_ONCE(r->waiter, WAIT_ARMED);
+	smp_mb(); /* the waiter store before the head load; pairs with scap_ring_wake */
+	return READ_ONCE(r->info->tail) != smp_load_acquire(&r->info->head) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+	return x < y ? -1 : x > y;
+}
+
+static long set_tgids(const void __user *uarg) {
+	struct scap_kmod_tgids req;
+	struct scap_tgid_set *s = NULL, *old;
+	if (copy_from_user(&req, uarg, sizeof(req))) return -EFAULT;
+	if (req.count > SCAP_KMOD_MAX_TGIDS || req.reserved != 0) return -EINVAL;
+	if (req.count > 0) {
+		s = kvmalloc(struct_size(s, tgid, req.count), GFP_KERNEL);
+		if (!s) return -ENOMEM;
+		if (copy_from_user(s->tgid, u64_to_user_ptr(req.tgids), req.count * sizeof(u32))) {
+			kvfree(s);
+			return -EFAULT;
+		}
+		sort(s->tgid, req.count, sizeof(u32), cmp_u32, NULL);
+		s->n = req.count;
+	}
+	mutex_lock(&g_lock);
+	old = rcu_replace_pointer(g_tgids, s, lockdep_is_held(&g_lock));
+	mutex_unlock(&g_lock);
+	if (old) {
+		synchronize_rcu(); /* probes still reading it */
+		kvfree(old);
+	}
+	return 0;
+}
+
 static long scap_ioctl(struct file *f, unsigned int cmd, unsigned long arg) {
 	unsigned int cpu = (unsigned int)(unsigned long)f->private_data;
 	switch (cmd) {
@@ -377,6 +532,10 @@ static long scap_ioctl(struct file *f, unsigned int cmd, unsigned long arg) {
 	case SCAP_IOCTL_SET_SELF_TGID:
 		WRITE_ONCE(g_self_tgid, (pid_t)arg);
 		return 0;
+	case SCAP_IOCTL_SET_TGIDS:
+		return set_tgids((const void __user *)arg);
+	case SCAP_IOCTL_SET_SCHED_SWITCH:
+		return set_sched_switch(arg != 0);
 	case SCAP_IOCTL_GET_API_VERSION: {
 		u32 v = SCAP_KMOD_ABI_VERSION;
 		return copy_to_user((void __user *)arg, &v, sizeof(v)) ? -EFAULT : 0;
@@ -397,6 +556,7 @@ static const struct file_operations scap_fops = {
 	.open = scap_open,
 	.release = scap_release,
 	.mmap = scap_mmap,
+	.poll = scap_poll,
 	.unlocked_ioctl = scap_ioctl,
 	.llseek = noop_llseek,
 };

@@ -20,6 +20,11 @@
  * [tail, head) and stores the new tail. One byte stays free (head == tail
  * means empty). Userspace only ever writes `tail`; the kernel validates it.
  *
+ * poll()/epoll on a device: readable while its ring holds data past the
+ * published tail (publish the tail before sleeping). A consumer asleep in
+ * poll is woken once per wait, not per event: at the next scheduler tick
+ * after the first event, or at once when a quarter of the ring is used.
+ *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
 #ifndef SCAP_KMOD_ABI_H
@@ -35,7 +40,7 @@
 
 #define SCAP_KMOD_NAME "scap"
 #define SCAP_KMOD_MAGIC 0x4b504353u /* "SCPK" */
-#define SCAP_KMOD_ABI_VERSION 1
+#define SCAP_KMOD_ABI_VERSION 2
 #define SCAP_KMOD_PAGE 4096
 /* Default ring size per CPU (module parameter buffer_bytes). */
 #define SCAP_KMOD_DEFAULT_BUFFER (8u << 20)
@@ -55,6 +60,19 @@ struct scap_kmod_info {
 	__u64 reserved[6];
 };
 
+/* Most processes SCAP_IOCTL_SET_TGIDS takes (as the eBPF probe's tgids map). */
+#define SCAP_KMOD_MAX_TGIDS 4096
+
+/* SCAP_IOCTL_SET_TGIDS: capture only these thread groups (count 0: all). Every
+ * hook applies it to the process the event belongs to, like the
+ * self-exclusion; it does not follow forks (a child is another thread group),
+ * as in the probe. */
+struct scap_kmod_tgids {
+	__u32 count;    /* <= SCAP_KMOD_MAX_TGIDS */
+	__u32 reserved; /* 0 */
+	__u64 tgids;    /* user address of `count` __u32 tgids */
+};
+
 /* ioctls, on any /dev/scapN of the consumer (settings are global). */
 #define SCAP_IOCTL_MAGIC 'S'
 #define SCAP_IOCTL_ENABLE _IO(SCAP_IOCTL_MAGIC, 1)           /* start emitting events */
@@ -68,5 +86,9 @@ struct scap_kmod_info {
 #define SCAP_IOCTL_GET_API_VERSION _IOR(SCAP_IOCTL_MAGIC, 9, __u32)
 /* Copies this device's counters (the info page minus head/tail) atomically enough for stats. */
 #define SCAP_IOCTL_GET_STATS _IOR(SCAP_IOCTL_MAGIC, 10, struct scap_kmod_info)
+#define SCAP_IOCTL_SET_TGIDS _IOW(SCAP_IOCTL_MAGIC, 11, struct scap_kmod_tgids)
+/* arg 1: hook sched_switch, one PPME_SCHEDSWITCH_6_E per context switch of a
+ * captured task (the probe's `schedSwitch`); 0 (the default): unhook it. */
+#define SCAP_IOCTL_SET_SCHED_SWITCH _IO(SCAP_IOCTL_MAGIC, 12)
 
 #endif /* SCAP_KMOD_ABI_H */

@@ -123,8 +123,8 @@ function translateNativeError(e: unknown): Error {
 /**
  * A live source: the loaded and attached eBPF probe (`engine` 'bpf'), or the
  * kernel module (`engine` 'kmod': driver/kmod, loaded beforehand, read
- * through /dev/scapN). Both are drained by the same native thread into the
- * same batches; the module has no `tgids` filter.
+ * through /dev/scapN). Both take the same options and are drained by the
+ * same native thread into the same batches.
  */
 export class BpfSource {
   readonly #native: NativeBpfCapture;

@@ -5,11 +5,14 @@
  * what it read as a .scap file (section header, machine info, one event
  * block per event, merged by timestamp) that the host reads with ScapReader.
  *
- * Usage: scap-consumer [--lazy] OUT.scap|- SNAPLEN -- CMD [ARGS...]
- *   --lazy  read nothing until the command has exited (a slow consumer: the
- *           rings fill up and the module counts drops)
- *   -       write no file
- * Prints "SCAP_CONSUMER events=N seen=S cpus=C drops=D ..." on stderr.
+ * Usage: scap-consumer [--lazy] [--tgid-child] [--sched-switch] OUT.scap|- SNAPLEN -- CMD [ARGS...]
+ *   --lazy          read nothing until the command has exited (a slow
+ *                   consumer: the rings fill up and the module counts drops)
+ *   --tgid-child    capture only the command's process (SCAP_IOCTL_SET_TGIDS):
+ *                   it is forked first and waits until the filter is set
+ *   --sched-switch  also the context switches (SCAP_IOCTL_SET_SCHED_SWITCH)
+ *   -               write no file
+ * Prints "SCAP_CONSUMER events=N seen=S cpus=C drops=D ... self=PID" on stderr.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -150,12 +153,47 @@ static double now_s(void) {
 	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static int release_fd = -1; /* a held child's go pipe */
+
+/* Forks CMD; with `held`, it waits for release() before it execs. */
+static pid_t start_child(char **cmd, int held) {
+	int go[2];
+	if (held && pipe(go)) die("pipe");
+	pid_t child = fork();
+	if (child < 0) die("fork");
+	if (child == 0) {
+		if (held) {
+			char c;
+			close(go[1]);
+			if (read(go[0], &c, 1) != 1) _exit(126);
+			close(go[0]);
+		}
+		execv(cmd[0], cmd);
+		_exit(127);
+	}
+	if (held) {
+		close(go[0]);
+		release_fd = go[1];
+	}
+	return child;
+}
+
+static void release(void) {
+	if (write(release_fd, "g", 1) != 1) die("release");
+	close(release_fd);
+}
+
 int main(int argc, char **argv) {
-	int lazy = 0;
-	if (argc > 1 && strcmp(argv[1], "--lazy") == 0) {
-		lazy = 1;
-		argv++;
-		argc--;
+	int lazy = 0, tgid_child = 0, sched_switch = 0;
+	for (; argc > 1 && strncmp(argv[1], "--", 2) == 0 && argv[1][2]; argv++, argc--) {
+		if (strcmp(argv[1], "--lazy") == 0)
+			lazy = 1;
+		else if (strcmp(argv[1], "--tgid-child") == 0)
+			tgid_child = 1;
+		else if (strcmp(argv[1], "--sched-switch") == 0)
+			sched_switch = 1;
+		else
+			break;
 	}
 	if (argc < 5 || strcmp(argv[3], "--") != 0) {
 		fprintf(stderr, "usage: %s OUT.scap SNAPLEN -- CMD [ARGS...]\n", argv[0]);
@@ -192,15 +230,21 @@ int main(int argc, char **argv) {
 	if (ioctl(ctl, SCAP_IOCTL_SET_SNAPLEN, snaplen)) die("SET_SNAPLEN");
 	if (ioctl(ctl, SCAP_IOCTL_SET_ALL_SYSCALLS, 1)) die("SET_ALL_SYSCALLS");
 	if (ioctl(ctl, SCAP_IOCTL_SET_SELF_TGID, (unsigned long)getpid())) die("SET_SELF_TGID");
+	if (sched_switch && ioctl(ctl, SCAP_IOCTL_SET_SCHED_SWITCH, 1)) die("SET_SCHED_SWITCH");
+	pid_t child = 0;
+	if (tgid_child) {
+		child = start_child(&argv[4], 1);
+		__u32 tgid = (__u32)child;
+		struct scap_kmod_tgids req = {.count = 1, .tgids = (uintptr_t)&tgid};
+		if (ioctl(ctl, SCAP_IOCTL_SET_TGIDS, &req)) die("SET_TGIDS");
+	}
 	if (ioctl(ctl, SCAP_IOCTL_ENABLE)) die("ENABLE");
 
 	double t0 = now_s();
-	pid_t child = fork();
-	if (child < 0) die("fork");
-	if (child == 0) {
-		execv(argv[4], &argv[4]);
-		_exit(127);
-	}
+	if (tgid_child)
+		release();
+	else
+		child = start_child(&argv[4], 0);
 	int status = 0;
 	double exited_at = 0;
 	for (;;) {
@@ -232,10 +276,10 @@ int main(int argc, char **argv) {
 	if (strcmp(out, "-") != 0) write_scap(out);
 	fprintf(stderr,
 	        "SCAP_CONSUMER events=%zu seen=%llu cpus=%d drops=%llu too_large=%llu faults=%llu preemptions=%llu "
-	        "child_status=%d secs=%.3f\n",
+	        "child_status=%d secs=%.3f self=%d\n",
 	        nevs, (unsigned long long)seen, ndev, (unsigned long long)drops, (unsigned long long)big,
 	        (unsigned long long)faults, (unsigned long long)preempt, WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-	        t1 - t0);
+	        t1 - t0, (int)getpid());
 	for (int i = 0; i < ndev; i++) {
 		munmap(devs[i].info, SCAP_KMOD_PAGE + devs[i].dim);
 		close(devs[i].fd);

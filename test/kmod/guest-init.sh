@@ -32,6 +32,28 @@ sed 's/^/SCAPK_STORM /' /out/storm.err
 [ $src -eq 0 ] || fail "storm consumer rc=$src"
 echo "SCAPK_STORM_LOAD $(cat /out/storm.json)"
 
+# The tgids filter: only the trigger's process (forked first, released once
+# the filter is set), none of its children.
+/scap-consumer --tgid-child /out/tgid.scap 128 -- /trigger /tmp/scap-kmod-opened-tgid > /out/tgid.json 2> /out/tgid.err
+trc=$?
+sed 's/^/SCAPK_TGID /' /out/tgid.err
+[ $trc -eq 0 ] || fail "tgid consumer rc=$trc"
+echo "SCAPK_TGID_REPORT $(cat /out/tgid.json)"
+
+# sched_switch: every context switch in the guest while the trigger runs.
+/scap-consumer --sched-switch /out/sched.scap 80 -- /trigger /tmp/scap-kmod-opened-sched > /out/sched.json 2> /out/sched.err
+ssrc=$?
+sed 's/^/SCAPK_SCHED /' /out/sched.err
+[ $ssrc -eq 0 ] || fail "sched_switch consumer rc=$ssrc"
+echo "SCAPK_SCHED_REPORT $(cat /out/sched.json)"
+
+# poll(): a timeout without events, a wake-up by events, a burst.
+/poll-test > /out/poll.json 2> /out/poll.err
+prc=$?
+sed 's/^/SCAPK_POLL_ERR /' /out/poll.err
+[ $prc -eq 0 ] || fail "poll-test rc=$prc"
+echo "SCAPK_POLL $(cat /out/poll.json)"
+
 # The same through Node: openCapture({ source: 'kmod' }) (binding engine kmod).
 if [ -x /usr/bin/node ]; then
 	# scap_bench=1 on the kernel command line (SCAP_TS_KMOD_BENCH=1) adds the benchmark.
@@ -56,7 +78,7 @@ echo "SCAPK_INFO rmmod=ok"
 echo SCAPK_SCAP_BEGIN
 gzip -c /out/kmod.scap | base64
 echo SCAPK_SCAP_END
-for f in node bpf; do
+for f in node bpf tgid sched nodetgid; do
 	[ -f /out/$f.scap ] || continue
 	echo SCAPK_${f}_SCAP_BEGIN
 	gzip -c /out/$f.scap | base64

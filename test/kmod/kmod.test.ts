@@ -3,9 +3,10 @@
  * so test/kmod/run-guest.sh builds driver/kmod against Debian's
  * linux-headers-amd64, boots Debian's kernel of the same ABI under QEMU (TCG)
  * with an initramfs holding the module, a static consumer and the trigger of
- * the live tests, and brings the capture back as a .scap file. This test
- * reads it with ScapReader and checks the trigger's events param by param,
- * and that the guest's kernel log has no warning.
+ * the live tests, and brings the captures back as .scap files. This test
+ * reads them with ScapReader and checks the trigger's events param by param,
+ * the tgids filter, sched_switch, poll() on the devices, and that the guest's
+ * kernel log has no warning.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -105,6 +106,20 @@ function normalise(events: Event[], r: Report): Map<string, string[]> {
   return out;
 }
 
+interface PollReport {
+  ring: number;
+  early: number;
+  timeoutRc: number;
+  timeoutMs: number;
+  afterTimeout: number;
+  wakeRc: number;
+  wakeMs: number;
+  pollinWithData: number;
+  wakeLatencyMs: number;
+  wokeEvents: number;
+  burst: { calls: number; delivered: number; seen: number; drops: number; sleeps: number; wakes: number };
+}
+
 const PPM_O = { WRONLY: 2, CREAT: 4, CLOEXEC: 4096 };
 const OPENED = '/tmp/scap-kmod-opened';
 
@@ -118,6 +133,26 @@ describe.skipIf(noGuest)('kernel module in a QEMU guest (SCAP_TS_REQUIRE_LIVE=1 
   const nodeEvents: Event[] = [];
   let bpfReport: Report | undefined;
   const bpfEvents: Event[] = [];
+  let tgidReport: Report;
+  let tgidEvents: Event[] = [];
+  let schedReport: Report;
+  let schedEvents: Event[] = [];
+  let nodeTgidReport: Report | undefined;
+  const nodeTgidEvents: Event[] = [];
+  let poll: PollReport;
+  const readScap = async (file: string, into: Event[] = []) => {
+    const reader = await ScapReader.open(join(work, file));
+    for await (const e of reader) {
+      const copy = e.toBytes();
+      into.push(new Event(copy, new DataView(copy.buffer), 0, e.cpu));
+    }
+    return into;
+  };
+  const logJson = <T>(tag: string): T => {
+    const l = log.split('\n').find((x) => x.startsWith(`${tag} `));
+    if (!l) throw new Error(`no ${tag} line in the guest log:\n${log.slice(-4000)}`);
+    return JSON.parse(l.slice(tag.length + 1)) as T;
+  };
 
   beforeAll(async () => {
     // SCAP_TS_KMOD_REUSE=<work dir of an earlier run>: check that run again without booting (development).
@@ -131,26 +166,26 @@ describe.skipIf(noGuest)('kernel module in a QEMU guest (SCAP_TS_REQUIRE_LIVE=1 
     const line = log.split('\n').find((l) => l.startsWith('SCAPK_REPORT '));
     if (!line) throw new Error(`no trigger report in the guest log:\n${log.slice(-4000)}`);
     report = JSON.parse(line.slice('SCAPK_REPORT '.length)) as Report;
-    const reader = await ScapReader.open(join(work, 'kmod.scap.gz'));
-    for await (const e of reader) {
-      const copy = e.toBytes();
-      events.push(new Event(copy, new DataView(copy.buffer), 0, e.cpu));
-    }
-    // The Node captures in the guest: binding engine kmod, and the eBPF probe on the same kernel.
-    for (const [source, file, into] of [['kmod', 'node.scap.gz', nodeEvents], ['bpf', 'bpf.scap.gz', bpfEvents]] as const) {
+    await readScap('kmod.scap.gz', events);
+    tgidReport = logJson<Report>('SCAPK_TGID_REPORT');
+    tgidEvents = await readScap('tgid.scap.gz');
+    schedReport = logJson<Report>('SCAPK_SCHED_REPORT');
+    schedEvents = await readScap('sched.scap.gz');
+    poll = logJson<PollReport>('SCAPK_POLL');
+    // The Node captures in the guest: binding engine kmod (all, and only the
+    // trigger with sched_switch), and the eBPF probe on the same kernel.
+    for (const [source, file, into] of [['kmod', 'node.scap.gz', nodeEvents], ['nodetgid', 'nodetgid.scap.gz', nodeTgidEvents], ['bpf', 'bpf.scap.gz', bpfEvents]] as const) {
       const tag = `SCAPK_NODE_REPORT_${source} `;
       const l = log.split('\n').find((x) => x.startsWith(tag));
       if (!l) continue;
       const rep = JSON.parse(l.slice(tag.length)) as Report;
       if (source === 'kmod') nodeReport = rep;
+      else if (source === 'nodetgid') nodeTgidReport = rep;
       else bpfReport = rep;
-      const nreader = await ScapReader.open(join(work, file));
-      for await (const e of nreader) {
-        const copy = e.toBytes();
-        into.push(new Event(copy, new DataView(copy.buffer), 0, e.cpu));
-      }
+      await readScap(file, into);
     }
     console.log(`kmod guest: ${wall.toFixed(1)} s wall, ${events.length} events; ${readFileSync(join(work, 'timings.txt'), 'utf8').trim().replace(/\n/g, ', ')}`);
+    console.log(`kmod guest poll: ${JSON.stringify(poll)}`);
   }, 620_000);
 
   it('loads, captures, refuses to unload while a device is open, unloads, and the kernel log is clean', () => {
@@ -395,5 +430,122 @@ describe.skipIf(noGuest)('kernel module in a QEMU guest (SCAP_TS_REQUIRE_LIVE=1 
     expect([...viaProbe.keys()].sort()).toEqual(['EXECER', 'EXITER', 'MAIN', 'VICTIM']);
     const samePath = (seq: string[]) => seq.map((x) => x.replaceAll(/\/tmp\/scap-kmod-opened-(node|bpf)/g, '/tmp/scap-kmod-opened'));
     for (const role of viaModule.keys()) expect(samePath(viaModule.get(role)!), `${role}: module (left) vs probe (right)`).toEqual(samePath(viaProbe.get(role)!));
+  });
+  it('tgids: only the wanted process, with every event it had unfiltered (static consumer, and the kmod engine)', () => {
+    const line = log.match(/^SCAPK_TGID SCAP_CONSUMER events=(\d+) seen=(\d+) cpus=\d+ drops=(\d+) too_large=(\d+)/m);
+    expect(line, 'tgid consumer line').not.toBeNull();
+    const [, delivered, seen, drops, tooLarge] = line!.map(Number);
+    expect(drops + tooLarge).toBe(0);
+    expect(delivered).toBe(seen);
+    expect(delivered).toBe(tgidEvents.length);
+    expect(nodeTgidReport, 'the guest ran the Node capture with tgids').toBeDefined();
+    const nodeLine = log.match(/^SCAPK_NODE source=nodetgid events=(\d+) delivered=(\d+) seen=(\d+) drops=(\d+)/m);
+    expect(nodeLine).not.toBeNull();
+    expect(Number(nodeLine![4])).toBe(0);
+    expect(Number(nodeLine![2])).toBe(Number(nodeLine![3]));
+    // The trigger is single-threaded: its tgid is its only tid. Its children,
+    // other thread groups, are not captured (the filter does not follow forks).
+    const unfiltered = normalise(events, report).get('MAIN')!;
+    const samePath = (seq: string[]) => seq.map((x) => x.replaceAll(/\/tmp\/scap-kmod-opened-(tgid|nodetgid)/g, '/tmp/scap-kmod-opened'));
+    for (const [label, evs, rep] of [['consumer', tgidEvents, tgidReport], ['engine', nodeTgidEvents.filter((e) => e.type !== PPME.SCHEDSWITCH_6_E), nodeTgidReport!]] as const) {
+      expect(evs.length, label).toBeGreaterThan(20);
+      expect(new Set(evs.map((e) => e.tid)), label).toEqual(new Set([rep.pid]));
+      const roles = normalise(evs, rep);
+      expect([...roles.keys()], label).toEqual(['MAIN']);
+      // What the trigger did: the same events as in the unfiltered capture,
+      // its forks, kill and waits included (children seen as res/pid only).
+      expect(samePath(roles.get('MAIN')!), `${label}: filtered (left) vs unfiltered (right)`).toEqual(unfiltered);
+      const exec = evs.find((e) => e.type === PPME.SYSCALL_EXECVE_19_X && e.param('res') === 0)!;
+      const forks = evs.filter((e) => e.name === 'clone' && e.direction === '<' && e.ts > exec.ts);
+      expect(forks.map((e) => e.param('res')), label).toEqual([rep.exiter, rep.victim, rep.execer]);
+      expect(evs.some((e) => e.type === PPME.PROCEXIT_1_E && e.tid === rep.pid)).toBe(true);
+    }
+  });
+
+  it('sched_switch: events only when enabled, each switching in the task that switches out next on its CPU, memory of the task switched out', () => {
+    // Absent when not asked for.
+    for (const [label, evs] of [['consumer', events], ['tgids', tgidEvents], ['engine', nodeEvents]] as const) {
+      expect(evs.length, label).toBeGreaterThan(0);
+      expect(evs.filter((e) => e.type === PPME.SCHEDSWITCH_6_E).length, label).toBe(0);
+    }
+    const line = log.match(/^SCAPK_SCHED SCAP_CONSUMER events=(\d+) seen=(\d+) cpus=(\d+) drops=(\d+) too_large=(\d+) faults=\d+ preemptions=(\d+) .* self=(\d+)$/m);
+    expect(line, 'sched consumer line').not.toBeNull();
+    const [, delivered, seen, cpus, drops, tooLarge, preemptions, self] = line!.map(Number);
+    expect(drops + tooLarge + preemptions).toBe(0);
+    expect(delivered).toBe(seen);
+    const switches = schedEvents.filter((e) => e.type === PPME.SCHEDSWITCH_6_E);
+    expect(switches.length).toBeGreaterThan(50);
+    for (const e of switches) {
+      expect(e.nparams).toBe(6);
+      expect(e.param('next')).toBeGreaterThanOrEqual(0);
+      expect(e.param('next')).not.toBe(e.tid);
+    }
+    // Per CPU, the task switched in is the one that switches out next there
+    // (unless it is the consumer, which excludes itself): next names a real task.
+    let chained = 0;
+    for (let cpu = 0; cpu < cpus; cpu++) {
+      const seq = switches.filter((e) => e.cpu === cpu);
+      expect(seq.length, `cpu ${cpu}`).toBeGreaterThan(0);
+      for (let i = 1; i < seq.length; i++) {
+        if (seq[i - 1].param('next') === self) continue;
+        expect(seq[i].tid, `cpu ${cpu} switch ${i}`).toBe(seq[i - 1].param('next'));
+        chained++;
+      }
+    }
+    expect(chained).toBeGreaterThan(20);
+    // The idle task (tid 0) and kernel threads have no memory; the trigger has
+    // until its exit released it.
+    const idle = switches.filter((e) => e.tid === 0);
+    expect(idle.length).toBeGreaterThan(0);
+    for (const e of idle) expect([e.param('vm_size'), e.param('vm_rss'), e.param('vm_swap')]).toEqual([0, 0, 0]);
+    for (const [label, evs, pid] of [['consumer', schedEvents, schedReport.pid], ['engine', nodeTgidEvents, nodeTgidReport!.pid]] as const) {
+      const own = evs.filter((e) => e.type === PPME.SCHEDSWITCH_6_E && e.tid === pid);
+      const exec = evs.find((e) => e.type === PPME.SYSCALL_EXECVE_19_X && e.tid === pid && e.param('res') === 0)!;
+      const exit = evs.find((e) => e.type === PPME.PROCEXIT_1_E && e.tid === pid)!;
+      expect(exec, label).toBeDefined();
+      expect(exit, label).toBeDefined();
+      // The task's fault counters only grow (from 0 at its fork).
+      const faults = own.map((e) => e.param('pgft_min') as bigint);
+      for (let i = 1; i < faults.length; i++) expect(faults[i] >= faults[i - 1], label).toBe(true);
+      expect(faults[faults.length - 1], label).toBeGreaterThan(0n);
+      // After its exec it has memory until exit releases it (exit_mm, before
+      // the procexit event: a switch in between has none), which never comes back.
+      const afterExec = own.filter((e) => e.ts > exec.ts);
+      const mem = (e: Event) => [e.param('vm_size'), e.param('vm_rss'), e.param('vm_swap')];
+      const gone = afterExec.findIndex((e) => e.param('vm_size') === 0);
+      expect(gone, label).toBeGreaterThan(0);
+      for (const e of afterExec.slice(0, gone)) {
+        expect(e.ts < exit.ts, label).toBe(true);
+        expect(e.param('vm_rss'), label).toBeGreaterThan(0);
+        expect(e.param('vm_rss') as number, label).toBeLessThanOrEqual(e.param('vm_size') as number);
+      }
+      for (const e of afterExec.slice(gone)) expect(mem(e), label).toEqual([0, 0, 0]);
+      expect(afterExec[afterExec.length - 1].ts > exit.ts, label).toBe(true); // its last switch
+    }
+  });
+
+  it('poll: times out without events, blocks until events wake it, wakes once per wait and not per event', () => {
+    const p = poll;
+    // A sleeping child is all that is wanted: nothing to read, poll times out.
+    expect(p.early).toBe(0);
+    expect(p.timeoutRc).toBe(0);
+    expect(p.timeoutMs).toBeGreaterThanOrEqual(290);
+    expect(p.afterTimeout).toBe(0);
+    // Blocked until the child woke up; POLLIN on a ring with its events,
+    // soon after the first (a tick under TCG, with slack).
+    expect(p.wakeRc).toBeGreaterThan(0);
+    expect(p.wakeMs).toBeGreaterThan(100);
+    expect(p.wakeMs).toBeLessThan(5000);
+    expect(p.pollinWithData).toBe(1);
+    expect(p.wokeEvents).toBeGreaterThan(0);
+    expect(p.wakeLatencyMs).toBeGreaterThanOrEqual(0);
+    expect(p.wakeLatencyMs).toBeLessThan(500);
+    // The burst: every event delivered or counted dropped; the consumer slept
+    // and was woken, but far less often than there were events.
+    const b = p.burst;
+    expect(b.seen).toBeGreaterThanOrEqual(b.calls);
+    expect(b.delivered + b.drops).toBe(b.seen);
+    expect(b.wakes).toBeGreaterThan(0);
+    expect(b.wakes * 10).toBeLessThanOrEqual(b.delivered);
   });
 });

@@ -52,6 +52,7 @@ strip --strip-debug -o "$IR/scap.ko" "$SRC/kmod/scap.ko"
 gcc -static -O2 -Wall -Werror -o "$IR/scap-consumer" "$ROOT/test/kmod/consumer.c"
 gcc -static -O2 -Wall -Werror -o "$IR/trigger" "$ROOT/test/triggers/trigger.c"
 gcc -static -O2 -Wall -Werror -o "$IR/extras" "$ROOT/test/kmod/extras.c"
+gcc -static -O2 -Wall -Werror -o "$IR/poll-test" "$ROOT/test/kmod/poll.c"
 gcc -static -O2 -Wall -Werror -o "$IR/syscall-load" "$ROOT/test/triggers/syscall-load.c"
 mkdir -p "$WORK/host" && cp "$IR/trigger" "$WORK/host/trigger"   # the host runs the same binary (equivalence test)
 cp "$ROOT/test/kmod/guest-init.sh" "$IR/init"
@@ -84,7 +85,7 @@ stamp vm
 
 # The capture travels as base64 of gzip between two marker lines.
 sed -n '/^SCAPK_SCAP_BEGIN$/,/^SCAPK_SCAP_END$/p' "$WORK/vm.log" | grep -v '^SCAPK_SCAP_' | base64 -d > "$WORK/kmod.scap.gz" || true
-for f in node bpf; do
+for f in node bpf tgid sched nodetgid; do
 	sed -n "/^SCAPK_${f}_SCAP_BEGIN\$/,/^SCAPK_${f}_SCAP_END\$/p" "$WORK/vm.log" | grep -v "^SCAPK_${f}_SCAP_" | base64 -d > "$WORK/$f.scap.gz" || true
 done
 grep -a '^SCAPK_RESULT' "$WORK/vm.log" || { echo "run-guest: no result line" >&2; tail -30 "$WORK/vm.log" >&2; exit 4; }

@@ -154,6 +154,22 @@ describe('native addon', () => {
     if (unprivBpfDisabled) expect(f.ringbufSupported).toBe(false);
   });
 
+  it('kmod engine: more than 4096 tgids is refused before any device is opened; without the module it is UNSUPPORTED', () => {
+    const Ctor = (loadNative() as unknown as { BpfCapture: new (o: Record<string, unknown>) => unknown }).BpfCapture;
+    const tgids = Array.from({ length: 4097 }, (_, i) => i + 1);
+    expect(() => new Ctor({ engine: 'kmod', tgids })).toThrow(RangeError);
+    expect(() => new Ctor({ engine: 'kmod', tgids })).toThrow('at most 4096 tgids');
+    if (!existsSync('/dev/scap0')) {
+      let caught: unknown;
+      try {
+        new Ctor({ engine: 'kmod', tgids: tgids.slice(0, 4096), schedSwitch: true });
+      } catch (err) {
+        caught = err;
+      }
+      expect((caught as { code?: string }).code).toBe('UNSUPPORTED');
+    }
+  });
+
   it('throws NativeLoadError when no addon can be found', async () => {
     // node-gyp-build looks in $<NAME>_PREBUILD instead of the package root.
     const envKey = pkg.name.toUpperCase().replace(/-/g, '_') + '_PREBUILD';
