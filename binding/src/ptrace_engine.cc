@@ -34,6 +34,7 @@
 #include "scap_schema.h"
 #include <linux/types.h>
 
+#include "scap_flags.h"
 #include "shared.h"
 #include "syscall_table.h"
 
@@ -244,87 +245,6 @@ struct EventWriter {
     return std::move(b);
   }
 };
-
-// --- kernel value -> scap encodings (as driver/bpf/flags.h) ---------------------
-
-uint32_t OpenFlags(uint32_t f) {
-  uint32_t r;
-  switch (f & O_ACCMODE) {
-    case O_WRONLY: r = PPM_O_WRONLY; break;
-    case O_RDWR: r = PPM_O_RDWR; break;
-    default: r = PPM_O_RDONLY; break;
-  }
-  if (f & O_CREAT) r |= PPM_O_CREAT;
-  if ((f & O_TMPFILE) == O_TMPFILE) r |= PPM_O_TMPFILE;
-  if (f & O_APPEND) r |= PPM_O_APPEND;
-  if (f & O_DSYNC) r |= PPM_O_DSYNC;
-  if (f & O_EXCL) r |= PPM_O_EXCL;
-  if (f & O_NONBLOCK) r |= PPM_O_NONBLOCK;
-  if (f & 04000000 /* __O_SYNC */) r |= PPM_O_SYNC;
-  if (f & O_TRUNC) r |= PPM_O_TRUNC;
-  if (f & O_DIRECT) r |= PPM_O_DIRECT;
-  if (f & O_DIRECTORY) r |= PPM_O_DIRECTORY;
-  if (f & 0100000 /* O_LARGEFILE on x86_64 */) r |= PPM_O_LARGEFILE;
-  if (f & O_CLOEXEC) r |= PPM_O_CLOEXEC;
-  return r;
-}
-
-uint32_t OpenMode(uint32_t flags, uint32_t mode) {
-  if (!(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE) return 0;
-  return mode & 07777;
-}
-
-uint32_t ResolveFlags(uint64_t v) {
-  uint32_t r = 0;
-  if (v & 0x08) r |= PPM_RESOLVE_BENEATH;
-  if (v & 0x10) r |= PPM_RESOLVE_IN_ROOT;
-  if (v & 0x02) r |= PPM_RESOLVE_NO_MAGICLINKS;
-  if (v & 0x04) r |= PPM_RESOLVE_NO_SYMLINKS;
-  if (v & 0x01) r |= PPM_RESOLVE_NO_XDEV;
-  if (v & 0x20) r |= PPM_RESOLVE_CACHED;
-  return r;
-}
-
-uint32_t SocketFlags(uint32_t f) {
-  uint32_t r = 0;
-  if (f & SOCK_NONBLOCK) r |= PPM_O_NONBLOCK;
-  if (f & SOCK_CLOEXEC) r |= PPM_O_CLOEXEC;
-  return r;
-}
-
-uint8_t SocketFamily(uint32_t f) {
-  if (f > PPM_AF_NFC || f == 27 || f == 28) return PPM_AF_UNSPEC;
-  return static_cast<uint8_t>(f);
-}
-
-uint8_t ShutdownHow(uint32_t how) {
-  switch (how) {
-    case SHUT_RD: return PPM_SHUT_RD;
-    case SHUT_WR: return PPM_SHUT_WR;
-    case SHUT_RDWR: return PPM_SHUT_RDWR;
-  }
-  return static_cast<uint8_t>(PPM_SHUT_UNKNOWN);
-}
-
-uint32_t CloneFlags(uint64_t f) {
-  static const std::pair<uint64_t, uint32_t> kMap[] = {
-      {CLONE_FILES, PPM_CL_CLONE_FILES}, {CLONE_FS, PPM_CL_CLONE_FS},
-      {CLONE_IO, PPM_CL_CLONE_IO}, {CLONE_NEWIPC, PPM_CL_CLONE_NEWIPC},
-      {CLONE_NEWNET, PPM_CL_CLONE_NEWNET}, {CLONE_NEWNS, PPM_CL_CLONE_NEWNS},
-      {CLONE_NEWPID, PPM_CL_CLONE_NEWPID}, {CLONE_NEWUTS, PPM_CL_CLONE_NEWUTS},
-      {CLONE_PARENT_SETTID, PPM_CL_CLONE_PARENT_SETTID}, {CLONE_PARENT, PPM_CL_CLONE_PARENT},
-      {CLONE_PTRACE, PPM_CL_CLONE_PTRACE}, {CLONE_SIGHAND, PPM_CL_CLONE_SIGHAND},
-      {CLONE_SYSVSEM, PPM_CL_CLONE_SYSVSEM}, {CLONE_THREAD, PPM_CL_CLONE_THREAD},
-      {CLONE_UNTRACED, PPM_CL_CLONE_UNTRACED}, {CLONE_VM, PPM_CL_CLONE_VM},
-      {CLONE_NEWUSER, PPM_CL_CLONE_NEWUSER}, {CLONE_CHILD_CLEARTID, PPM_CL_CLONE_CHILD_CLEARTID},
-      {CLONE_CHILD_SETTID, PPM_CL_CLONE_CHILD_SETTID}, {CLONE_SETTLS, PPM_CL_CLONE_SETTLS},
-      {CLONE_VFORK, PPM_CL_CLONE_VFORK}, {CLONE_NEWCGROUP, PPM_CL_CLONE_NEWCGROUP},
-  };
-  uint32_t r = 0;
-  for (const auto& m : kMap)
-    if (f & m.first) r |= m.second;
-  return r;
-}
 
 // Syscalls with their own events here (the rest are GENERIC_X in full mode).
 const long kCovered[] = {
@@ -1121,7 +1041,7 @@ void PtraceEngine::HandleStop(pid_t tid, int st) {
       }
       default: kflags = t.args[0]; break;
     }
-    ChildInfo ci{type, CloneFlags(kflags), tid};
+    ChildInfo ci{type, clone_flags_to_scap(kflags), tid};
     children_[c] = ci;
     if (tracees_.count(c) == 0) {
       Tracee& ct = Add(c, (kflags & CLONE_THREAD) ? t.tgid : c);
@@ -1334,8 +1254,8 @@ void PtraceEngine::OnEnter(Tracee& t, long nr, const uint64_t* a) {
       if (!want) return;
       EventWriter w(PPME_SYSCALL_OPEN_E, ts, static_cast<uint64_t>(tid));
       w.OptStr(ReadStr(tid, a[0]));
-      w.U32(OpenFlags(fl));
-      w.U32(OpenMode(fl, static_cast<uint32_t>(a[2])));
+      w.U32(open_flags_to_scap(fl));
+      w.U32(open_mode_to_scap(fl, static_cast<uint32_t>(a[2])));
       Emit(w.Finish());
       return;
     }
@@ -1346,8 +1266,8 @@ void PtraceEngine::OnEnter(Tracee& t, long nr, const uint64_t* a) {
       EventWriter w(PPME_SYSCALL_OPENAT_2_E, ts, static_cast<uint64_t>(tid));
       w.S64(static_cast<int32_t>(a[0]));
       w.OptStr(ReadStr(tid, a[1]));
-      w.U32(OpenFlags(fl));
-      w.U32(OpenMode(fl, static_cast<uint32_t>(a[3])));
+      w.U32(open_flags_to_scap(fl));
+      w.U32(open_mode_to_scap(fl, static_cast<uint32_t>(a[3])));
       Emit(w.Finish());
       return;
     }
@@ -1359,9 +1279,9 @@ void PtraceEngine::OnEnter(Tracee& t, long nr, const uint64_t* a) {
       EventWriter w(PPME_SYSCALL_OPENAT2_E, ts, static_cast<uint64_t>(tid));
       w.S64(static_cast<int32_t>(a[0]));
       w.OptStr(ReadStr(tid, a[1]));
-      w.U32(OpenFlags(static_cast<uint32_t>(how[0])));
-      w.U32(OpenMode(static_cast<uint32_t>(how[0]), static_cast<uint32_t>(how[1])));
-      w.U32(ResolveFlags(how[2]));
+      w.U32(open_flags_to_scap(static_cast<uint32_t>(how[0])));
+      w.U32(open_mode_to_scap(static_cast<uint32_t>(how[0]), static_cast<uint32_t>(how[1])));
+      w.U32(openat2_resolve_to_scap(how[2]));
       Emit(w.Finish());
       return;
     }
@@ -1369,7 +1289,7 @@ void PtraceEngine::OnEnter(Tracee& t, long nr, const uint64_t* a) {
       if (!want) return;
       EventWriter w(PPME_SYSCALL_CREAT_E, ts, static_cast<uint64_t>(tid));
       w.OptStr(ReadStr(tid, a[0]));
-      w.U32(OpenMode(O_CREAT, static_cast<uint32_t>(a[1])));
+      w.U32(open_mode_to_scap(O_CREAT, static_cast<uint32_t>(a[1])));
       Emit(w.Finish());
       return;
     }
@@ -1565,8 +1485,8 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       const uint32_t fl = static_cast<uint32_t>(a[1]);
       w.S64(ret);
       w.OptStr(ReadStr(tid, a[0]));
-      w.U32(OpenFlags(fl) | created);
-      w.U32(OpenMode(fl, static_cast<uint32_t>(a[2])));
+      w.U32(open_flags_to_scap(fl) | created);
+      w.U32(open_mode_to_scap(fl, static_cast<uint32_t>(a[2])));
       w.U32(dev);
       w.U64(ino);
       Emit(w.Finish());
@@ -1581,8 +1501,8 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       w.S64(ret);
       w.S64(static_cast<int32_t>(a[0]));
       w.OptStr(ReadStr(tid, a[1]));
-      w.U32(OpenFlags(fl) | created);
-      w.U32(OpenMode(fl, static_cast<uint32_t>(a[3])));
+      w.U32(open_flags_to_scap(fl) | created);
+      w.U32(open_mode_to_scap(fl, static_cast<uint32_t>(a[3])));
       w.U32(dev);
       w.U64(ino);
       Emit(w.Finish());
@@ -1598,9 +1518,9 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       w.S64(ret);
       w.S64(static_cast<int32_t>(a[0]));
       w.OptStr(ReadStr(tid, a[1]));
-      w.U32(OpenFlags(static_cast<uint32_t>(how[0])) | created);
-      w.U32(OpenMode(static_cast<uint32_t>(how[0]), static_cast<uint32_t>(how[1])));
-      w.U32(ResolveFlags(how[2]));
+      w.U32(open_flags_to_scap(static_cast<uint32_t>(how[0])) | created);
+      w.U32(open_mode_to_scap(static_cast<uint32_t>(how[0]), static_cast<uint32_t>(how[1])));
+      w.U32(openat2_resolve_to_scap(how[2]));
       w.U32(dev);
       w.U64(ino);
       Emit(w.Finish());
@@ -1613,7 +1533,7 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       FileDevIno(tid, ret, &dev, &ino);
       w.S64(ret);
       w.OptStr(ReadStr(tid, a[0]));
-      w.U32(OpenMode(O_CREAT, static_cast<uint32_t>(a[1])));
+      w.U32(open_mode_to_scap(O_CREAT, static_cast<uint32_t>(a[1])));
       w.U32(dev);
       w.U64(ino);
       w.U16(0);
@@ -1633,7 +1553,7 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       w.S64(static_cast<int32_t>(ret));
       w.S64(static_cast<int32_t>(a[0]));
       w.S64(static_cast<int32_t>(a[1]));
-      if (nr == SYS_dup3) w.U32((a[2] & O_CLOEXEC) ? PPM_O_CLOEXEC : 0);
+      if (nr == SYS_dup3) w.U32(dup3_flags_to_scap(static_cast<uint32_t>(a[2])));
       Emit(w.Finish());
       return;
     }
@@ -1654,10 +1574,7 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       w.S64(fds[0]);
       w.S64(fds[1]);
       w.U64(ino);
-      if (nr == SYS_pipe2) {
-        const uint32_t f = static_cast<uint32_t>(a[1]);
-        w.U32(((f & O_CLOEXEC) ? PPM_O_CLOEXEC : 0) | ((f & O_DIRECT) ? PPM_O_DIRECT : 0) | ((f & O_NONBLOCK) ? PPM_O_NONBLOCK : 0));
-      }
+      if (nr == SYS_pipe2) w.U32(pipe2_flags_to_scap(static_cast<uint32_t>(a[1])));
       Emit(w.Finish());
       return;
     }
@@ -1689,10 +1606,10 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       EventWriter w(PPME_SOCKET_SOCKET_X, ts, tidu);
       const uint32_t type = static_cast<uint32_t>(a[1]);
       w.S64(ret);
-      w.U32(SocketFamily(static_cast<uint32_t>(a[0])));
+      w.U32(socket_family_to_scap(static_cast<uint32_t>(a[0])));
       w.U32(type);
       w.U32(static_cast<uint32_t>(a[2]));
-      w.U32(SocketFlags(type));
+      w.U32(socket_flags_to_scap(type));
       Emit(w.Finish());
       return;
     }
@@ -1749,7 +1666,7 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       w.U8(qpct);
       w.U32(qlen);
       w.U32(qmax);
-      if (nr == SYS_accept4) w.U32(SocketFlags(static_cast<uint32_t>(a[3])));
+      if (nr == SYS_accept4) w.U32(socket_flags_to_scap(static_cast<uint32_t>(a[3])));
       Emit(w.Finish());
       return;
     }
@@ -1757,7 +1674,7 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       EventWriter w(PPME_SOCKET_SHUTDOWN_X, ts, tidu);
       w.S64(ret);
       w.S64(static_cast<int32_t>(a[0]));
-      w.U8(ShutdownHow(static_cast<uint32_t>(a[1])));
+      w.U8(shutdown_how_to_scap(static_cast<uint32_t>(a[1])));
       Emit(w.Finish());
       return;
     }
@@ -1831,7 +1748,7 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       if (ret >= 0) PutExeArgs(w, t.tgid);
       else w.Empty(), w.Empty();
       PutProcIdsMem(w, t, f);
-      w.U32(CloneFlags(kflags) | PidnsFlag(tid));
+      w.U32(clone_flags_to_scap(kflags) | PidnsFlag(tid));
       const auto uids = StatusField(f.status, "Uid"), gids = StatusField(f.status, "Gid");
       w.U32(static_cast<uint32_t>(FieldI(uids, 1)));
       w.U32(static_cast<uint32_t>(FieldI(gids, 1)));
