@@ -29,11 +29,13 @@
 #include <cstring>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "scap_schema.h"
 #include <linux/types.h>
 
+#include "scap_flags.h"
 #include "shared.h"
 #include "syscall_table.h"
 
@@ -47,6 +49,10 @@ constexpr uint32_t kHeader = 26;
 constexpr size_t kPathMax = 4096;   // PATH_MAX_LEN, MAX_PROC_EXE, MAX_ARG_ENV of the probe
 constexpr int kMaxArgv = 16;        // argv/envp pointers walked for a failed execve
 constexpr size_t kSockaddrMax = 112;
+constexpr size_t kMaxIov = 256;     // iovec entries looked at (the probe's MAX_IOVCNT)
+// ptrace's PT_DYN addr/data: a u8 index (ptrace_dynamic_param), then the value.
+constexpr uint8_t kPtraceIdxU64 = 0;
+constexpr uint8_t kPtraceIdxSigtype = 1;
 const uint8_t kNparams[] = SCAP_EVENT_NPARAMS_INIT;
 
 uint64_t ClockNs(clockid_t c) {
@@ -114,6 +120,12 @@ std::vector<std::string> StatusField(const std::string& status, const char* key)
 int64_t FieldI(const std::vector<std::string>& f, size_t i, int64_t def = 0) {
   if (i >= f.size()) return def;
   return std::strtoll(f[i].c_str(), nullptr, 10);
+}
+
+// A hex field of /proc/<pid>/status (capability sets, signal masks); 0 when absent.
+uint64_t StatusHex(const std::string& status, const char* key) {
+  const auto v = StatusField(status, key);
+  return v.empty() ? 0 : std::strtoull(v[0].c_str(), nullptr, 16);
 }
 
 // Fields of /proc/<...>/stat after the comm: index 0 is field 3 (state).
@@ -245,95 +257,26 @@ struct EventWriter {
   }
 };
 
-// --- kernel value -> scap encodings (as driver/bpf/flags.h) ---------------------
-
-uint32_t OpenFlags(uint32_t f) {
-  uint32_t r;
-  switch (f & O_ACCMODE) {
-    case O_WRONLY: r = PPM_O_WRONLY; break;
-    case O_RDWR: r = PPM_O_RDWR; break;
-    default: r = PPM_O_RDONLY; break;
-  }
-  if (f & O_CREAT) r |= PPM_O_CREAT;
-  if ((f & O_TMPFILE) == O_TMPFILE) r |= PPM_O_TMPFILE;
-  if (f & O_APPEND) r |= PPM_O_APPEND;
-  if (f & O_DSYNC) r |= PPM_O_DSYNC;
-  if (f & O_EXCL) r |= PPM_O_EXCL;
-  if (f & O_NONBLOCK) r |= PPM_O_NONBLOCK;
-  if (f & 04000000 /* __O_SYNC */) r |= PPM_O_SYNC;
-  if (f & O_TRUNC) r |= PPM_O_TRUNC;
-  if (f & O_DIRECT) r |= PPM_O_DIRECT;
-  if (f & O_DIRECTORY) r |= PPM_O_DIRECTORY;
-  if (f & 0100000 /* O_LARGEFILE on x86_64 */) r |= PPM_O_LARGEFILE;
-  if (f & O_CLOEXEC) r |= PPM_O_CLOEXEC;
-  return r;
-}
-
-uint32_t OpenMode(uint32_t flags, uint32_t mode) {
-  if (!(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE) return 0;
-  return mode & 07777;
-}
-
-uint32_t ResolveFlags(uint64_t v) {
-  uint32_t r = 0;
-  if (v & 0x08) r |= PPM_RESOLVE_BENEATH;
-  if (v & 0x10) r |= PPM_RESOLVE_IN_ROOT;
-  if (v & 0x02) r |= PPM_RESOLVE_NO_MAGICLINKS;
-  if (v & 0x04) r |= PPM_RESOLVE_NO_SYMLINKS;
-  if (v & 0x01) r |= PPM_RESOLVE_NO_XDEV;
-  if (v & 0x20) r |= PPM_RESOLVE_CACHED;
-  return r;
-}
-
-uint32_t SocketFlags(uint32_t f) {
-  uint32_t r = 0;
-  if (f & SOCK_NONBLOCK) r |= PPM_O_NONBLOCK;
-  if (f & SOCK_CLOEXEC) r |= PPM_O_CLOEXEC;
-  return r;
-}
-
-uint8_t SocketFamily(uint32_t f) {
-  if (f > PPM_AF_NFC || f == 27 || f == 28) return PPM_AF_UNSPEC;
-  return static_cast<uint8_t>(f);
-}
-
-uint8_t ShutdownHow(uint32_t how) {
-  switch (how) {
-    case SHUT_RD: return PPM_SHUT_RD;
-    case SHUT_WR: return PPM_SHUT_WR;
-    case SHUT_RDWR: return PPM_SHUT_RDWR;
-  }
-  return static_cast<uint8_t>(PPM_SHUT_UNKNOWN);
-}
-
-uint32_t CloneFlags(uint64_t f) {
-  static const std::pair<uint64_t, uint32_t> kMap[] = {
-      {CLONE_FILES, PPM_CL_CLONE_FILES}, {CLONE_FS, PPM_CL_CLONE_FS},
-      {CLONE_IO, PPM_CL_CLONE_IO}, {CLONE_NEWIPC, PPM_CL_CLONE_NEWIPC},
-      {CLONE_NEWNET, PPM_CL_CLONE_NEWNET}, {CLONE_NEWNS, PPM_CL_CLONE_NEWNS},
-      {CLONE_NEWPID, PPM_CL_CLONE_NEWPID}, {CLONE_NEWUTS, PPM_CL_CLONE_NEWUTS},
-      {CLONE_PARENT_SETTID, PPM_CL_CLONE_PARENT_SETTID}, {CLONE_PARENT, PPM_CL_CLONE_PARENT},
-      {CLONE_PTRACE, PPM_CL_CLONE_PTRACE}, {CLONE_SIGHAND, PPM_CL_CLONE_SIGHAND},
-      {CLONE_SYSVSEM, PPM_CL_CLONE_SYSVSEM}, {CLONE_THREAD, PPM_CL_CLONE_THREAD},
-      {CLONE_UNTRACED, PPM_CL_CLONE_UNTRACED}, {CLONE_VM, PPM_CL_CLONE_VM},
-      {CLONE_NEWUSER, PPM_CL_CLONE_NEWUSER}, {CLONE_CHILD_CLEARTID, PPM_CL_CLONE_CHILD_CLEARTID},
-      {CLONE_CHILD_SETTID, PPM_CL_CLONE_CHILD_SETTID}, {CLONE_SETTLS, PPM_CL_CLONE_SETTLS},
-      {CLONE_VFORK, PPM_CL_CLONE_VFORK}, {CLONE_NEWCGROUP, PPM_CL_CLONE_NEWCGROUP},
-  };
-  uint32_t r = 0;
-  for (const auto& m : kMap)
-    if (f & m.first) r |= m.second;
-  return r;
-}
-
-// Syscalls with their own events here (the rest are GENERIC_X in full mode).
+// Syscalls with their own events here, those the probe has exit fillers for
+// (the rest are GENERIC_X in full mode). The seccomp filter stops these.
 const long kCovered[] = {
     SYS_read, SYS_write, SYS_open, SYS_close, SYS_pread64, SYS_pwrite64, SYS_socket,
     SYS_connect, SYS_accept, SYS_sendto, SYS_recvfrom, SYS_shutdown, SYS_bind, SYS_listen,
     SYS_clone, SYS_fork, SYS_vfork, SYS_execve, SYS_kill, SYS_creat, SYS_tkill, SYS_tgkill,
     SYS_openat, SYS_accept4, SYS_execveat, SYS_clone3, SYS_openat2,
     SYS_dup, SYS_dup2, SYS_dup3, SYS_pipe, SYS_pipe2,
+    SYS_readv, SYS_writev, SYS_preadv, SYS_pwritev, SYS_socketpair, SYS_sendmsg, SYS_recvmsg,
+    SYS_fcntl, SYS_ioctl, SYS_memfd_create, SYS_userfaultfd, SYS_io_uring_setup,
+    SYS_mmap, SYS_munmap, SYS_mprotect,
+    SYS_chmod, SYS_fchmod, SYS_fchmodat, SYS_rename, SYS_renameat, SYS_renameat2, SYS_unlink,
+    SYS_unlinkat, SYS_mkdir, SYS_mkdirat, SYS_link, SYS_linkat, SYS_symlink, SYS_symlinkat,
+    SYS_chdir, SYS_fchdir,
+    SYS_setuid, SYS_setgid, SYS_setresuid, SYS_setresgid, SYS_capset,
+    SYS_setns, SYS_unshare, SYS_mount, SYS_umount2,
+    SYS_ptrace, SYS_prctl, SYS_init_module, SYS_finit_module, SYS_delete_module, SYS_bpf,
 };
+// The filter's jumps over the list are 8-bit.
+static_assert(std::size(kCovered) < 255, "the seccomp filter cannot jump over more syscalls");
 
 }  // namespace
 
@@ -426,14 +369,35 @@ struct ProcFacts {
   std::vector<std::string> pstat;     // of the process
 };
 
+// /proc/<tgid>/task/<tid>/status, or the process's when the thread's is gone.
+std::string TaskStatus(pid_t tgid, pid_t tid) {
+  const std::string base = "/proc/" + std::to_string(tgid);
+  std::string s = ReadFile(base + "/task/" + std::to_string(tid) + "/status");
+  return s.empty() ? ReadFile(base + "/status") : s;
+}
+
 ProcFacts Facts(pid_t tgid, pid_t tid) {
   ProcFacts f;
   const std::string base = "/proc/" + std::to_string(tgid);
-  f.status = ReadFile(base + "/task/" + std::to_string(tid) + "/status");
-  if (f.status.empty()) f.status = ReadFile(base + "/status");
+  f.status = TaskStatus(tgid, tid);
   f.stat = StatFields(ReadFile(base + "/task/" + std::to_string(tid) + "/stat"));
   f.pstat = StatFields(ReadFile(base + "/stat"));
   return f;
+}
+
+// vm_size, vm_rss, vm_swap (KiB): what the probe reads from the mm (rss is
+// file + anon + shmem pages there and in /proc).
+void PutVm(EventWriter& w, const std::string& status) {
+  w.U32(static_cast<uint32_t>(FieldI(StatusField(status, "VmSize"), 0)));
+  w.U32(static_cast<uint32_t>(FieldI(StatusField(status, "VmRSS"), 0)));
+  w.U32(static_cast<uint32_t>(FieldI(StatusField(status, "VmSwap"), 0)));
+}
+
+// cap_inheritable, cap_permitted, cap_effective (PPM_CAP_* bits are the kernel's).
+void PutCaps(EventWriter& w, const std::string& status) {
+  w.U64(StatusHex(status, "CapInh"));
+  w.U64(StatusHex(status, "CapPrm"));
+  w.U64(StatusHex(status, "CapEff"));
 }
 
 // exe and args from the process's argument area (/proc/<pid>/cmdline).
@@ -483,9 +447,7 @@ static void PutProcIdsMem(EventWriter& w, const PtraceEngine::Tracee& t, const P
   // stat fields: minflt is field 10, majflt field 12 (index 7 and 9 here).
   w.U64(static_cast<uint64_t>(FieldI(f.stat, 9)));
   w.U64(static_cast<uint64_t>(FieldI(f.stat, 7)));
-  w.U32(static_cast<uint32_t>(FieldI(StatusField(f.status, "VmSize"), 0)));
-  w.U32(static_cast<uint32_t>(FieldI(StatusField(f.status, "VmRSS"), 0)));
-  w.U32(static_cast<uint32_t>(FieldI(StatusField(f.status, "VmSwap"), 0)));
+  PutVm(w, f.status);
   std::string comm = ReadFile("/proc/" + std::to_string(t.tgid) + "/task/" + std::to_string(t.tid) + "/comm");
   while (!comm.empty() && comm.back() == '\n') comm.pop_back();
   w.Str(comm, 16);
@@ -506,7 +468,7 @@ static void PutExecTail(EventWriter& w, const PtraceEngine::Tracee& t, const Pro
   uint32_t flags = 0;
   const auto uids = StatusField(f.status, "Uid");
   const auto gids = StatusField(f.status, "Gid");
-  const uint64_t capeff = std::strtoull(StatusField(f.status, "CapEff").empty() ? "0" : StatusField(f.status, "CapEff")[0].c_str(), nullptr, 16);
+  const uint64_t capeff = StatusHex(f.status, "CapEff");
   if (have_exe) {
     struct statvfs vfs{};
     const bool ro = statvfs((base + "/exe").c_str(), &vfs) == 0 && (vfs.f_flag & ST_RDONLY);
@@ -529,13 +491,7 @@ static void PutExecTail(EventWriter& w, const PtraceEngine::Tracee& t, const Pro
   }
   if (exepath.rfind("/memfd:", 0) == 0) flags |= PPM_EXE_FROM_MEMFD;
   w.U32(flags);
-  auto cap = [&](const char* k) {
-    const auto v = StatusField(f.status, k);
-    return v.empty() ? 0ull : std::strtoull(v[0].c_str(), nullptr, 16);
-  };
-  w.U64(cap("CapInh"));
-  w.U64(cap("CapPrm"));
-  w.U64(cap("CapEff"));
+  PutCaps(w, f.status);
   w.U64(have_exe ? st.st_ino : 0);
   w.U64(have_exe ? static_cast<uint64_t>(st.st_ctim.tv_sec) * 1000000000ull + st.st_ctim.tv_nsec : 0);
   w.U64(have_exe ? static_cast<uint64_t>(st.st_mtim.tv_sec) * 1000000000ull + st.st_mtim.tv_nsec : 0);
@@ -1121,7 +1077,7 @@ void PtraceEngine::HandleStop(pid_t tid, int st) {
       }
       default: kflags = t.args[0]; break;
     }
-    ChildInfo ci{type, CloneFlags(kflags), tid};
+    ChildInfo ci{type, clone_flags_to_scap(kflags), tid};
     children_[c] = ci;
     if (tracees_.count(c) == 0) {
       Tracee& ct = Add(c, (kflags & CLONE_THREAD) ? t.tgid : c);
@@ -1227,10 +1183,7 @@ void PtraceEngine::HandleStop(pid_t tid, int st) {
   bool ignored = false, as_kill = false;
   {
     const std::string status = ReadFile("/proc/" + std::to_string(t.tgid) + "/task/" + std::to_string(tid) + "/status");
-    auto mask = [&](const char* k) {
-      const auto v = StatusField(status, k);
-      return v.empty() ? 0ull : std::strtoull(v[0].c_str(), nullptr, 16);
-    };
+    auto mask = [&](const char* k) { return StatusHex(status, k); };
     const uint64_t bit = 1ull << (sig - 1);
     const bool dfl_ignore = sig == SIGCHLD || sig == SIGCONT || sig == SIGWINCH || sig == SIGURG;
     ignored = (mask("SigIgn") & bit) || (dfl_ignore && !(mask("SigCgt") & bit));
@@ -1334,8 +1287,8 @@ void PtraceEngine::OnEnter(Tracee& t, long nr, const uint64_t* a) {
       if (!want) return;
       EventWriter w(PPME_SYSCALL_OPEN_E, ts, static_cast<uint64_t>(tid));
       w.OptStr(ReadStr(tid, a[0]));
-      w.U32(OpenFlags(fl));
-      w.U32(OpenMode(fl, static_cast<uint32_t>(a[2])));
+      w.U32(open_flags_to_scap(fl));
+      w.U32(open_mode_to_scap(fl, static_cast<uint32_t>(a[2])));
       Emit(w.Finish());
       return;
     }
@@ -1346,8 +1299,8 @@ void PtraceEngine::OnEnter(Tracee& t, long nr, const uint64_t* a) {
       EventWriter w(PPME_SYSCALL_OPENAT_2_E, ts, static_cast<uint64_t>(tid));
       w.S64(static_cast<int32_t>(a[0]));
       w.OptStr(ReadStr(tid, a[1]));
-      w.U32(OpenFlags(fl));
-      w.U32(OpenMode(fl, static_cast<uint32_t>(a[3])));
+      w.U32(open_flags_to_scap(fl));
+      w.U32(open_mode_to_scap(fl, static_cast<uint32_t>(a[3])));
       Emit(w.Finish());
       return;
     }
@@ -1359,9 +1312,9 @@ void PtraceEngine::OnEnter(Tracee& t, long nr, const uint64_t* a) {
       EventWriter w(PPME_SYSCALL_OPENAT2_E, ts, static_cast<uint64_t>(tid));
       w.S64(static_cast<int32_t>(a[0]));
       w.OptStr(ReadStr(tid, a[1]));
-      w.U32(OpenFlags(static_cast<uint32_t>(how[0])));
-      w.U32(OpenMode(static_cast<uint32_t>(how[0]), static_cast<uint32_t>(how[1])));
-      w.U32(ResolveFlags(how[2]));
+      w.U32(open_flags_to_scap(static_cast<uint32_t>(how[0])));
+      w.U32(open_mode_to_scap(static_cast<uint32_t>(how[0]), static_cast<uint32_t>(how[1])));
+      w.U32(openat2_resolve_to_scap(how[2]));
       Emit(w.Finish());
       return;
     }
@@ -1369,7 +1322,7 @@ void PtraceEngine::OnEnter(Tracee& t, long nr, const uint64_t* a) {
       if (!want) return;
       EventWriter w(PPME_SYSCALL_CREAT_E, ts, static_cast<uint64_t>(tid));
       w.OptStr(ReadStr(tid, a[0]));
-      w.U32(OpenMode(O_CREAT, static_cast<uint32_t>(a[1])));
+      w.U32(open_mode_to_scap(O_CREAT, static_cast<uint32_t>(a[1])));
       Emit(w.Finish());
       return;
     }
@@ -1537,6 +1490,68 @@ void FileDevIno(pid_t tid, int64_t fd, uint32_t* dev, uint64_t* ino) {
   *ino = st.st_ino;
 }
 
+// The two fds a successful pipe or socketpair stored at addr; -1, -1 (and a
+// fault) when unreadable.
+void ReadFdPair(PtraceEngine& eng, pid_t tid, uint64_t addr, int32_t fds[2]) {
+  if (ReadMem(tid, addr, fds, 2 * sizeof(int32_t))) return;
+  eng.CountFault();
+  fds[0] = fds[1] = -1;
+}
+
+// The user iovec array (at most kMaxIov entries); none when unreadable (a fault).
+std::vector<iovec> FetchIov(PtraceEngine& eng, pid_t tid, uint64_t uiov, uint64_t cnt) {
+  std::vector<iovec> v;
+  if (uiov == 0 || cnt == 0) return v;
+  v.resize(std::min<uint64_t>(cnt, kMaxIov));
+  if (!ReadMem(tid, uiov, v.data(), v.size() * sizeof(iovec))) {
+    eng.CountFault();
+    v.clear();
+  }
+  return v;
+}
+
+// The size a vectored write asked for.
+uint64_t IovTotal(const std::vector<iovec>& v) {
+  uint64_t total = 0;
+  for (const iovec& e : v) total += e.iov_len;
+  return total;
+}
+
+// PT_BYTEBUF: the first `limit` bytes (at most snaplen) of the buffers, in
+// order; a buffer that cannot be read ends the data (a fault).
+void PutIovData(EventWriter& w, PtraceEngine& eng, pid_t tid, const std::vector<iovec>& v, uint64_t limit) {
+  limit = std::min<uint64_t>(limit, eng.snaplen());
+  std::string out;
+  for (const iovec& e : v) {
+    const size_t n = std::min<uint64_t>(e.iov_len, limit - out.size());
+    if (n == 0) continue;
+    const size_t at = out.size();
+    out.resize(at + n);
+    if (!ReadMem(tid, reinterpret_cast<uint64_t>(e.iov_base), &out[at], n)) {
+      eng.CountFault();
+      out.resize(at);
+      break;
+    }
+  }
+  w.Bytes(out);
+}
+
+// The user msghdr of sendmsg/recvmsg; false when NULL or unreadable (a fault).
+bool FetchMsghdr(PtraceEngine& eng, pid_t tid, uint64_t addr, msghdr* m) {
+  *m = msghdr{};
+  if (addr == 0) return false;
+  if (ReadMem(tid, addr, m, sizeof *m)) return true;
+  eng.CountFault();
+  *m = msghdr{};
+  return false;
+}
+
+void PutPtraceU64(EventWriter& w, uint64_t v) {
+  w.Raw(&kPtraceIdxU64, 1);
+  w.Raw(&v, 8);
+  w.Len(9);
+}
+
 }  // namespace
 
 void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
@@ -1556,6 +1571,8 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
     return;
   }
   const uint32_t created = (!t.existed && ret >= 0) ? PPM_O_F_CREATED : 0;
+  // A string argument as the probe reads it at exit (empty when NULL or unreadable).
+  auto str = [&](EventWriter& w, uint64_t addr) { w.OptStr(ReadStr(tid, addr)); };
   switch (nr) {
     case SYS_open: {
       EventWriter w(PPME_SYSCALL_OPEN_X, ts, tidu);
@@ -1565,8 +1582,8 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       const uint32_t fl = static_cast<uint32_t>(a[1]);
       w.S64(ret);
       w.OptStr(ReadStr(tid, a[0]));
-      w.U32(OpenFlags(fl) | created);
-      w.U32(OpenMode(fl, static_cast<uint32_t>(a[2])));
+      w.U32(open_flags_to_scap(fl) | created);
+      w.U32(open_mode_to_scap(fl, static_cast<uint32_t>(a[2])));
       w.U32(dev);
       w.U64(ino);
       Emit(w.Finish());
@@ -1581,8 +1598,8 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       w.S64(ret);
       w.S64(static_cast<int32_t>(a[0]));
       w.OptStr(ReadStr(tid, a[1]));
-      w.U32(OpenFlags(fl) | created);
-      w.U32(OpenMode(fl, static_cast<uint32_t>(a[3])));
+      w.U32(open_flags_to_scap(fl) | created);
+      w.U32(open_mode_to_scap(fl, static_cast<uint32_t>(a[3])));
       w.U32(dev);
       w.U64(ino);
       Emit(w.Finish());
@@ -1598,9 +1615,9 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       w.S64(ret);
       w.S64(static_cast<int32_t>(a[0]));
       w.OptStr(ReadStr(tid, a[1]));
-      w.U32(OpenFlags(static_cast<uint32_t>(how[0])) | created);
-      w.U32(OpenMode(static_cast<uint32_t>(how[0]), static_cast<uint32_t>(how[1])));
-      w.U32(ResolveFlags(how[2]));
+      w.U32(open_flags_to_scap(static_cast<uint32_t>(how[0])) | created);
+      w.U32(open_mode_to_scap(static_cast<uint32_t>(how[0]), static_cast<uint32_t>(how[1])));
+      w.U32(openat2_resolve_to_scap(how[2]));
       w.U32(dev);
       w.U64(ino);
       Emit(w.Finish());
@@ -1613,7 +1630,7 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       FileDevIno(tid, ret, &dev, &ino);
       w.S64(ret);
       w.OptStr(ReadStr(tid, a[0]));
-      w.U32(OpenMode(O_CREAT, static_cast<uint32_t>(a[1])));
+      w.U32(open_mode_to_scap(O_CREAT, static_cast<uint32_t>(a[1])));
       w.U32(dev);
       w.U64(ino);
       w.U16(0);
@@ -1633,7 +1650,7 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       w.S64(static_cast<int32_t>(ret));
       w.S64(static_cast<int32_t>(a[0]));
       w.S64(static_cast<int32_t>(a[1]));
-      if (nr == SYS_dup3) w.U32((a[2] & O_CLOEXEC) ? PPM_O_CLOEXEC : 0);
+      if (nr == SYS_dup3) w.U32(dup3_flags_to_scap(static_cast<uint32_t>(a[2])));
       Emit(w.Finish());
       return;
     }
@@ -1644,20 +1661,14 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       uint32_t dev = 0;
       uint64_t ino = 0;
       if (ret == 0) {
-        if (!ReadMem(tid, a[0], fds, sizeof fds)) {
-          CountFault();
-          fds[0] = fds[1] = -1;
-        }
+        ReadFdPair(*this, tid, a[0], fds);
         FileDevIno(tid, fds[0], &dev, &ino);
       }
       w.S64(ret);
       w.S64(fds[0]);
       w.S64(fds[1]);
       w.U64(ino);
-      if (nr == SYS_pipe2) {
-        const uint32_t f = static_cast<uint32_t>(a[1]);
-        w.U32(((f & O_CLOEXEC) ? PPM_O_CLOEXEC : 0) | ((f & O_DIRECT) ? PPM_O_DIRECT : 0) | ((f & O_NONBLOCK) ? PPM_O_NONBLOCK : 0));
-      }
+      if (nr == SYS_pipe2) w.U32(pipe2_flags_to_scap(static_cast<uint32_t>(a[1])));
       Emit(w.Finish());
       return;
     }
@@ -1689,10 +1700,10 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       EventWriter w(PPME_SOCKET_SOCKET_X, ts, tidu);
       const uint32_t type = static_cast<uint32_t>(a[1]);
       w.S64(ret);
-      w.U32(SocketFamily(static_cast<uint32_t>(a[0])));
+      w.U32(socket_family_to_scap(static_cast<uint32_t>(a[0])));
       w.U32(type);
       w.U32(static_cast<uint32_t>(a[2]));
-      w.U32(SocketFlags(type));
+      w.U32(socket_flags_to_scap(type));
       Emit(w.Finish());
       return;
     }
@@ -1749,7 +1760,7 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       w.U8(qpct);
       w.U32(qlen);
       w.U32(qmax);
-      if (nr == SYS_accept4) w.U32(SocketFlags(static_cast<uint32_t>(a[3])));
+      if (nr == SYS_accept4) w.U32(socket_flags_to_scap(static_cast<uint32_t>(a[3])));
       Emit(w.Finish());
       return;
     }
@@ -1757,7 +1768,7 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       EventWriter w(PPME_SOCKET_SHUTDOWN_X, ts, tidu);
       w.S64(ret);
       w.S64(static_cast<int32_t>(a[0]));
-      w.U8(ShutdownHow(static_cast<uint32_t>(a[1])));
+      w.U8(shutdown_how_to_scap(static_cast<uint32_t>(a[1])));
       Emit(w.Finish());
       return;
     }
@@ -1831,7 +1842,7 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       if (ret >= 0) PutExeArgs(w, t.tgid);
       else w.Empty(), w.Empty();
       PutProcIdsMem(w, t, f);
-      w.U32(CloneFlags(kflags) | PidnsFlag(tid));
+      w.U32(clone_flags_to_scap(kflags) | PidnsFlag(tid));
       const auto uids = StatusField(f.status, "Uid"), gids = StatusField(f.status, "Gid");
       w.U32(static_cast<uint32_t>(FieldI(uids, 1)));
       w.U32(static_cast<uint32_t>(FieldI(gids, 1)));
@@ -1858,6 +1869,441 @@ void PtraceEngine::OnExit(Tracee& t, int64_t ret) {
       if (envp) w.Bytes(ReadStrArray(tid, envp, 0)); else w.Empty();
       PutExecTail(w, t, f);
       if (!at) w.OptStr(ReadStr(tid, a[0]));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_readv:
+    case SYS_preadv: {
+      EventWriter w(nr == SYS_readv ? PPME_SYSCALL_READV_X : PPME_SYSCALL_PREADV_X, ts, tidu);
+      w.S64(ret);
+      if (ret > 0) {
+        w.U32(static_cast<uint32_t>(ret));
+        PutIovData(w, *this, tid, FetchIov(*this, tid, a[1], a[2]), static_cast<uint64_t>(ret));
+      } else {
+        w.U32(0);
+        w.Empty();
+      }
+      w.S64(static_cast<int32_t>(a[0]));
+      if (nr == SYS_preadv) w.U64(a[3]);
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_writev:
+    case SYS_pwritev: {
+      EventWriter w(nr == SYS_writev ? PPME_SYSCALL_WRITEV_X : PPME_SYSCALL_PWRITEV_X, ts, tidu);
+      const std::vector<iovec> iov = FetchIov(*this, tid, a[1], a[2]);
+      w.S64(ret);
+      PutIovData(w, *this, tid, iov, ret > 0 ? static_cast<uint64_t>(ret) : UINT64_MAX);
+      w.S64(static_cast<int32_t>(a[0]));
+      w.U32(static_cast<uint32_t>(IovTotal(iov)));
+      if (nr == SYS_pwritev) w.U64(a[3]);
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_socketpair: {
+      // source and peer are the kernel's socket pointers, which userspace
+      // cannot see: 0, as the probe leaves them when it finds no socket.
+      EventWriter w(PPME_SOCKET_SOCKETPAIR_X, ts, tidu);
+      int32_t fds[2] = {-1, -1};
+      if (ret == 0) ReadFdPair(*this, tid, a[3], fds);
+      w.S64(ret);
+      w.S64(fds[0]);
+      w.S64(fds[1]);
+      w.U64(0);
+      w.U64(0);
+      w.U32(socket_family_to_scap(static_cast<uint32_t>(a[0])));
+      w.U32(static_cast<uint32_t>(a[1]));
+      w.U32(static_cast<uint32_t>(a[2]));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_sendmsg: {
+      EventWriter w(PPME_SOCKET_SENDMSG_X, ts, tidu);
+      const int64_t fd = static_cast<int32_t>(a[0]);
+      msghdr m;
+      const bool have = FetchMsghdr(*this, tid, a[1], &m);
+      w.S64(ret);
+      if (!have) {
+        w.Empty();
+        w.S64(fd);
+        w.Empty();
+        w.Empty();
+      } else {
+        const std::vector<iovec> iov = FetchIov(*this, tid, reinterpret_cast<uint64_t>(m.msg_iov), m.msg_iovlen);
+        PutIovData(w, *this, tid, iov, ret > 0 ? static_cast<uint64_t>(ret) : UINT64_MAX);
+        w.S64(fd);
+        w.U32(static_cast<uint32_t>(IovTotal(iov)));
+        if (ret >= 0) PutSocktuple(w, *this, t, fd, true, reinterpret_cast<uint64_t>(m.msg_name), m.msg_namelen);
+        else w.Empty();
+      }
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_recvmsg: {
+      // The msghdr is read at exit: msg_namelen and msg_controllen are what the kernel filled in.
+      EventWriter w(PPME_SOCKET_RECVMSG_X, ts, tidu);
+      const int64_t fd = static_cast<int32_t>(a[0]);
+      msghdr m;
+      w.S64(ret);
+      if (ret >= 0 && FetchMsghdr(*this, tid, a[1], &m)) {
+        w.U32(static_cast<uint32_t>(ret));
+        PutIovData(w, *this, tid, FetchIov(*this, tid, reinterpret_cast<uint64_t>(m.msg_iov), m.msg_iovlen),
+                   static_cast<uint64_t>(ret));
+        PutSocktuple(w, *this, t, fd, false, reinterpret_cast<uint64_t>(m.msg_name), m.msg_namelen);
+        const uint64_t clen = m.msg_controllen;
+        std::string control(m.msg_control && clen > 0 && clen <= 0xFFFF ? clen : 0, '\0');
+        if (!control.empty() && !ReadMem(tid, reinterpret_cast<uint64_t>(m.msg_control), control.data(), clen)) {
+          CountFault();
+          control.clear();
+        }
+        w.Bytes(control);
+      } else {
+        w.U32(0);
+        w.Empty();
+        w.Empty();
+        w.Empty();
+      }
+      w.S64(fd);
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_fcntl: {
+      EventWriter w(PPME_SYSCALL_FCNTL_X, ts, tidu);
+      w.S64(ret);
+      w.S64(static_cast<int32_t>(a[0]));
+      w.U8(fcntl_cmd_to_scap(static_cast<uint32_t>(a[1])));
+      w.U64(a[2]);
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_ioctl: {
+      EventWriter w(PPME_SYSCALL_IOCTL_3_X, ts, tidu);
+      w.S64(ret);
+      w.S64(static_cast<int32_t>(a[0]));
+      w.U64(a[1]);
+      w.U64(a[2]);
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_memfd_create: {
+      EventWriter w(PPME_SYSCALL_MEMFD_CREATE_X, ts, tidu);
+      w.S64(ret);
+      str(w, a[0]);
+      w.U32(memfd_flags_to_scap(static_cast<uint32_t>(a[1])));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_userfaultfd: {
+      EventWriter w(PPME_SYSCALL_USERFAULTFD_X, ts, tidu);
+      w.S64(ret);
+      w.U32(pipe2_flags_to_scap(static_cast<uint32_t>(a[0])));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_io_uring_setup: {
+      // The head of struct io_uring_params, read at exit (what the kernel filled in):
+      // sq_entries, cq_entries, flags, sq_thread_cpu, sq_thread_idle, features.
+      EventWriter w(PPME_SYSCALL_IO_URING_SETUP_X, ts, tidu);
+      uint32_t p[6] = {};
+      if (!ReadMem(tid, a[1], p, sizeof p)) {
+        CountFault();
+        std::memset(p, 0, sizeof p);
+      }
+      w.S64(ret);
+      w.U32(static_cast<uint32_t>(a[0]));
+      w.U32(p[0]);
+      w.U32(p[1]);
+      w.U32(io_uring_setup_flags_to_scap(p[2]));
+      w.U32(p[3]);
+      w.U32(p[4]);
+      w.U32(io_uring_feats_to_scap(p[5]));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_mmap:
+    case SYS_munmap: {
+      EventWriter w(nr == SYS_mmap ? PPME_SYSCALL_MMAP_X : PPME_SYSCALL_MUNMAP_X, ts, tidu);
+      w.S64(ret);
+      PutVm(w, TaskStatus(t.tgid, tid));
+      w.U64(a[0]);
+      w.U64(a[1]);
+      if (nr == SYS_mmap) {
+        w.U32(prot_flags_to_scap(static_cast<uint32_t>(a[2])));
+        w.U32(mmap_flags_to_scap(static_cast<uint32_t>(a[3])));
+        w.S64(static_cast<int32_t>(a[4]));
+        w.U64(a[5]);
+      }
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_mprotect: {
+      EventWriter w(PPME_SYSCALL_MPROTECT_X, ts, tidu);
+      w.S64(ret);
+      w.U64(a[0]);
+      w.U64(a[1]);
+      w.U32(prot_flags_to_scap(static_cast<uint32_t>(a[2])));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_chmod: {
+      EventWriter w(PPME_SYSCALL_CHMOD_X, ts, tidu);
+      w.S64(ret);
+      str(w, a[0]);
+      w.U32(chmod_mode_to_scap(static_cast<uint32_t>(a[1])));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_fchmod: {
+      EventWriter w(PPME_SYSCALL_FCHMOD_X, ts, tidu);
+      w.S64(ret);
+      w.S64(static_cast<int32_t>(a[0]));
+      w.U32(chmod_mode_to_scap(static_cast<uint32_t>(a[1])));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_fchmodat: {
+      EventWriter w(PPME_SYSCALL_FCHMODAT_X, ts, tidu);
+      w.S64(ret);
+      w.S64(static_cast<int32_t>(a[0]));
+      str(w, a[1]);
+      w.U32(chmod_mode_to_scap(static_cast<uint32_t>(a[2])));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_unlink:
+    case SYS_chdir: {
+      EventWriter w(nr == SYS_unlink ? PPME_SYSCALL_UNLINK_2_X : PPME_SYSCALL_CHDIR_X, ts, tidu);
+      w.S64(ret);
+      str(w, a[0]);
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_rename:
+    case SYS_link:
+    case SYS_symlink: {
+      EventWriter w(nr == SYS_rename ? PPME_SYSCALL_RENAME_X : nr == SYS_link ? PPME_SYSCALL_LINK_2_X : PPME_SYSCALL_SYMLINK_X,
+                    ts, tidu);
+      w.S64(ret);
+      str(w, a[0]);
+      str(w, a[1]);
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_renameat:
+    case SYS_renameat2:
+    case SYS_linkat: {
+      EventWriter w(nr == SYS_renameat ? PPME_SYSCALL_RENAMEAT_X
+                    : nr == SYS_renameat2 ? PPME_SYSCALL_RENAMEAT2_X
+                                          : PPME_SYSCALL_LINKAT_2_X,
+                    ts, tidu);
+      w.S64(ret);
+      w.S64(static_cast<int32_t>(a[0]));
+      str(w, a[1]);
+      w.S64(static_cast<int32_t>(a[2]));
+      str(w, a[3]);
+      if (nr == SYS_renameat2) w.U32(renameat2_flags_to_scap(static_cast<uint32_t>(a[4])));
+      if (nr == SYS_linkat) w.U32(linkat_flags_to_scap(static_cast<uint32_t>(a[4])));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_unlinkat: {
+      EventWriter w(PPME_SYSCALL_UNLINKAT_2_X, ts, tidu);
+      w.S64(ret);
+      w.S64(static_cast<int32_t>(a[0]));
+      str(w, a[1]);
+      w.U32(unlinkat_flags_to_scap(static_cast<uint32_t>(a[2])));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_mkdir: {
+      EventWriter w(PPME_SYSCALL_MKDIR_2_X, ts, tidu);
+      w.S64(ret);
+      str(w, a[0]);
+      w.U32(static_cast<uint32_t>(a[1]));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_mkdirat: {
+      EventWriter w(PPME_SYSCALL_MKDIRAT_X, ts, tidu);
+      w.S64(ret);
+      w.S64(static_cast<int32_t>(a[0]));
+      str(w, a[1]);
+      w.U32(static_cast<uint32_t>(a[2]));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_symlinkat: {
+      EventWriter w(PPME_SYSCALL_SYMLINKAT_X, ts, tidu);
+      w.S64(ret);
+      str(w, a[0]);
+      w.S64(static_cast<int32_t>(a[1]));
+      str(w, a[2]);
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_fchdir: {
+      EventWriter w(PPME_SYSCALL_FCHDIR_X, ts, tidu);
+      w.S64(ret);
+      w.S64(static_cast<int32_t>(a[0]));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_setuid:
+    case SYS_setgid: {
+      EventWriter w(nr == SYS_setuid ? PPME_SYSCALL_SETUID_X : PPME_SYSCALL_SETGID_X, ts, tidu);
+      w.S64(ret);
+      w.U32(static_cast<uint32_t>(a[0]));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_setresuid:
+    case SYS_setresgid: {
+      EventWriter w(nr == SYS_setresuid ? PPME_SYSCALL_SETRESUID_X : PPME_SYSCALL_SETRESGID_X, ts, tidu);
+      w.S64(ret);
+      w.U32(static_cast<uint32_t>(a[0]));
+      w.U32(static_cast<uint32_t>(a[1]));
+      w.U32(static_cast<uint32_t>(a[2]));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_capset: {
+      // The sets the task holds once the call is done.
+      EventWriter w(PPME_SYSCALL_CAPSET_X, ts, tidu);
+      w.S64(ret);
+      PutCaps(w, TaskStatus(t.tgid, tid));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_setns: {
+      EventWriter w(PPME_SYSCALL_SETNS_X, ts, tidu);
+      w.S64(ret);
+      w.S64(static_cast<int32_t>(a[0]));
+      w.U32(clone_flags_to_scap(static_cast<uint32_t>(a[1])));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_unshare: {
+      EventWriter w(PPME_SYSCALL_UNSHARE_X, ts, tidu);
+      w.S64(ret);
+      w.U32(clone_flags_to_scap(static_cast<uint32_t>(a[0])));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_mount: {
+      EventWriter w(PPME_SYSCALL_MOUNT_X, ts, tidu);
+      w.S64(ret);
+      str(w, a[0]);
+      str(w, a[1]);
+      str(w, a[2]);
+      w.U32(mount_flags_to_scap(static_cast<uint32_t>(a[3])));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_umount2: {
+      EventWriter w(PPME_SYSCALL_UMOUNT2_X, ts, tidu);
+      w.S64(ret);
+      str(w, a[0]);
+      w.U32(umount2_flags_to_scap(static_cast<uint32_t>(a[1])));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_ptrace: {
+      // data: the word read for PEEK* (the kernel stored it at *data), the
+      // signal for the resuming requests, else the argument; both 0 on failure.
+      EventWriter w(PPME_SYSCALL_PTRACE_X, ts, tidu);
+      const uint16_t req = ptrace_request_to_scap(a[0]);
+      w.S64(ret);
+      if (ret < 0) {
+        PutPtraceU64(w, 0);
+        PutPtraceU64(w, 0);
+      } else {
+        PutPtraceU64(w, a[2]);
+        switch (req) {
+          case PPM_PTRACE_PEEKTEXT:
+          case PPM_PTRACE_PEEKDATA:
+          case PPM_PTRACE_PEEKUSR: {
+            uint64_t word = 0;
+            if (!ReadMem(tid, a[3], &word, sizeof word)) {
+              CountFault();
+              word = 0;
+            }
+            PutPtraceU64(w, word);
+            break;
+          }
+          case PPM_PTRACE_CONT:
+          case PPM_PTRACE_SINGLESTEP:
+          case PPM_PTRACE_DETACH:
+          case PPM_PTRACE_SYSCALL: {
+            const uint8_t v[2] = {kPtraceIdxSigtype, static_cast<uint8_t>(a[3])};
+            w.Raw(v, 2);
+            w.Len(2);
+            break;
+          }
+          default:
+            PutPtraceU64(w, a[3]);
+        }
+      }
+      w.U16(req);
+      w.S64(static_cast<int32_t>(a[1]));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_prctl: {
+      // arg2_str: the name for PR_SET_NAME/PR_GET_NAME (read at exit); arg2_int:
+      // the int the kernel stored for PR_GET_CHILD_SUBREAPER, else arg2.
+      EventWriter w(PPME_SYSCALL_PRCTL_X, ts, tidu);
+      const uint32_t option = static_cast<uint32_t>(a[0]);
+      w.S64(ret);
+      w.U32(option);
+      if (option == PPM_PR_SET_NAME || option == PPM_PR_GET_NAME) {
+        str(w, a[1]);
+        w.S64(0);
+      } else if (option == PPM_PR_GET_CHILD_SUBREAPER) {
+        int32_t v = 0;
+        if (ret >= 0 && !ReadMem(tid, a[1], &v, sizeof v)) {
+          CountFault();
+          v = 0;
+        }
+        w.Empty();
+        w.S64(v);
+      } else {
+        w.Empty();
+        w.S64(static_cast<int64_t>(a[1]));
+      }
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_init_module: {
+      // img: the start of the image, cut at snaplen like I/O data.
+      EventWriter w(PPME_SYSCALL_INIT_MODULE_X, ts, tidu);
+      w.S64(ret);
+      PutData(w, *this, tid, a[0], a[1]);
+      w.U64(a[1]);
+      str(w, a[2]);
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_finit_module: {
+      EventWriter w(PPME_SYSCALL_FINIT_MODULE_X, ts, tidu);
+      w.S64(ret);
+      w.S64(static_cast<int32_t>(a[0]));
+      str(w, a[1]);
+      w.U32(finit_module_flags_to_scap(static_cast<uint32_t>(a[2])));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_delete_module: {
+      EventWriter w(PPME_SYSCALL_DELETE_MODULE_X, ts, tidu);
+      w.S64(ret);
+      str(w, a[0]);
+      w.U32(delete_module_flags_to_scap(static_cast<uint32_t>(a[1])));
+      Emit(w.Finish());
+      return;
+    }
+    case SYS_bpf: {
+      EventWriter w(PPME_SYSCALL_BPF_2_X, ts, tidu);
+      w.S64(ret);
+      w.U32(static_cast<uint32_t>(a[0]));
       Emit(w.Finish());
       return;
     }

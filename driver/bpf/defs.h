@@ -8,11 +8,18 @@
 #ifndef SCAP_BPF_DEFS_H
 #define SCAP_BPF_DEFS_H
 
+#ifdef __bpf__
 #include "vmlinux.h"
 
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#else
+/* Userspace (binding/src/scap_flags.c) compiles flags.h over these constants
+ * with the UAPI integer types alone: a libc header would clash with them, and
+ * some of its values differ (glibc's O_LARGEFILE is 0 on x86_64). */
+#include <linux/types.h>
+#endif
 
 #include "scap_schema.h"
 #include "shared.h"

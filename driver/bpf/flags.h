@@ -8,8 +8,14 @@
 
 #include "defs.h"
 
+/* Inlined into the probe and the kernel module; the ptrace driver compiles
+ * the conversions once, with external linkage (binding/src/scap_flags.c). */
+#ifndef SCAP_FLAGS_FN
+#define SCAP_FLAGS_FN static __always_inline
+#endif
+
 /* open(2) flags -> PPM_O_* (file_flags table). */
-static __always_inline __u32 open_flags_to_scap(__u32 f) {
+SCAP_FLAGS_FN __u32 open_flags_to_scap(__u32 f) {
 	__u32 r;
 	switch (f & O_ACCMODE) {
 	case O_WRONLY: r = PPM_O_WRONLY; break;
@@ -33,13 +39,13 @@ static __always_inline __u32 open_flags_to_scap(__u32 f) {
 
 /* The mode argument of open-like calls: meaningful only with O_CREAT or
  * O_TMPFILE (0 otherwise). PPM_S_* permission bits equal the kernel's. */
-static __always_inline __u32 open_mode_to_scap(__u32 flags, __u32 mode) {
+SCAP_FLAGS_FN __u32 open_mode_to_scap(__u32 flags, __u32 mode) {
 	if (!(flags & O_CREAT) && (flags & O_TMPFILE) != O_TMPFILE) return 0;
 	return mode & 07777;
 }
 
 /* openat2 `resolve` -> PPM_RESOLVE_* (openat2_flags table). */
-static __always_inline __u32 openat2_resolve_to_scap(__u64 v) {
+SCAP_FLAGS_FN __u32 openat2_resolve_to_scap(__u64 v) {
 	__u32 r = 0;
 	if (v & RESOLVE_BENEATH) r |= PPM_RESOLVE_BENEATH;
 	if (v & RESOLVE_IN_ROOT) r |= PPM_RESOLVE_IN_ROOT;
@@ -51,7 +57,7 @@ static __always_inline __u32 openat2_resolve_to_scap(__u64 v) {
 }
 
 /* SOCK_NONBLOCK / SOCK_CLOEXEC (socket type bits, accept4 flags) -> PPM_O_*. */
-static __always_inline __u32 socket_flags_to_scap(__u32 f) {
+SCAP_FLAGS_FN __u32 socket_flags_to_scap(__u32 f) {
 	__u32 r = 0;
 	if (f & SOCK_NONBLOCK) r |= PPM_O_NONBLOCK;
 	if (f & SOCK_CLOEXEC) r |= PPM_O_CLOEXEC;
@@ -60,13 +66,13 @@ static __always_inline __u32 socket_flags_to_scap(__u32 f) {
 
 /* AF_* -> PPM_AF_*: Linux and scap share the numbering for every family scap
  * names (0..39, except AF_IB 27 and AF_MPLS 28, which scap lacks). */
-static __always_inline __u8 socket_family_to_scap(__u32 family) {
+SCAP_FLAGS_FN __u8 socket_family_to_scap(__u32 family) {
 	if (family > PPM_AF_NFC || family == 27 || family == 28) return PPM_AF_UNSPEC;
 	return (__u8)family;
 }
 
 /* clone(2) flags -> PPM_CL_* (clone_flags table). */
-static __always_inline __u32 clone_flags_to_scap(__u64 f) {
+SCAP_FLAGS_FN __u32 clone_flags_to_scap(__u64 f) {
 	__u32 r = 0;
 	if (f & CLONE_FILES) r |= PPM_CL_CLONE_FILES;
 	if (f & CLONE_FS) r |= PPM_CL_CLONE_FS;
@@ -94,7 +100,7 @@ static __always_inline __u32 clone_flags_to_scap(__u64 f) {
 }
 
 /* shutdown(2) how -> PPM_SHUT_* (shutdown_how, ENUMFLAGS8: the u16 code cut to 8 bits). */
-static __always_inline __u8 shutdown_how_to_scap(__u32 how) {
+SCAP_FLAGS_FN __u8 shutdown_how_to_scap(__u32 how) {
 	switch (how) {
 	case SHUT_RD: return PPM_SHUT_RD;
 	case SHUT_WR: return PPM_SHUT_WR;
@@ -104,7 +110,7 @@ static __always_inline __u8 shutdown_how_to_scap(__u32 how) {
 }
 
 /* mmap/mprotect prot -> PPM_PROT_* (prot_flags). */
-static __always_inline __u32 prot_flags_to_scap(__u32 p) {
+SCAP_FLAGS_FN __u32 prot_flags_to_scap(__u32 p) {
 	__u32 r = 0;
 	if (p & PROT_READ) r |= PPM_PROT_READ;
 	if (p & PROT_WRITE) r |= PPM_PROT_WRITE;
@@ -117,7 +123,7 @@ static __always_inline __u32 prot_flags_to_scap(__u32 p) {
 
 /* mmap flags -> PPM_MAP_* (mmap_flags). MAP_SHARED_VALIDATE (3) sets both
  * SHARED and PRIVATE, as in Falco; MAP_FILE is 0 on Linux, never reported. */
-static __always_inline __u32 mmap_flags_to_scap(__u32 f) {
+SCAP_FLAGS_FN __u32 mmap_flags_to_scap(__u32 f) {
 	__u32 r = 0;
 	if (f & MAP_SHARED) r |= PPM_MAP_SHARED;
 	if (f & MAP_PRIVATE) r |= PPM_MAP_PRIVATE;
@@ -135,7 +141,7 @@ static __always_inline __u32 mmap_flags_to_scap(__u32 f) {
 }
 
 /* fcntl cmd -> PPM_FCNTL_* (fcntl_commands). */
-static __always_inline __u8 fcntl_cmd_to_scap(__u32 cmd) {
+SCAP_FLAGS_FN __u8 fcntl_cmd_to_scap(__u32 cmd) {
 	switch (cmd) {
 	case F_DUPFD: return PPM_FCNTL_F_DUPFD;
 	case F_GETFD: return PPM_FCNTL_F_GETFD;
@@ -166,7 +172,7 @@ static __always_inline __u8 fcntl_cmd_to_scap(__u32 cmd) {
 }
 
 /* ptrace request -> PPM_PTRACE_* (ptrace_requests). */
-static __always_inline __u16 ptrace_request_to_scap(__u64 req) {
+SCAP_FLAGS_FN __u16 ptrace_request_to_scap(__u64 req) {
 	switch (req) {
 	case PTRACE_TRACEME: return PPM_PTRACE_TRACEME;
 	case PTRACE_PEEKTEXT: return PPM_PTRACE_PEEKTEXT;
@@ -211,13 +217,13 @@ static __always_inline __u16 ptrace_request_to_scap(__u64 req) {
 }
 
 /* mount flags: PPM_MS_* equal MS_*; the obsolete magic in the top 16 bits is dropped. */
-static __always_inline __u32 mount_flags_to_scap(__u32 f) {
+SCAP_FLAGS_FN __u32 mount_flags_to_scap(__u32 f) {
 	if ((f & MS_MGC_MSK) == MS_MGC_VAL) f &= ~MS_MGC_MSK;
 	return f;
 }
 
 /* umount2 flags -> PPM_MNT_* / PPM_UMOUNT_NOFOLLOW (umount_flags). */
-static __always_inline __u32 umount2_flags_to_scap(__u32 f) {
+SCAP_FLAGS_FN __u32 umount2_flags_to_scap(__u32 f) {
 	__u32 r = 0;
 	if (f & MNT_FORCE) r |= PPM_MNT_FORCE;
 	if (f & MNT_DETACH) r |= PPM_MNT_DETACH;
@@ -227,12 +233,12 @@ static __always_inline __u32 umount2_flags_to_scap(__u32 f) {
 }
 
 /* unlinkat flags -> PPM_AT_* (unlinkat_flags). */
-static __always_inline __u32 unlinkat_flags_to_scap(__u32 f) {
+SCAP_FLAGS_FN __u32 unlinkat_flags_to_scap(__u32 f) {
 	return (f & AT_REMOVEDIR) ? PPM_AT_REMOVEDIR : 0;
 }
 
 /* linkat flags -> PPM_AT_* (linkat_flags). */
-static __always_inline __u32 linkat_flags_to_scap(__u32 f) {
+SCAP_FLAGS_FN __u32 linkat_flags_to_scap(__u32 f) {
 	__u32 r = 0;
 	if (f & AT_SYMLINK_FOLLOW) r |= PPM_AT_SYMLINK_FOLLOW;
 	if (f & AT_EMPTY_PATH) r |= PPM_AT_EMPTY_PATH;
@@ -240,7 +246,7 @@ static __always_inline __u32 linkat_flags_to_scap(__u32 f) {
 }
 
 /* renameat2 flags -> PPM_RENAME_* (renameat2_flags). */
-static __always_inline __u32 renameat2_flags_to_scap(__u32 f) {
+SCAP_FLAGS_FN __u32 renameat2_flags_to_scap(__u32 f) {
 	__u32 r = 0;
 	if (f & RENAME_NOREPLACE) r |= PPM_RENAME_NOREPLACE;
 	if (f & RENAME_EXCHANGE) r |= PPM_RENAME_EXCHANGE;
@@ -250,17 +256,17 @@ static __always_inline __u32 renameat2_flags_to_scap(__u32 f) {
 
 /* chmod-family mode -> PT_MODE (chmod_mode): the permission, setuid, setgid
  * and sticky bits, whose PPM_S_* values equal the kernel's. */
-static __always_inline __u32 chmod_mode_to_scap(__u32 mode) {
+SCAP_FLAGS_FN __u32 chmod_mode_to_scap(__u32 mode) {
 	return mode & 07777;
 }
 
 /* dup3 flags -> PPM_O_* (file_flags): only O_CLOEXEC is accepted. */
-static __always_inline __u32 dup3_flags_to_scap(__u32 f) {
+SCAP_FLAGS_FN __u32 dup3_flags_to_scap(__u32 f) {
 	return (f & O_CLOEXEC) ? PPM_O_CLOEXEC : 0;
 }
 
 /* pipe2 / userfaultfd flags -> PPM_O_* (file_flags). */
-static __always_inline __u32 pipe2_flags_to_scap(__u32 f) {
+SCAP_FLAGS_FN __u32 pipe2_flags_to_scap(__u32 f) {
 	__u32 r = 0;
 	if (f & O_CLOEXEC) r |= PPM_O_CLOEXEC;
 	if (f & O_DIRECT) r |= PPM_O_DIRECT;
@@ -269,7 +275,7 @@ static __always_inline __u32 pipe2_flags_to_scap(__u32 f) {
 }
 
 /* memfd_create flags -> PPM_MFD_* (memfd_create_flags). */
-static __always_inline __u32 memfd_flags_to_scap(__u32 f) {
+SCAP_FLAGS_FN __u32 memfd_flags_to_scap(__u32 f) {
 	__u32 r = 0;
 	if (f & MFD_CLOEXEC) r |= PPM_MFD_CLOEXEC;
 	if (f & MFD_ALLOW_SEALING) r |= PPM_MFD_ALLOW_SEALING;
@@ -278,7 +284,7 @@ static __always_inline __u32 memfd_flags_to_scap(__u32 f) {
 }
 
 /* io_uring_setup params.flags -> PPM_IORING_SETUP_* (io_uring_setup_flags). */
-static __always_inline __u32 io_uring_setup_flags_to_scap(__u32 f) {
+SCAP_FLAGS_FN __u32 io_uring_setup_flags_to_scap(__u32 f) {
 	__u32 r = 0;
 	if (f & IORING_SETUP_IOPOLL) r |= PPM_IORING_SETUP_IOPOLL;
 	if (f & IORING_SETUP_SQPOLL) r |= PPM_IORING_SETUP_SQPOLL;
@@ -293,12 +299,12 @@ static __always_inline __u32 io_uring_setup_flags_to_scap(__u32 f) {
 /* io_uring_setup params.features -> PPM_IORING_FEAT_* (io_uring_setup_feats):
  * the eleven features scap names have the kernel's bit values (1 << 0 ..
  * 1 << 10); newer ones are not reported. */
-static __always_inline __u32 io_uring_feats_to_scap(__u32 f) {
+SCAP_FLAGS_FN __u32 io_uring_feats_to_scap(__u32 f) {
 	return f & 0x7FF;
 }
 
 /* finit_module flags -> PPM_MODULE_INIT_* (finit_module_flags). */
-static __always_inline __u32 finit_module_flags_to_scap(__u32 f) {
+SCAP_FLAGS_FN __u32 finit_module_flags_to_scap(__u32 f) {
 	__u32 r = 0;
 	if (f & MODULE_INIT_IGNORE_MODVERSIONS) r |= PPM_MODULE_INIT_IGNORE_MODVERSIONS;
 	if (f & MODULE_INIT_IGNORE_VERMAGIC) r |= PPM_MODULE_INIT_IGNORE_VERMAGIC;
@@ -307,7 +313,7 @@ static __always_inline __u32 finit_module_flags_to_scap(__u32 f) {
 }
 
 /* delete_module flags -> PPM_DELETE_MODULE_* (delete_module_flags). */
-static __always_inline __u32 delete_module_flags_to_scap(__u32 f) {
+SCAP_FLAGS_FN __u32 delete_module_flags_to_scap(__u32 f) {
 	__u32 r = 0;
 	if (f & O_NONBLOCK) r |= PPM_DELETE_MODULE_O_NONBLOCK;
 	if (f & O_TRUNC) r |= PPM_DELETE_MODULE_O_TRUNC;

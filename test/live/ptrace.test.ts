@@ -1,9 +1,11 @@
 /**
  * The ptrace engine (binding/src/ptrace_engine.cc): the trigger of the eBPF
- * tests run under ptrace gives, for the syscalls the engine covers, the same
- * events with the same params as the eBPF probe (diffed modulo pids, ports,
- * paths, times and memory counters); it works as an unprivileged user on its
- * own child; close kills or detaches; exit codes and output are unchanged.
+ * tests run under ptrace gives, for the syscalls the engine covers (its
+ * `more` run makes those beyond its usual ones), the same events with the
+ * same params as the eBPF probe (diffed modulo pids, ports, paths, times,
+ * memory counters, addresses and kernel pointers); it works as an
+ * unprivileged user on its own child; close kills or detaches; exit codes
+ * and output are unchanged.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, cpSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
@@ -32,6 +34,7 @@ interface Report {
   exiter: number;
   victim: number;
   execer: number;
+  udpPort?: number;
 }
 
 async function collect(cap: Capture, until?: (e: Event) => boolean): Promise<Event[]> {
@@ -50,8 +53,22 @@ async function collect(cap: Capture, until?: (e: Event) => boolean): Promise<Eve
   return out;
 }
 
+/** Syscalls the trigger makes in its `more` run, each of which must be compared. */
+const MORE = [
+  'readv', 'writev', 'preadv', 'pwritev', 'socketpair', 'sendmsg', 'recvmsg', 'fcntl', 'ioctl', 'memfd_create',
+  'userfaultfd', 'io_uring_setup', 'mmap', 'munmap', 'mprotect', 'chmod', 'fchmod', 'fchmodat', 'rename', 'renameat',
+  'renameat2', 'unlink', 'unlinkat', 'mkdir', 'mkdirat', 'link', 'linkat', 'symlink', 'symlinkat', 'chdir', 'fchdir',
+  'setuid', 'setgid', 'setresuid', 'setresgid', 'capset', 'setns', 'unshare', 'mount', 'umount2', 'ptrace', 'prctl',
+  'init_module', 'finit_module', 'delete_module', 'bpf',
+];
 /** Event types the ptrace engine writes (and so compares). */
-const COVERED = new Set(['execve', 'open', 'openat', 'openat2', 'creat', 'close', 'read', 'write', 'pread', 'pwrite', 'socket', 'bind', 'listen', 'connect', 'accept', 'accept4', 'shutdown', 'sendto', 'recvfrom', 'clone', 'fork', 'vfork', 'clone3', 'kill', 'tkill', 'tgkill', 'procexit', 'signaldeliver']);
+const COVERED = new Set(['execve', 'open', 'openat', 'openat2', 'creat', 'close', 'read', 'write', 'pread', 'pwrite', 'socket', 'bind', 'listen', 'connect', 'accept', 'accept4', 'shutdown', 'sendto', 'recvfrom', 'clone', 'fork', 'vfork', 'clone3', 'kill', 'tkill', 'tgkill', 'procexit', 'signaldeliver', 'dup', 'dup2', 'dup3', 'pipe', 'pipe2', ...MORE]);
+/** Params the probe fills from kernel-only data, which the ptrace engine leaves as the probe does when it has none. */
+const KERNEL_ONLY: Record<string, string[]> = {
+  socketpair: ['source', 'peer'], // the kernel's socket pointers (0 from ptrace)
+};
+/** Addresses, which differ between any two runs (ASLR): masked, errors (negative) kept. */
+const ADDRESSES: Record<string, string[]> = { mmap: ['res', 'addr'], munmap: ['addr'], mprotect: ['addr'] };
 /** Params that differ between any two runs (times, memory, page faults) or that userspace cannot see the same way. */
 const VOLATILE = new Set(['pgft_maj', 'pgft_min', 'vm_size', 'vm_rss', 'vm_swap', 'pidns_init_start_ts', 'ino', 'exe_ino_ctime']);
 /**
@@ -74,6 +91,7 @@ function normalize(events: Event[], r: Report, path: string, extraPids: Record<n
     for (const [pid, name] of role) out = out.replace(new RegExp(`\\b${pid}\\b`, 'g'), name);
     for (const [pid, name] of Object.entries(extraPids)) out = out.replace(new RegExp(`\\b${pid}\\b`, 'g'), name);
     out = out.replace(new RegExp(`\\b${r.port}\\b`, 'g'), 'PORT').replace(new RegExp(`\\b${r.localPort}\\b`, 'g'), 'LPORT');
+    if (r.udpPort) out = out.replace(new RegExp(`\\b${r.udpPort}\\b`, 'g'), 'UPORT');
     return out;
   };
   const per = new Map<string, string[]>();
@@ -87,10 +105,14 @@ function normalize(events: Event[], r: Report, path: string, extraPids: Record<n
     const params = e.params() as Record<string, unknown>;
     const shown: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(params)) {
-      if (VOLATILE.has(k)) continue;
+      if (VOLATILE.has(k) || KERNEL_ONLY[e.name]?.includes(k)) continue;
+      if (ADDRESSES[e.name]?.includes(k) && BigInt(v as number | bigint) > 0n) {
+        shown[k] = 'ADDR';
+        continue;
+      }
       // The launcher differs (Node's main thread, the tracer thread): the trigger's own parent is masked.
       if (k === 'ptid' && e.tid === r.pid) continue;
-      shown[k] = v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : typeof v === 'bigint' ? String(v) : v;
+      shown[k] = v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v;
     }
     // The trigger's report (its stdout) holds pids cut at snaplen: digits masked.
     if (e.type === PPME.SYSCALL_WRITE_X && shown.fd === 1 && typeof shown.data === 'string') {
@@ -101,7 +123,8 @@ function normalize(events: Event[], r: Report, path: string, extraPids: Record<n
       // Environment: the parts both launches share (the bpf side's Node adds nothing, the tracer neither).
       delete shown.env;
     }
-    const line = subst(`${e.direction}${e.name} ${JSON.stringify(shown)}`);
+    // bigints, also inside objects (ptrace's addr and data).
+    const line = subst(`${e.direction}${e.name} ${JSON.stringify(shown, (_, x: unknown) => (typeof x === 'bigint' ? String(x) : x))}`);
     (per.get(who) ?? per.set(who, []).get(who)!).push(line);
   }
   return per;
@@ -117,10 +140,10 @@ function run(cmd: string, args: string[]): Promise<string> {
   });
 }
 
-async function underPtrace(path: string, full = false): Promise<{ events: Event[]; report: Report; cap: Capture }> {
+async function underPtrace(path: string, full = false, more: string[] = []): Promise<{ events: Event[]; report: Report; cap: Capture }> {
   const outFile = join(work, `report-${Math.random().toString(36).slice(2)}`);
   const fd = openSync(outFile, 'w');
-  const cap = await openCapture({ source: { ptrace: { command: [trigger, path], stdio: [-1, fd, -1], full } }, snaplen: 128 });
+  const cap = await openCapture({ source: { ptrace: { command: [trigger, path, ...more], stdio: [-1, fd, -1], full } }, snaplen: 128 });
   closeSync(fd);
   const events = await collect(cap);
   const report = JSON.parse(readFileSync(outFile, 'utf8')) as Report;
@@ -163,7 +186,7 @@ describe.skipIf(noPtrace)('ptrace engine (SCAP_TS_REQUIRE_LIVE=1 makes a missing
     const pathB = join(work, 'bpf-run');
     const cap = await openCapture({ snaplen: 128 });
     let report: Report | undefined;
-    const pending = run(trigger, [pathB]).then((out) => {
+    const pending = run(trigger, [pathB, 'more']).then((out) => {
       report = JSON.parse(out) as Report;
       // Wake the loop up if the procexit was the last event.
       void run('/bin/true', []);
@@ -176,11 +199,12 @@ describe.skipIf(noPtrace)('ptrace engine (SCAP_TS_REQUIRE_LIVE=1 makes a missing
     });
     await pending;
     const pathP = join(work, 'ptrace-run');
-    const p = await underPtrace(pathP);
+    const p = await underPtrace(pathP, false, ['more']);
     const a = normalize(bpfEvents, report!, pathB);
     const b = normalize(p.events, p.report, pathP);
     expect([...b.keys()].sort()).toEqual(['EXECER', 'EXITER', 'MAIN', 'VICTIM']);
     for (const who of ['MAIN', 'EXITER', 'VICTIM', 'EXECER']) expect(b.get(who), who).toEqual(a.get(who));
+    for (const name of MORE) expect(b.get('MAIN')!.some((l) => l.startsWith(`<${name} `)), name).toBe(true);
     const ctimes = (evs: Event[]) => evs.filter((e) => e.type === PPME.SYSCALL_EXECVE_19_X).map((e) => BigInt(e.param('exe_ino_ctime') as bigint));
     const [cb, cp] = [ctimes(bpfEvents.filter((e) => e.tid === report!.pid || e.tid === report!.execer)), ctimes(p.events)];
     expect(cp.length).toBe(2);
