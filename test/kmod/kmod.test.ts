@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { openCapture } from '../../lib/capture.js';
-import { Event, PPME } from '../../lib/events/index.js';
+import { Event, PPME, PT } from '../../lib/events/index.js';
 import { ScapReader } from '../../lib/scapfile/index.js';
 import { ROOT, prerequisite } from '../helpers/env.js';
 
@@ -67,13 +67,15 @@ function normalise(events: Event[], r: Report): Map<string, string[]> {
   const roles = new Map<number, string>([[r.pid, 'MAIN'], [r.exiter, 'EXITER'], [r.victim, 'VICTIM'], [r.execer, 'EXECER']]);
   const ports = new Map<number, string>([[r.port, 'PORT'], [r.localPort, 'LPORT']]);
   const out = new Map<string, string[]>();
-  const mapValue = (v: unknown): unknown => {
-    if (typeof v === 'number' && roles.has(v)) return roles.get(v);
+  // Pids become roles only in pid-typed params: in a fresh guest pids are small
+  // and a syscall number (a generic event's nativeID) can equal one.
+  const mapValue = (v: unknown, isPid: boolean): unknown => {
+    if (isPid && typeof v === 'number' && roles.has(v)) return roles.get(v);
     if (typeof v === 'bigint') return v.toString();
     if (v instanceof Uint8Array) return Buffer.from(v).toString('latin1');
     if (v && typeof v === 'object') {
       const o: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) o[k] = (k === 'sport' || k === 'dport' || k === 'port') && typeof x === 'number' ? (ports.get(x) ?? x) : mapValue(x);
+      for (const [k, x] of Object.entries(v)) o[k] = (k === 'sport' || k === 'dport' || k === 'port') && typeof x === 'number' ? (ports.get(x) ?? x) : mapValue(x, false);
       return o;
     }
     return v;
@@ -92,14 +94,16 @@ function normalise(events: Event[], r: Report): Map<string, string[]> {
     const params: Record<string, unknown> = {};
     const stdoutWrite = e.type === PPME.SYSCALL_WRITE_X && e.param('fd') === 1;
     const memory = e.type === PPME.SYSCALL_MMAP_X || e.type === PPME.SYSCALL_MUNMAP_X || e.type === PPME.SYSCALL_MPROTECT_X;
+    const types = new Map((e.info?.params ?? []).map((p) => [p.name, p.type]));
     for (const [k, v] of Object.entries(e.params())) {
+      const isPid = types.get(k) === PT.PID || types.get(k) === PT.PID32;
       if (MASKED.has(k)) params[k] = '*';
       // Ids of processes outside the trigger (its parent, the session's process group).
       else if ((k === 'ptid' || k === 'pgid' || k === 'vpgid') && typeof v === 'number' && !roles.has(v)) params[k] = 'OTHER';
       else if (stdoutWrite && k !== 'fd') params[k] = '*'; // the JSON report: pids differ
       else if (memory && (k === 'addr' || (k === 'res' && e.type === PPME.SYSCALL_MMAP_X))) params[k] = '*';
       else if (isExec && k === 'flags') params[k] = '*'; // writable: busybox vs coreutils
-      else params[k] = mapValue(v);
+      else params[k] = mapValue(v, isPid);
     }
     seq.push(`${e.name} ${e.direction} ${JSON.stringify(params)}`);
   }
