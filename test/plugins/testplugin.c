@@ -149,10 +149,11 @@ EXPORT void *plugin_init(const init_input *in, int32_t *rc) {
     return s;
   }
   /* As the SDKs do: the table vtables are used without a NULL check. */
-  uint32_t ntables = 99;
-  if (!in->tables || !in->tables->fields_ext || !in->tables->reader_ext || !in->tables->writer_ext ||
-      !in->tables->list_tables(in->owner, &ntables) || ntables != 0 ||
-      in->tables->get_table(in->owner, "threads", 4) != NULL) {
+  uint32_t ntables = 0;
+  table_info *tables = in->tables && in->tables->fields_ext && in->tables->reader_ext && in->tables->writer_ext
+                           ? in->tables->list_tables(in->owner, &ntables)
+                           : NULL;
+  if (!tables || ntables < 1 || strcmp(tables[0].name, "threads") != 0 || tables[0].key_type != 4) {
     snprintf(s->err, sizeof s->err, "unexpected tables input");
     *rc = RC_FAILURE;
     return s;
