@@ -71,6 +71,10 @@ void Fail(TableAccessor* a, std::string msg) { *a->client->error = std::move(msg
 TableAccessor* Use(void* t) {
   auto* a = static_cast<TableAccessor*>(t);
   if (a == nullptr) return nullptr;
+  if (!a->live) {
+    Fail(a, "subtable '" + a->def->name + "' outlived the plugin call that read it");
+    return nullptr;
+  }
   if (a->def->gone) {
     Fail(a, "table '" + a->def->name + "' is gone: plugin '" + a->def->owner_name + "', which owned it, was destroyed");
     return nullptr;
@@ -99,11 +103,11 @@ bool CallBridge(TableAccessor* a, const char* fn, size_t argc, const napi_value*
   napi_value recv = nullptr;
   napi_get_undefined(env, &recv);
   if (f == nullptr) {
-    Fail(a, "table 'threads' is gone: its plugin manager was collected");
+    Fail(a, "table '" + a->def->name + "' is gone: its plugin manager was collected");
     return false;
   }
   if (napi_call_function(env, recv, f, argc, argv, result) != napi_ok) {
-    Fail(a, "table 'threads': " + TakeJsError(env));
+    Fail(a, "table '" + a->def->name + "': " + TakeJsError(env));
     return false;
   }
   return true;
@@ -121,7 +125,7 @@ bool FromJs(TableAccessor* a, const TableField& f, napi_value v, StateData* out)
   }
   if (f.type == kStString) {
     if (vt != napi_string) {
-      Fail(a, "field '" + f.name + "' of table 'threads' holds no string");
+      Fail(a, "field '" + f.name + "' of table '" + a->def->name + "' holds no string");
       return false;
     }
     out->str = Reg(a).Keep(Utf8(env, v));
@@ -148,7 +152,7 @@ bool FromJs(TableAccessor* a, const TableField& f, napi_value v, StateData* out)
     napi_get_value_bigint_int64(env, v, &i, &lossless);
     napi_get_value_bigint_uint64(env, v, &u, &lossless);
   } else {
-    Fail(a, "field '" + f.name + "' of table 'threads' holds no number");
+    Fail(a, "field '" + f.name + "' of table '" + a->def->name + "' holds no number");
     return false;
   }
   switch (f.type) {
@@ -172,7 +176,7 @@ bool ToJs(TableAccessor* a, const TableField& f, const StateData* in, napi_value
   switch (f.type) {
     case kStString:
       if (in->str == nullptr) {
-        Fail(a, "field '" + f.name + "' of table 'threads': a NULL string was written");
+        Fail(a, "field '" + f.name + "' of table '" + a->def->name + "': a NULL string was written");
         return false;
       }
       st = napi_create_string_utf8(env, in->str, NAPI_AUTO_LENGTH, out);
@@ -188,7 +192,7 @@ bool ToJs(TableAccessor* a, const TableField& f, const StateData* in, napi_value
     default: st = napi_create_bigint_uint64(env, in->u64, out); break;
   }
   if (st != napi_ok) {
-    Fail(a, "field '" + f.name + "' of table 'threads': " + TakeJsError(env));
+    Fail(a, "field '" + f.name + "' of table '" + a->def->name + "': " + TakeJsError(env));
     return false;
   }
   return true;
@@ -198,7 +202,7 @@ bool ToJs(TableAccessor* a, const TableField& f, const StateData* in, napi_value
 EntrySlot* EntryOf(TableAccessor* a, void* e) {
   auto* s = static_cast<EntrySlot*>(e);
   if (s == nullptr || !s->live || s->table != a->def) {
-    Fail(a, "table 'threads': the entry was released, is from another table, or outlived the plugin call that got it");
+    Fail(a, "table '" + a->def->name + "': the entry was released, is from another table, or outlived the plugin call that got it");
     return nullptr;
   }
   return s;
@@ -207,14 +211,14 @@ EntrySlot* EntryOf(TableAccessor* a, void* e) {
 const TableField* FieldOf(TableAccessor* a, const void* f) {
   auto* fld = static_cast<const TableField*>(f);
   if (fld == nullptr || fld->table != a->def) {
-    Fail(a, "table 'threads': the field accessor is NULL or from another table");
+    Fail(a, "table '" + a->def->name + "': the field accessor is NULL or from another table");
     return nullptr;
   }
   return fld;
 }
 
 void RefuseEntries(TableAccessor* a) {
-  Fail(a, "table 'threads' is kept by scap-ts's Inspector from the events: plugins cannot add, remove or clear its entries");
+  Fail(a, "table '" + a->def->name + "' is kept by scap-ts's Inspector from the events: plugins cannot add, remove or clear its entries");
 }
 
 // ---- init-time functions (the owner is the calling plugin's host) ----------
@@ -252,7 +256,8 @@ void* GetTable(void* owner, const char* name, uint32_t key_type) {
     return nullptr;
   }
   auto& acc = c->accessors[d->name];
-  if (!acc) acc = std::make_unique<TableAccessor>(TableAccessor{c, d, {}});
+  if (!acc) acc = std::make_unique<TableAccessor>();
+  acc->client = c;
   acc->def = d;  // a table of the same name may have been registered anew
   return acc.get();
 }
@@ -326,6 +331,10 @@ void* AddTableField(void* t, const char* name, uint32_t type) {
     Fail(a, "add_table_field: the field name is NULL or empty");
     return nullptr;
   }
+  if (d->nested) {
+    Fail(a, std::string("add_table_field '") + name + "': fields cannot be added to subtable '" + d->name + "'");
+    return nullptr;
+  }
   if (!ValidType(type) || type == kStTable) {
     Fail(a, std::string("add_table_field '") + name + "': a field of " + TypeText(type) + " cannot be added to table '" + d->name + "'");
     return nullptr;
@@ -362,8 +371,14 @@ uint64_t GetTableSize(void* t) {
     if (r == UINT64_MAX) OwnerFailed(a);
     return r;
   }
+  if (!JsReady(a)) return UINT64_MAX;
+  if (d->nested) {
+    uint32_t n = 0;
+    napi_get_array_length(Reg(a).env(), a->rows, &n);
+    return n;
+  }
   napi_value v = nullptr;
-  if (!JsReady(a) || !CallBridge(a, "size", 0, nullptr, &v)) return UINT64_MAX;
+  if (!CallBridge(a, "size", 0, nullptr, &v)) return UINT64_MAX;
   int64_t n = 0;
   napi_get_value_int64(Reg(a).env(), v, &n);
   return static_cast<uint64_t>(n);
@@ -384,7 +399,19 @@ void* GetTableEntry(void* t, const StateData* key) {
   }
   if (!JsReady(a)) return nullptr;
   napi_env env = Reg(a).env();
-  napi_value k = nullptr, obj = nullptr;
+  napi_value obj = nullptr;
+  if (d->nested) {
+    // Subtables are keyed by position (int64 or uint64 keys, as libsinsp's).
+    uint64_t i = d->key_type == kStUint64 ? key->u64 : static_cast<uint64_t>(key->s64);
+    uint32_t n = 0;
+    napi_get_array_length(env, a->rows, &n);
+    if (i >= n || napi_get_element(env, a->rows, static_cast<uint32_t>(i), &obj) != napi_ok) {
+      Fail(a, "subtable '" + d->name + "' has no entry " + std::to_string(i) + " (it has " + std::to_string(n) + ")");
+      return nullptr;
+    }
+    return Reg(a).Acquire(d, obj);
+  }
+  napi_value k = nullptr;
   napi_create_int64(env, key->s64, &k);
   if (!CallBridge(a, "get", 1, &k, &obj)) return nullptr;
   napi_valuetype vt = napi_undefined;
@@ -417,6 +444,14 @@ ss_plugin_rc ReadEntryField(void* t, void* e, const void* f, StateData* out) {
   napi_env env = r.env();
   napi_value v = nullptr;
   napi_status st;
+  if (fld->sub != nullptr) {
+    napi_value args[2] = {nullptr, s->obj};
+    napi_create_string_utf8(env, fld->name.c_str(), fld->name.size(), &args[0]);
+    if (!CallBridge(a, "rows", 2, args, &v)) return kRcFailure;
+    std::memset(out, 0, sizeof *out);
+    out->table = r.Subtable(a->client, const_cast<TableDef*>(fld->sub), v);
+    return kRcSuccess;
+  }
   if (fld->dyn < 0) {
     st = napi_get_named_property(env, s->obj, fld->prop.c_str(), &v);
   } else {
@@ -427,7 +462,7 @@ ss_plugin_rc ReadEntryField(void* t, void* e, const void* f, StateData* out) {
     else napi_get_undefined(env, &v);
   }
   if (st != napi_ok) {
-    Fail(a, "field '" + fld->name + "' of table 'threads': " + TakeJsError(env));
+    Fail(a, "field '" + fld->name + "' of table '" + d->name + "': " + TakeJsError(env));
     return kRcFailure;
   }
   return FromJs(a, *fld, v, out) ? kRcSuccess : kRcFailure;
@@ -454,8 +489,8 @@ ss_plugin_bool IterateEntries(void* t, TableIteratorFn it, void* state) {
     Fail(a, "iterate_entries: the iterator is NULL");
     return 0;
   }
-  napi_value arr = nullptr;
-  if (!JsReady(a) || !CallBridge(a, "values", 0, nullptr, &arr)) return 0;
+  napi_value arr = a->rows;
+  if (!JsReady(a) || (!d->nested && !CallBridge(a, "values", 0, nullptr, &arr))) return 0;
   TableRegistry& r = Reg(a);
   napi_env env = r.env();
   uint32_t n = 0;
@@ -503,6 +538,8 @@ ss_plugin_rc EraseTableEntry(void* t, const StateData* key) {
   return kRcFailure;
 }
 
+// A thread entry outside the table: the SDKs make one at init to reach the
+// fields of subtables. It can be read and destroyed, not added.
 void* CreateTableEntry(void* t) {
   TableAccessor* a = Use(t);
   if (a == nullptr) return nullptr;
@@ -512,13 +549,24 @@ void* CreateTableEntry(void* t) {
     if (r == nullptr) OwnerFailed(a);
     return r;
   }
-  RefuseEntries(a);
-  return nullptr;
+  napi_value obj = nullptr;
+  if (d->nested) {
+    RefuseEntries(a);
+    return nullptr;
+  }
+  if (!JsReady(a) || !CallBridge(a, "create", 0, nullptr, &obj)) return nullptr;
+  return Reg(a).Acquire(d, obj);
 }
 
 void DestroyTableEntry(void* t, void* e) {
   TableAccessor* a = Use(t);
-  if (a != nullptr && a->def->owner) a->def->writer.destroy_table_entry(a->def->table, e);
+  if (a == nullptr) return;
+  if (a->def->owner) {
+    a->def->writer.destroy_table_entry(a->def->table, e);
+    return;
+  }
+  auto* s = static_cast<EntrySlot*>(e);
+  if (s != nullptr && s->live && s->table == a->def) Reg(a).Release(s);
 }
 
 void* AddTableEntry(void* t, const StateData* key, void* e) {
@@ -552,7 +600,7 @@ ss_plugin_rc WriteEntryField(void* t, void* e, const void* f, const StateData* i
   const TableField* fld = FieldOf(a, f);
   if (s == nullptr || fld == nullptr) return kRcFailure;
   if (fld->dyn < 0) {
-    Fail(a, "field '" + fld->name + "' of table 'threads' is read-only: scap-ts keeps the built-in fields from the events");
+    Fail(a, "field '" + fld->name + "' of table '" + d->name + "' is read-only: scap-ts keeps the built-in fields from the events");
     return kRcFailure;
   }
   TableRegistry& r = Reg(a);
@@ -567,7 +615,7 @@ ss_plugin_rc WriteEntryField(void* t, void* e, const void* f, const StateData* i
   }
   if (st == napi_ok) st = napi_set_element(env, arr, fld->dyn, v);
   if (st != napi_ok) {
-    Fail(a, "field '" + fld->name + "' of table 'threads': " + TakeJsError(env));
+    Fail(a, "field '" + fld->name + "' of table '" + d->name + "': " + TakeJsError(env));
     return kRcFailure;
   }
   return kRcSuccess;
@@ -591,25 +639,40 @@ TableWriterVtableExt kTableWriterExt = kTableWriter;
 TableRegistry::TableRegistry(Napi::Env env, Napi::Object bridge)
     : env_(env), js_thread_(std::this_thread::get_id()), bridge_(Napi::Weak(bridge)) {
   dyn_prop_ = bridge.Get("dynProp").As<Napi::String>().Utf8Value();
+  // Static fields, all read-only: [{ name, type, prop }].
+  auto add_fields = [](TableDef* d, Napi::Array fields) {
+    for (uint32_t i = 0; i < fields.Length(); i++) {
+      Napi::Object f = fields.Get(i).As<Napi::Object>();
+      d->fields.push_back(TableField{d, f.Get("name").As<Napi::String>().Utf8Value(), f.Get("type").As<Napi::Number>().Uint32Value(),
+                                     true, f.Get("prop").As<Napi::String>().Utf8Value(), -1});
+    }
+  };
   auto threads = std::make_unique<TableDef>();
   threads->name = "threads";
   threads->key_type = kStInt64;
   threads->owner_name = "scap-ts";
-  Napi::Array fields = bridge.Get("fields").As<Napi::Array>();
-  for (uint32_t i = 0; i < fields.Length(); i++) {
-    Napi::Object f = fields.Get(i).As<Napi::Object>();
-    threads->fields.push_back(TableField{threads.get(), f.Get("name").As<Napi::String>().Utf8Value(),
-                                         f.Get("type").As<Napi::Number>().Uint32Value(), true,
-                                         f.Get("prop").As<Napi::String>().Utf8Value(), -1});
-  }
+  add_fields(threads.get(), bridge.Get("fields").As<Napi::Array>());
+  TableDef* t = threads.get();
   tables_.push_back(std::move(threads));
+  Napi::Array subs = bridge.Get("subtables").As<Napi::Array>();
+  for (uint32_t i = 0; i < subs.Length(); i++) {
+    Napi::Object o = subs.Get(i).As<Napi::Object>();
+    auto kind = std::make_unique<TableDef>();
+    kind->name = o.Get("name").As<Napi::String>().Utf8Value();
+    kind->key_type = o.Get("keyType").As<Napi::Number>().Uint32Value();
+    kind->owner_name = "scap-ts";
+    kind->nested = true;
+    add_fields(kind.get(), o.Get("fields").As<Napi::Array>());
+    t->fields.push_back(TableField{t, kind->name, kStTable, true, "", -1, kind.get()});
+    tables_.push_back(std::move(kind));
+  }
 }
 
 TableRegistry::~TableRegistry() = default;
 
 TableDef* TableRegistry::Find(const std::string& name) {
   for (auto& t : tables_) {
-    if (!t->gone && t->name == name) return t.get();
+    if (!t->gone && !t->nested && t->name == name) return t.get();
   }
   return nullptr;
 }
@@ -617,7 +680,7 @@ TableDef* TableRegistry::Find(const std::string& name) {
 std::vector<TableDef*> TableRegistry::Live() {
   std::vector<TableDef*> out;
   for (auto& t : tables_) {
-    if (!t->gone) out.push_back(t.get());
+    if (!t->gone && !t->nested) out.push_back(t.get());
   }
   return out;
 }
@@ -670,16 +733,14 @@ void TableRegistry::DropOwner(PluginHost* owner) {
 
 void TableRegistry::Enter() {
   depth_++;
-  marks_.push_back(used_.size());
+  marks_.emplace_back(slots_.Mark(), subtables_.Mark());
 }
 
 void TableRegistry::Leave() {
-  size_t mark = marks_.back();
+  auto [slots, subtables] = marks_.back();
   marks_.pop_back();
-  for (size_t i = mark; i < used_.size(); i++) {
-    if (used_[i]->live) Release(used_[i]);
-  }
-  used_.resize(mark);
+  slots_.Unwind(slots);
+  subtables_.Unwind(subtables);
   if (--depth_ == 0) strings_.clear();
 }
 
@@ -692,24 +753,18 @@ std::string TableRegistry::CheckJs() const {
 }
 
 EntrySlot* TableRegistry::Acquire(const TableDef* t, napi_value obj) {
-  EntrySlot* s;
-  if (!free_.empty()) {
-    s = free_.back();
-    free_.pop_back();
-  } else {
-    s = &slots_.emplace_back();
-  }
+  EntrySlot* s = slots_.Take();
   s->table = t;
   s->obj = obj;
-  s->live = true;
-  used_.push_back(s);
   return s;
 }
 
-void TableRegistry::Release(EntrySlot* s) {
-  s->live = false;
-  s->obj = nullptr;
-  free_.push_back(s);
+TableAccessor* TableRegistry::Subtable(TableClient* c, TableDef* kind, napi_value rows) {
+  TableAccessor* a = subtables_.Take();
+  a->client = c;
+  a->def = kind;
+  a->rows = rows;
+  return a;
 }
 
 const char* TableRegistry::Keep(std::string s) { return strings_.emplace_back(std::move(s)).c_str(); }

@@ -7,6 +7,9 @@
 //    plugin_extract_fields, which the host runs on the JS thread.
 //  - tables a plugin registers with add_table: the host keeps its vtables
 //    and calls them for the other plugins.
+// Some fields of `threads` are tables (args, env, cgroups): reading one gives
+// a handle on that thread's subtable, valid for the plugin call; the fields
+// of each kind of subtable are shared by all threads'.
 // One TableRegistry is shared by the plugins of one PluginManager.
 #pragma once
 
@@ -31,15 +34,17 @@ struct TableField {
   std::string name;
   uint32_t type;
   bool read_only;
-  std::string prop;  // static field: the ThreadInfo property holding it
+  std::string prop;  // static field: the entry's property holding it
   int32_t dyn;       // added field: its index in ThreadInfo's dynamic values; -1 for static ones
+  const TableDef* sub = nullptr;  // a table-valued field: the kind of its subtables
 };
 
 struct TableDef {
   std::string name;
   uint32_t key_type;
-  PluginHost* owner = nullptr;  // null for the threads table
+  PluginHost* owner = nullptr;  // null for the threads table and its subtables
   std::string owner_name;
+  bool nested = false;  // a kind of subtable of `threads` (not listed, not found by name)
   bool gone = false;  // its plugin was destroyed (the definition stays: accessors may point at it)
   // A plugin's table: its pointer and vtables, copied (for API 3.0 plugins,
   // the *_ext ones are made from the legacy ones).
@@ -50,17 +55,67 @@ struct TableDef {
   std::deque<TableField> fields;  // the threads table's, static then added
 };
 
-// A thread entry handed to a plugin: the ThreadInfo object, valid in the
-// handle scope of the call that got it.
+// A thread (or subtable) entry handed to a plugin: its JS object, valid in
+// the handle scope of the call that got it.
 struct EntrySlot {
   const TableDef* table = nullptr;
   napi_value obj = nullptr;
   bool live = false;
 };
 
+struct TableClient;
+
+// The handle a plugin holds for a table (ss_plugin_table_t*): it knows which
+// plugin calls, for its owner error. A subtable's handle also holds the
+// thread's rows and is live for the plugin call that read it.
+struct TableAccessor {
+  TableClient* client = nullptr;
+  TableDef* def = nullptr;
+  std::vector<TableFieldInfo> infos;
+  napi_value rows = nullptr;
+  bool live = true;
+};
+
+// Items handed out during plugin calls: never freed (a stale pointer a plugin
+// keeps still points at one, found not live), reused once given back.
+template <typename T>
+class ScopedPool {
+ public:
+  T* Take() {
+    T* x;
+    if (!free_.empty()) {
+      x = free_.back();
+      free_.pop_back();
+    } else {
+      x = &items_.emplace_back();
+    }
+    x->live = true;
+    used_.push_back(x);
+    return x;
+  }
+  void Give(T* x) {
+    x->live = false;
+    free_.push_back(x);
+  }
+  size_t Mark() const { return used_.size(); }
+  // Gives back what was taken since `mark` and is still out.
+  void Unwind(size_t mark) {
+    for (size_t i = mark; i < used_.size(); i++) {
+      if (used_[i]->live) Give(used_[i]);
+    }
+    used_.resize(mark);
+  }
+
+ private:
+  std::deque<T> items_;
+  std::vector<T*> free_;
+  std::vector<T*> used_;
+};
+
 class TableRegistry {
  public:
-  // bridge: { fields: [{ name, type, prop }], dynProp, get(tid), size(), values() }
+  // bridge: { fields: [{ name, type, prop, sub? }], subtables: [{ name, keyType, fields: [{ name, type, prop }] }],
+  //          dynProp, get(tid), size(), values(), create(), rows(subtable, thread) }
   TableRegistry(Napi::Env env, Napi::Object bridge);
   ~TableRegistry();
 
@@ -79,7 +134,8 @@ class TableRegistry {
   std::string CheckJs() const;
 
   EntrySlot* Acquire(const TableDef* t, napi_value obj);
-  void Release(EntrySlot* s);
+  void Release(EntrySlot* s) { slots_.Give(s); }
+  TableAccessor* Subtable(TableClient* c, TableDef* kind, napi_value rows);
   const char* Keep(std::string s);
 
   napi_env env() const { return env_; }
@@ -96,16 +152,14 @@ class TableRegistry {
   std::string dyn_prop_;
   std::deque<std::unique_ptr<TableDef>> tables_;
   int depth_ = 0;
-  std::deque<EntrySlot> slots_;
-  std::vector<EntrySlot*> free_;
-  std::vector<EntrySlot*> used_;
-  std::vector<size_t> marks_;
+  ScopedPool<EntrySlot> slots_;
+  ScopedPool<TableAccessor> subtables_;
+  std::vector<std::pair<size_t, size_t>> marks_;
   std::deque<std::string> strings_;
 };
 
 // What one plugin holds: the registry, its accessors (the table handles it
 // was given) and the arrays handed to it.
-struct TableAccessor;
 struct TableClient {
   std::shared_ptr<TableRegistry> registry;
   PluginHost* host = nullptr;
@@ -116,12 +170,6 @@ struct TableClient {
   std::string* error = nullptr;  // the host's owner error
 
   void Drop();
-};
-
-struct TableAccessor {
-  TableClient* client;
-  TableDef* def;
-  std::vector<TableFieldInfo> infos;
 };
 
 // The vtables given to every plugin; they dispatch on the accessor.

@@ -5,12 +5,13 @@
  * fields, read-only, are read from each ThreadInfo (under libsinsp's names
  * and types); the fields plugins add (as Falco's container plugin adds
  * `container_id`) are stored on the ThreadInfo, so they go with the thread.
- * Tables plugins register are listed with the others, and other plugins
- * reach them through the owner's vtables. The native side is
- * binding/src/plugin_tables.cc.
+ * `args`, `env` and `cgroups` are subtables, as libsinsp's (keyed by
+ * position; `value`, or `first` and `second`). Tables plugins register are
+ * listed with the others, and other plugins reach them through the owner's
+ * vtables. The native side is binding/src/plugin_tables.cc.
  */
 import { loadNative } from '../native/index.js';
-import type { ThreadInfo, ThreadTable } from '../state/threads.js';
+import { ThreadTable, type ThreadInfo } from '../state/threads.js';
 
 /** ss_plugin_state_type: the types of table keys and entry fields. */
 export type StateType = 'int8' | 'int16' | 'int32' | 'int64' | 'uint8' | 'uint16' | 'uint32' | 'uint64' | 'string' | 'table' | 'bool';
@@ -26,8 +27,7 @@ const DYN_PROP = 'pluginFields' satisfies keyof ThreadInfo;
 /**
  * The built-in fields of `threads`: libsinsp's name and type, and the
  * ThreadInfo property. libsinsp's reaper_tid and pgid are not kept by
- * scap-ts; its table-valued fields (args, env, cgroups, file_descriptors)
- * are not offered.
+ * scap-ts; its file_descriptors subtable is not offered.
  */
 const THREAD_FIELDS: ReadonlyArray<readonly [string, StateType, keyof ThreadInfo]> = [
   ['tid', 'int64', 'tid'],
@@ -57,6 +57,14 @@ const THREAD_FIELDS: ReadonlyArray<readonly [string, StateType, keyof ThreadInfo
   ['tty', 'uint32', 'tty'],
   ['cwd', 'string', 'cwd'],
 ];
+
+/** The subtables of `threads`: libsinsp's name, key and fields, and the rows of a thread. */
+const THREAD_SUBTABLES: ReadonlyArray<{ name: string; keyType: StateType; fields: readonly string[]; rows: (t: ThreadInfo) => object[] }> = [
+  { name: 'args', keyType: 'int64', fields: ['value'], rows: (t) => t.args.map((value) => ({ value })) },
+  { name: 'env', keyType: 'int64', fields: ['value'], rows: (t) => t.env.map((value) => ({ value })) },
+  { name: 'cgroups', keyType: 'uint64', fields: ['first', 'second'], rows: (t) => t.cgroups.map(([first, second]) => ({ first, second })) },
+];
+const SUBTABLE_ROWS = new Map(THREAD_SUBTABLES.map((s) => [s.name, s.rows]));
 
 /** A table plugins can reach. */
 export interface StateTableInfo {
@@ -101,6 +109,11 @@ export class StateTables {
     const table = (): ThreadTable | undefined => this.#threads?.();
     this.#bridge = {
       fields: THREAD_FIELDS.map(([name, type, prop]) => ({ name, type: STATE_TYPE_CODE[type], prop })),
+      subtables: THREAD_SUBTABLES.map((s) => ({
+        name: s.name,
+        keyType: STATE_TYPE_CODE[s.keyType],
+        fields: s.fields.map((name) => ({ name, type: STATE_TYPE_CODE.string, prop: name })),
+      })),
       dynProp: DYN_PROP,
       // A plain lookup: a plugin reading a thread does not count as a use of it (eviction).
       get: (tid: number) => table()?.map.get(tid),
@@ -109,6 +122,9 @@ export class StateTables {
         const t = table();
         return t ? Array.from(t.map.values()) : [];
       },
+      // A thread outside any table (the SDKs create one at init to reach the subtables' fields).
+      create: () => new ThreadTable({ maxThreads: 1 }).newThread(),
+      rows: (subtable: string, t: ThreadInfo) => SUBTABLE_ROWS.get(subtable)!(t),
     };
     this.#native = new Ctor(this.#bridge);
     return this.#native;

@@ -15,6 +15,9 @@
  *   the tag and counts the thread's events; the fields <prefix>.comm/.pid/.tag/.count
  *   read them back, <prefix>.nthreads / .iterated give the table's size and the
  *   entries iterate_entries visits, <prefix>.nfields the fields list_table_fields lists.
+ *   It reaches the fields of the args and cgroups subtables as the C++ SDK does (through
+ *   an entry made with create_table_entry); <prefix>.args joins the args subtable's
+ *   values, <prefix>.cgroup is the second field of the cgroups subtable's entry 0.
  *   OWN_TABLE="name": registers a table of its own (uint64 keys 0..3, fields "word"
  *   string, read-only, and "hits" uint64). PEER_TABLE="name": gets such a table of
  *   another plugin; <prefix>.peer is the word at key tid % 4 and <prefix>.peer_err the
@@ -27,7 +30,8 @@
  *   With TABLES, "table_case" picks an error case: "unknown_table", "wrong_key",
  *   "unknown_field", "type_mismatch", "add_static", "thread_read" (init fails, telling
  *   the owner's error), "write_static", "add_entry" (parse fails likewise), "late_entry"
- *   (an entry kept from parse_event is read in extract_fields).
+ *   (an entry kept from parse_event is read in extract_fields), "late_subtable" (a
+ *   subtable read at init is used in extract_fields).
  * Open params: "count=N,start=TS,step=NS,batch=B" (defaults 20, 1000000000, 1000, 8 events a batch).
  * Event payload: "n=<i> msg=<word>".
  */
@@ -87,6 +91,7 @@ typedef struct {
 #define ST_INT64 4
 #define ST_UINT64 8
 #define ST_STRING 9
+#define ST_TABLE 10
 typedef union { int64_t s64; uint64_t u64; const char *str; uint32_t b; void *table; } state_data;
 typedef struct { const char *name; uint32_t key_type; } table_info;
 typedef struct { const char *name; uint32_t field_type; uint32_t read_only; } field_info;
@@ -184,8 +189,10 @@ typedef struct {
   uint64_t nfields;
   void *kept; /* late_entry: an entry kept past parse_event */
   void *peer, *f_word;
-  char tstr[4][256]; /* one per string field: the host reads them after the call */
-  const char *tstrs[4];
+  void *f_args, *f_args_value, *f_cgroups, *f_cgroup_second;
+  void *init_args; /* late_subtable: a subtable kept from init */
+  char tstr[6][512]; /* one per string field: the host reads them after the call */
+  const char *tstrs[6];
   uint64_t tu64s[5];
 } state_t;
 
@@ -316,6 +323,22 @@ static const char *tables_init(state_t *s, const init_input *in) {
   if (!(s->f_tid = fv->get_table_field(s->threads, "tid", ST_INT64))) TABLE_FAIL("get_table_field tid");
   if (!(s->f_pid = fv->get_table_field(s->threads, "pid", ST_INT64))) TABLE_FAIL("get_table_field pid");
   if (!(s->f_comm = fv->get_table_field(s->threads, "comm", ST_STRING))) TABLE_FAIL("get_table_field comm");
+  if (!(s->f_args = fv->get_table_field(s->threads, "args", ST_TABLE))) TABLE_FAIL("get_table_field args");
+  if (!(s->f_cgroups = fv->get_table_field(s->threads, "cgroups", ST_TABLE))) TABLE_FAIL("get_table_field cgroups");
+  {
+    /* The subtables' fields, through an entry that is never added (as the C++ SDK does). */
+    state_data v, name;
+    void *e = ti->writer_ext->create_table_entry(s->threads);
+    if (!e) TABLE_FAIL("create_table_entry");
+    if (ti->reader_ext->read_entry_field(s->threads, e, s->f_comm, &name) != RC_SUCCESS || strcmp(name.str, "") != 0) TABLE_FAIL("a new entry's comm");
+    if (ti->reader_ext->read_entry_field(s->threads, e, s->f_args, &v) != RC_SUCCESS) TABLE_FAIL("read_entry_field args");
+    s->init_args = v.table;
+    s->f_args_value = fv->get_table_field(v.table, "value", ST_STRING);
+    if (ti->reader_ext->read_entry_field(s->threads, e, s->f_cgroups, &v) != RC_SUCCESS) TABLE_FAIL("read_entry_field cgroups");
+    s->f_cgroup_second = fv->get_table_field(v.table, "second", ST_STRING);
+    ti->writer_ext->destroy_table_entry(s->threads, e);
+    if (!s->f_args_value || !s->f_cgroup_second) TABLE_FAIL("get_table_field of a subtable");
+  }
   if (!(s->f_tag = fv->add_table_field(s->threads, FIELD_PREFIX "_tag", ST_STRING))) TABLE_FAIL("add_table_field");
   if (!(s->f_count = fv->add_table_field(s->threads, FIELD_PREFIX "_count", ST_UINT64))) TABLE_FAIL("add_table_field");
   /* Adding a field again with its type gives the same accessor. */
@@ -525,13 +548,15 @@ EXPORT const char *plugin_get_fields(void) {
          "{\"type\":\"uint64\",\"name\":\"" FIELD_PREFIX ".iterated\",\"desc\":\"threads visited by iterate_entries\"},"
          "{\"type\":\"uint64\",\"name\":\"" FIELD_PREFIX ".nfields\",\"desc\":\"fields of threads listed at init\"},"
          "{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".peer\",\"desc\":\"the word at tid % 4 in the peer table\"},"
-         "{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".peer_err\",\"desc\":\"the owner error after a missing key\"}"
+         "{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".peer_err\",\"desc\":\"the owner error after a missing key\"},"
+         "{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".args\",\"desc\":\"the args subtable's values, joined\"},"
+         "{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".cgroup\",\"desc\":\"second of the cgroups subtable's entry 0\"}"
 #endif
          "]";
 }
 
 #ifdef TABLES
-typedef struct { const reader_ext_vt *r; state_t *s; uint64_t n; int bad; } iter_state;
+typedef struct { const reader_ext_vt *r; state_t *s; uint64_t n; int bad; void *sub; char *out; size_t cap; } iter_state;
 
 static uint32_t count_thread(void *st, void *e) {
   iter_state *it = st;
@@ -541,11 +566,31 @@ static uint32_t count_thread(void *st, void *e) {
   return 1;
 }
 
+static uint32_t join_arg(void *st, void *e) {
+  iter_state *it = st;
+  state_data v;
+  if (it->r->read_entry_field(it->sub, e, it->s->f_args_value, &v) != RC_SUCCESS) {
+    it->bad = 1;
+    return 0;
+  }
+  size_t used = strlen(it->out);
+  snprintf(it->out + used, it->cap - used, "%s%s", it->n++ ? " " : "", v.str);
+  return 1;
+}
+
 /* The table fields (ids 8 and up) of one event. */
 static int32_t table_extract(state_t *s, const evt_input *ev, const extract_input *in) {
   const reader_ext_vt *r = in->table_reader_ext;
   const char *(*oerr)(void *) = in->get_owner_last_error;
   void *e = NULL;
+  if (s->init_args && table_case(s, "late_subtable")) {
+    uint64_t n = r->get_table_size(s->init_args);
+    s->init_args = NULL;
+    if (n == (uint64_t)-1) {
+      snprintf(s->err, sizeof s->err, "get_table_size: %s", oerr(in->owner));
+      return RC_FAILURE;
+    }
+  }
   if (s->kept) {
     state_data v;
     int32_t rc = r->read_entry_field(s->threads, s->kept, s->f_comm, &v);
@@ -561,7 +606,7 @@ static int32_t table_extract(state_t *s, const evt_input *ev, const extract_inpu
     f->res_len = 0;
     state_data key, v;
     key.s64 = (int64_t)ev->evt->tid;
-    if (f->field_id <= 11 && !e && !(e = r->get_table_entry(s->threads, &key))) continue;
+    if ((f->field_id <= 11 || f->field_id >= 17) && !e && !(e = r->get_table_entry(s->threads, &key))) continue;
     switch (f->field_id) {
       case 8:
       case 10:
@@ -584,7 +629,7 @@ static int32_t table_extract(state_t *s, const evt_input *ev, const extract_inpu
         f->res_len = 1;
         break;
       case 13: {
-        iter_state it = {r, s, 0, 0};
+        iter_state it = {r, s, 0, 0, NULL, NULL, 0};
         if (!r->iterate_entries(s->threads, count_thread, &it) || it.bad) goto fail;
         s->tu64s[3] = it.n;
         f->res.u64 = &s->tu64s[3];
@@ -620,6 +665,30 @@ static int32_t table_extract(state_t *s, const evt_input *ev, const extract_inpu
         break;
       }
 #endif
+      case 17: {
+        if (r->read_entry_field(s->threads, e, s->f_args, &v) != RC_SUCCESS) goto fail;
+        s->tstr[4][0] = '\0';
+        iter_state it = {r, s, 0, 0, v.table, s->tstr[4], sizeof s->tstr[4]};
+        if (!r->iterate_entries(v.table, join_arg, &it) || it.bad) goto fail;
+        s->tstrs[4] = s->tstr[4];
+        f->res.str = &s->tstrs[4];
+        f->res_len = 1;
+        break;
+      }
+      case 18: {
+        state_data k0;
+        k0.u64 = 0;
+        if (r->read_entry_field(s->threads, e, s->f_cgroups, &v) != RC_SUCCESS) goto fail;
+        void *sub = v.table;
+        if (r->get_table_size(sub) == 0) break;
+        void *ce = r->get_table_entry(sub, &k0);
+        if (!ce || r->read_entry_field(sub, ce, s->f_cgroup_second, &v) != RC_SUCCESS) goto fail;
+        s->tstrs[5] = v.str; /* returned as read: valid until the call returns */
+        r->release_table_entry(sub, ce);
+        f->res.str = &s->tstrs[5];
+        f->res_len = 1;
+        break;
+      }
       default: break;
     }
   }
@@ -702,9 +771,13 @@ static int32_t table_parse(state_t *s, const evt_input *ev, const parse_input *i
   const char *what = "";
   state_data key, v;
   key.s64 = (int64_t)ev->evt->tid;
-  if (table_case(s, "add_entry") && !w->create_table_entry(s->threads)) {
-    snprintf(s->err, sizeof s->err, "create_table_entry: %s", oerr(in->owner));
-    return RC_FAILURE;
+  if (table_case(s, "add_entry")) {
+    void *fresh = w->create_table_entry(s->threads);
+    if (fresh && !w->add_table_entry(s->threads, &key, fresh)) {
+      snprintf(s->err, sizeof s->err, "add_table_entry: %s", oerr(in->owner));
+      w->destroy_table_entry(s->threads, fresh);
+      return RC_FAILURE;
+    }
   }
   void *e = r->get_table_entry(s->threads, &key);
   if (!e) return RC_SUCCESS; /* a thread scap-ts does not know */

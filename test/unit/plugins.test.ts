@@ -574,6 +574,8 @@ describe('state tables', () => {
     const listed = tables.fields('threads')!;
     expect(listed).toContainEqual({ name: 'comm', type: 'string', readOnly: true });
     expect(listed).toContainEqual({ name: 'pid', type: 'int64', readOnly: true });
+    expect(listed).toContainEqual({ name: 'args', type: 'table', readOnly: true });
+    expect(listed).toContainEqual({ name: 'cgroups', type: 'table', readOnly: true });
     expect(listed.slice(-2)).toEqual([
       { name: 'tb_tag', type: 'string', readOnly: false },
       { name: 'tb_count', type: 'uint64', readOnly: false },
@@ -583,6 +585,8 @@ describe('state tables', () => {
     const counts = new Map<object, number>();
     let withThread = 0;
     let sampled = 0;
+    let withArgs = 0;
+    let withCgroups = 0;
     let seen: ThreadInfo | undefined;
     for await (const e of cap) {
       if (e.type === 402) continue; // the plugin's async ticks carry no thread
@@ -599,6 +603,11 @@ describe('state tables', () => {
       expect(field('tb.tag', e)).toBe(`seen:${name}`);
       expect(field('tb.count', e)).toBe(counts.get(th));
       expect(th.pluginFields).toEqual([`seen:${name}`, BigInt(counts.get(th)!)]);
+      // The args and cgroups subtables, through the fields reached at init.
+      expect(field('tb.args', e)).toBe(th.args.join(' '));
+      expect(field('tb.cgroup', e)).toBe(th.cgroups[0]?.[1]);
+      if (th.args.length > 0) withArgs++;
+      if (th.cgroups.length > 0) withCgroups++;
       seen = th;
       if (withThread % 40 === 1) {
         sampled++;
@@ -610,6 +619,8 @@ describe('state tables', () => {
     }
     expect(withThread).toBeGreaterThan(100);
     expect(sampled).toBeGreaterThan(2);
+    expect(withArgs).toBeGreaterThan(0);
+    expect(withCgroups).toBeGreaterThan(0);
     expect(seen?.pluginFields).toHaveLength(2);
   });
 
@@ -660,8 +671,9 @@ describe('state tables', () => {
 
   it.each([
     ['write_static', 'PLUGIN_PARSE', /^write_entry_field comm: field 'comm' of table 'threads' is read-only/],
-    ['add_entry', 'PLUGIN_PARSE', /^create_table_entry: table 'threads' is kept by scap-ts's Inspector/],
+    ['add_entry', 'PLUGIN_PARSE', /^add_table_entry: table 'threads' is kept by scap-ts's Inspector/],
     ['late_entry', 'PLUGIN_EXTRACT', /^read_entry_field: table 'threads': the entry .* outlived the plugin call that got it$/],
+    ['late_subtable', 'PLUGIN_EXTRACT', /^get_table_size: subtable 'args' outlived the plugin call that read it$/],
   ])('%s fails the plugin call that tries it', async (tableCase, code, re) => {
     const run = async (): Promise<void> => {
       const cap = await capture({ plugins: [{ name: 'tables', library_path: tablesLib, init_config: { table_case: tableCase } }], source: { file: fixture('cat_write') } });
