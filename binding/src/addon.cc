@@ -84,6 +84,7 @@ static Napi::Object InitScapTs(Napi::Env env, Napi::Object exports) {
                                                     "kernelFeatures"));
   scap_ts::BpfCapture::Init(env, exports);
   scap_ts::PluginHost::Init(env, exports);
+  scap_ts::PluginTables::Init(env, exports);
   scap_ts::PtraceCapture::Init(env, exports);
   return exports;
 }

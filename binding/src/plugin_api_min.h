@@ -73,9 +73,35 @@ struct PluginExtractField {
 using OwnerLastErrorFn = const char* (*)(void* owner);
 using LogFn = void (*)(void* owner, const char* component, const char* msg, int sev);
 
-// State tables. scap-ts exposes no tables to plugins yet, but plugins built
-// with the SDKs dereference these vtables unconditionally, so every one is
-// given, with functions that report "no such table".
+// State tables (implemented in plugin_tables.cc). Types and data of entry
+// fields, as ss_plugin_state_type / ss_plugin_state_data.
+constexpr uint32_t kStInt8 = 1;
+constexpr uint32_t kStInt16 = 2;
+constexpr uint32_t kStInt32 = 3;
+constexpr uint32_t kStInt64 = 4;
+constexpr uint32_t kStUint8 = 5;
+constexpr uint32_t kStUint16 = 6;
+constexpr uint32_t kStUint32 = 7;
+constexpr uint32_t kStUint64 = 8;
+constexpr uint32_t kStString = 9;
+constexpr uint32_t kStTable = 10;
+constexpr uint32_t kStBool = 25;
+
+union StateData {
+  int8_t s8;
+  int16_t s16;
+  int32_t s32;
+  int64_t s64;
+  uint8_t u8;
+  uint16_t u16;
+  uint32_t u32;
+  uint64_t u64;
+  const char* str;
+  ss_plugin_bool b;
+  void* table;
+};
+static_assert(sizeof(StateData) == 8, "ss_plugin_state_data is 8 bytes");
+
 struct TableFieldInfo {
   const char* name;
   uint32_t field_type;
@@ -85,7 +111,8 @@ struct TableInfo {
   const char* name;
   uint32_t key_type;
 };
-struct TableFieldsVtable {
+using TableIteratorFn = ss_plugin_bool (*)(void* s, void* e);
+struct TableFieldsVtable {  // the legacy one and the _ext one have the same members
   const TableFieldInfo* (*list_table_fields)(void* t, uint32_t* nfields);
   void* (*get_table_field)(void* t, const char* name, uint32_t type);
   void* (*add_table_field)(void* t, const char* name, uint32_t type);
@@ -93,32 +120,46 @@ struct TableFieldsVtable {
 struct TableReaderVtable {  // legacy reader
   const char* (*get_table_name)(void* t);
   uint64_t (*get_table_size)(void* t);
-  void* (*get_table_entry)(void* t, const void* key);
-  ss_plugin_rc (*read_entry_field)(void* t, void* e, const void* f, void* out);
+  void* (*get_table_entry)(void* t, const StateData* key);
+  ss_plugin_rc (*read_entry_field)(void* t, void* e, const void* f, StateData* out);
 };
 struct TableReaderVtableExt {
   const char* (*get_table_name)(void* t);
   uint64_t (*get_table_size)(void* t);
-  void* (*get_table_entry)(void* t, const void* key);
-  ss_plugin_rc (*read_entry_field)(void* t, void* e, const void* f, void* out);
+  void* (*get_table_entry)(void* t, const StateData* key);
+  ss_plugin_rc (*read_entry_field)(void* t, void* e, const void* f, StateData* out);
   void (*release_table_entry)(void* t, void* e);
-  ss_plugin_bool (*iterate_entries)(void* t, ss_plugin_bool (*it)(void* s, void* e), void* s);
+  ss_plugin_bool (*iterate_entries)(void* t, TableIteratorFn it, void* s);
 };
 struct TableWriterVtable {  // legacy writer; the _ext one has the same members
   ss_plugin_rc (*clear_table)(void* t);
-  ss_plugin_rc (*erase_table_entry)(void* t, const void* key);
+  ss_plugin_rc (*erase_table_entry)(void* t, const StateData* key);
   void* (*create_table_entry)(void* t);
   void (*destroy_table_entry)(void* t, void* e);
-  void* (*add_table_entry)(void* t, const void* key, void* e);
-  ss_plugin_rc (*write_entry_field)(void* t, void* e, const void* f, const void* in);
+  void* (*add_table_entry)(void* t, const StateData* key, void* e);
+  ss_plugin_rc (*write_entry_field)(void* t, void* e, const void* f, const StateData* in);
 };
 using TableWriterVtableExt = TableWriterVtable;
+using TableFieldsVtableExt = TableFieldsVtable;
+// ss_plugin_table_input, given by a plugin to add_table. Plugins requiring
+// API 3.0 end it after `fields`: the *_ext pointers came with 3.1.
+struct TableInput {
+  const char* name;
+  uint32_t key_type;
+  void* table;
+  TableReaderVtable reader;
+  TableWriterVtable writer;
+  TableFieldsVtable fields;
+  TableReaderVtableExt* reader_ext;
+  TableWriterVtableExt* writer_ext;
+  TableFieldsVtableExt* fields_ext;
+};
 struct PluginInitTablesInput {
   TableInfo* (*list_tables)(void* owner, uint32_t* ntables);
   void* (*get_table)(void* owner, const char* name, uint32_t key_type);
-  ss_plugin_rc (*add_table)(void* owner, const void* in);
+  ss_plugin_rc (*add_table)(void* owner, const TableInput* in);
   TableFieldsVtable fields;
-  TableFieldsVtable* fields_ext;
+  TableFieldsVtableExt* fields_ext;
   TableReaderVtableExt* reader_ext;
   TableWriterVtableExt* writer_ext;
 };

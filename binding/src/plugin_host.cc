@@ -121,50 +121,6 @@ ss_plugin_rc AsyncHandler(void* owner, const PluginEventHdr* evt, char* err) {
   return kRcSuccess;
 }
 
-// ---- State tables: none exposed (see plugin_api_min.h) ----------------------
-TableInfo kNoTables[1] = {{"", 0}};
-TableFieldInfo kNoFields[1] = {{"", 0, 1}};
-
-void SetOwnerError(void* owner, const char* msg) {
-  if (owner) static_cast<PluginHost*>(owner)->owner_error = msg;
-}
-TableInfo* ListTables(void*, uint32_t* n) {
-  *n = 0;
-  return kNoTables;
-}
-void* GetTable(void* owner, const char* name, uint32_t) {
-  SetOwnerError(owner, (std::string("scap-ts exposes no state tables to plugins (asked for '") + (name ? name : "") + "')").c_str());
-  return nullptr;
-}
-ss_plugin_rc AddTable(void* owner, const void*) {
-  SetOwnerError(owner, "scap-ts does not accept plugin tables");
-  return kRcNotSupported;
-}
-const TableFieldInfo* ListTableFields(void*, uint32_t* n) {
-  *n = 0;
-  return kNoFields;
-}
-void* GetTableField(void*, const char*, uint32_t) { return nullptr; }
-const char* GetTableName(void*) { return ""; }
-uint64_t GetTableSize(void*) { return 0; }
-void* GetTableEntry(void*, const void*) { return nullptr; }
-ss_plugin_rc ReadEntryField(void*, void*, const void*, void*) { return kRcFailure; }
-void ReleaseTableEntry(void*, void*) {}
-ss_plugin_bool IterateEntries(void*, ss_plugin_bool (*)(void*, void*), void*) { return 0; }
-ss_plugin_rc ClearTable(void*) { return kRcFailure; }
-ss_plugin_rc EraseTableEntry(void*, const void*) { return kRcFailure; }
-void* CreateTableEntry(void*) { return nullptr; }
-void DestroyTableEntry(void*, void*) {}
-void* AddTableEntry(void*, const void*, void*) { return nullptr; }
-ss_plugin_rc WriteEntryField(void*, void*, const void*, const void*) { return kRcFailure; }
-
-TableFieldsVtable kFields{ListTableFields, GetTableField, GetTableField};
-TableReaderVtable kReader{GetTableName, GetTableSize, GetTableEntry, ReadEntryField};
-TableReaderVtableExt kReaderExt{GetTableName, GetTableSize, GetTableEntry, ReadEntryField, ReleaseTableEntry, IterateEntries};
-TableWriterVtable kWriter{ClearTable, EraseTableEntry, CreateTableEntry, DestroyTableEntry, AddTableEntry, WriteEntryField};
-TableWriterVtableExt kWriterExt = kWriter;
-PluginInitTablesInput kTables{ListTables, GetTable, AddTable, kFields, &kFields, &kReaderExt, &kWriterExt};
-
 Napi::Value NullableString(Napi::Env env, const char* s) {
   return s ? Napi::Value(Napi::String::New(env, s)) : env.Null();
 }
@@ -227,6 +183,8 @@ PluginHost::PluginHost(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Plugin
   fn_parse_ = Sym("parse_event");
   fn_next_batch_ = Sym("next_batch");
   fn_to_string_ = Sym("event_to_string");
+  tables.host = this;
+  tables.error = &owner_error;
 }
 
 PluginHost::~PluginHost() {
@@ -308,10 +266,18 @@ Napi::Value PluginHost::InitSchema(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// init(config, tables: PluginTables, name)
 Napi::Value PluginHost::InitPlugin(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (state_ != nullptr) throw Napi::Error::New(env, "plugin already initialized");
   std::string config = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  tables.registry = PluginTables::From(info[1]);
+  if (!tables.registry) throw Napi::TypeError::New(env, "init: expected the plugin tables (PluginTables)");
+  tables.name = info[2].IsString() ? info[2].As<Napi::String>().Utf8Value() : path_;
+  // The layouts a plugin gives (add_table's input) depend on the API minor it was built for.
+  auto ver = reinterpret_cast<StrFn>(Sym("get_required_api_version"));
+  int major = 0, minor = 0;
+  if (ver && ver() && std::sscanf(ver(), "%d.%d", &major, &minor) == 2) tables.api_minor = minor;
   auto init = reinterpret_cast<InitFn>(Sym("init"));
   if (init == nullptr) ThrowPlugin(env, "plugin does not export plugin_init");
   auto idfn = reinterpret_cast<IdFn>(Sym("get_id"));
@@ -320,10 +286,14 @@ Napi::Value PluginHost::InitPlugin(const Napi::CallbackInfo& info) {
   in.config = config.c_str();
   in.owner = this;
   in.get_owner_last_error = OwnerLastError;
-  in.tables = &kTables;
+  in.tables = &kTablesInput;
   in.log_fn = PluginLog;
   ss_plugin_rc rc = kRcFailure;
-  void* s = init(&in, &rc);
+  void* s;
+  {
+    TableScope scope(tables.registry.get());
+    s = init(&in, &rc);
+  }
   state_ = s;
   if (rc != kRcSuccess) {
     std::string last = LastError();
@@ -567,8 +537,11 @@ Napi::Value PluginHost::Extract(const Napi::CallbackInfo& info) {
   in.get_owner_last_error = OwnerLastError;
   in.num_fields = static_cast<uint32_t>(set.fields.size());
   in.fields = set.fields.data();
-  in.table_reader = kReader;
-  in.table_reader_ext = &kReaderExt;
+  in.table_reader = kTableReader;
+  in.table_reader_ext = &kTableReaderExt;
+  // The scope covers reading the results too: a plugin may return a string
+  // it read from the threads table as it got it.
+  TableScope scope(tables.registry.get());
   ss_plugin_rc rc = fn(state_, &ev, &in);
   if (rc != kRcSuccess) ThrowPlugin(env, "plugin_extract_fields failed (rc " + std::to_string(rc) + ")");
   Napi::Array out = Napi::Array::New(env, set.fields.size());
@@ -614,11 +587,15 @@ Napi::Value PluginHost::Parse(const Napi::CallbackInfo& info) {
   PluginEventParseInput in{};
   in.owner = this;
   in.get_owner_last_error = OwnerLastError;
-  in.table_reader = kReader;
-  in.table_writer = kWriter;
-  in.table_reader_ext = &kReaderExt;
-  in.table_writer_ext = &kWriterExt;
-  ss_plugin_rc rc = fn(state_, &ev, &in);
+  in.table_reader = kTableReader;
+  in.table_writer = kTableWriter;
+  in.table_reader_ext = &kTableReaderExt;
+  in.table_writer_ext = &kTableWriterExt;
+  ss_plugin_rc rc;
+  {
+    TableScope scope(tables.registry.get());
+    rc = fn(state_, &ev, &in);
+  }
   if (rc != kRcSuccess) ThrowPlugin(env, "plugin_parse_event failed (rc " + std::to_string(rc) + ")");
   return env.Undefined();
 }
@@ -651,6 +628,8 @@ Napi::Value PluginHost::SetAsyncHandler(const Napi::CallbackInfo& info) {
 }
 
 void PluginHost::DestroyState() {
+  // Its tables go first: their pointers die with the plugin's state.
+  tables.Drop();
   if (state_ == nullptr) return;
   if (async_active) {
     auto fn = reinterpret_cast<SetAsyncFn>(Sym("set_async_event_handler"));

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "plugin_api_min.h"
+#include "plugin_tables.h"
 
 namespace scap_ts {
 
@@ -25,11 +26,12 @@ class PluginHost : public Napi::ObjectWrap<PluginHost> {
   std::string owner_error;
   Napi::ThreadSafeFunction async_tsfn;
   bool async_active = false;
+  TableClient tables;
+  std::string LastError();
 
  private:
   void* Sym(const char* name) const;
   [[noreturn]] void ThrowPlugin(Napi::Env env, const std::string& what);
-  std::string LastError();
   void RequireState(Napi::Env env);
 
   Napi::Value Symbols(const Napi::CallbackInfo& info);

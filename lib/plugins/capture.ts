@@ -263,6 +263,8 @@ export async function openPluginCapture(options: CaptureOptions & PluginCaptureO
   const pipeline = options.state === false && filter === undefined ? undefined : new EventPipeline(metadata, { ...options, filter, live: bpf !== undefined });
   const cap = new Capture(merged, metadata, bpf, options.signal, pipeline);
   cap.plugins = manager;
+  // Plugins reading the `threads` table see this capture's Inspector.
+  manager.tables.useThreads(() => cap.inspector?.threads);
   // Always set: a parsing plugin added at run time (`cap.plugins.add`) sees the events from then on.
   cap.eventHook = (e) => manager.parse(e);
   cap.progress = () => {

@@ -10,3 +10,4 @@ export { apiCompatible, pluginPayload, pluginIdOf, type LoadedPlugin, type Plugi
 export { loadPluginsConfigFile, checkPluginsConfig, parsePluginFlag, parseInputFlag, pluginDirs, resolveLibrary, FALCO_PLUGIN_DIR } from './config.js';
 export { openPluginCapture, MergedSource, type SourceSpec, type PluginCaptureOptions } from './capture.js';
 export { validateSchema } from './schema.js';
+export { StateTables, type StateTableInfo, type StateFieldInfo, type StateType } from './tables.js';

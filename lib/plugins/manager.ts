@@ -18,6 +18,7 @@ import {
   type LoadedPlugin,
   type PluginStream,
 } from './plugin.js';
+import { StateTables } from './tables.js';
 import type { FieldRequest, PluginConfig, PluginInfo, PluginsConfig, PluginFieldInfo } from './types.js';
 
 /** Source plugins by id, across managers: what `evt.source` of a plugin event is. */
@@ -102,6 +103,8 @@ export interface PluginManagerOptions {
 
 export class PluginManager {
   readonly registry: FieldRegistry;
+  /** The state tables the native plugins share (libsinsp's `threads`, and the tables plugins register). */
+  readonly tables = new StateTables();
   readonly #plugins: LoadedPlugin[] = [];
   readonly #configs = new Map<string, PluginConfig>();
   readonly #parsers: LoadedPlugin[] = [];
@@ -163,7 +166,7 @@ export class PluginManager {
     if (c.plugin !== undefined) p = await loadTsPlugin(c.plugin, c.init_config, c.name);
     else {
       const path = resolveLibrary(c.library_path ?? c.name, this.#pluginDirs);
-      p = loadNativePlugin(path, c.init_config, c.name ?? path);
+      p = loadNativePlugin(path, c.init_config, this.tables.native, c.name ?? path);
     }
     try {
       this.#check(p);

@@ -9,6 +9,7 @@ import { EventBatch } from '../events/batch.js';
 import { EVENT_HEADER_SIZE, type Event } from '../events/event.js';
 import { loadNative } from '../native/index.js';
 import { validateSchema } from './schema.js';
+import type { NativeTables } from './tables.js';
 import {
   PLUGIN_API_VERSION,
   type FieldRequest,
@@ -168,7 +169,7 @@ interface NativeHost {
   str(name: string): string | null;
   id(): number | null;
   initSchema(): { type: number; schema: string | null };
-  init(config: string): void;
+  init(config: string, tables: NativeTables, name: string): void;
   lastError(): string;
   eventTypes(kind: 'extract' | 'parse'): number[] | null;
   open(params: string): number;
@@ -200,7 +201,8 @@ function wrap<T>(plugin: string, code: string, fn: () => T): T {
   }
 }
 
-export function loadNativePlugin(libraryPath: string, initConfig: unknown, label = libraryPath): LoadedPlugin {
+/** Loads a plugin library; `tables`: the state tables it shares with the other plugins of its manager. */
+export function loadNativePlugin(libraryPath: string, initConfig: unknown, tables: NativeTables, label = libraryPath): LoadedPlugin {
   const Host = (loadNative() as unknown as { PluginHost: HostCtor }).PluginHost;
   const host = wrap(label, 'PLUGIN_DLOPEN', () => new Host(libraryPath));
   const syms = new Set(host.symbols());
@@ -259,7 +261,7 @@ export function loadNativePlugin(libraryPath: string, initConfig: unknown, label
     }
   }
   const config = initConfigText(name, initConfig, initSchema);
-  wrap(name, 'PLUGIN_INIT', () => host.init(config));
+  wrap(name, 'PLUGIN_INIT', () => host.init(config, tables, name));
 
   const info: PluginInfo = {
     name, version, description, contact, requiredApiVersion, id, eventSource,

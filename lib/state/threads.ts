@@ -68,6 +68,8 @@ export class ThreadInfo implements ThreadView {
   root = '';
   cgroups: Array<[string, string]> = [];
   containerId = '';
+  /** Values of the fields plugins added to the `threads` table, by field index (see lib/plugins/tables.ts). */
+  pluginFields: unknown[] | undefined = undefined;
   /** Threads of this process that keep it in the table (libsinsp's m_nchilds). */
   nchilds = 0;
   fdtable: FdTable;

@@ -9,11 +9,29 @@
  *   name: it feeds the syscall source), ID_ONLY (plugin_get_id without plugin_get_event_source),
  *   HALF_SOURCE (plugin_open without plugin_next_batch), ASYNC_BAD_NAME (async events
  *   named otherwise than get_async_events says).
+ *   TABLES: uses the owner's state tables. At init it gets `threads` and its tid, pid
+ *   and comm fields, and adds the fields <prefix>_tag (string) and <prefix>_count
+ *   (uint64); parse_event reads the event's thread's comm, writes "seen:<comm>" to
+ *   the tag and counts the thread's events; the fields <prefix>.comm/.pid/.tag/.count
+ *   read them back, <prefix>.nthreads / .iterated give the table's size and the
+ *   entries iterate_entries visits, <prefix>.nfields the fields list_table_fields lists.
+ *   It reaches the fields of the args and cgroups subtables as the C++ SDK does (through
+ *   an entry made with create_table_entry); <prefix>.args joins the args subtable's
+ *   values, <prefix>.cgroup is the second field of the cgroups subtable's entry 0.
+ *   OWN_TABLE="name": registers a table of its own (uint64 keys 0..3, fields "word"
+ *   string, read-only, and "hits" uint64). PEER_TABLE="name": gets such a table of
+ *   another plugin; <prefix>.peer is the word at key tid % 4 and <prefix>.peer_err the
+ *   owner error after asking for key 99.
  *
  * Behaviour is chosen by the init config (a JSON object; only flags are read):
  *   "fail_init", "fail_next" (the 2nd next_batch fails), "malformed" (a batch with an
  *   event whose lengths disagree), "wrong_id", "null_batch", "fail_extract",
  *   "null_string" (test.msg returns a NULL string), "fail_parse".
+ *   With TABLES, "table_case" picks an error case: "unknown_table", "wrong_key",
+ *   "unknown_field", "type_mismatch", "add_static", "thread_read" (init fails, telling
+ *   the owner's error), "write_static", "add_entry" (parse fails likewise), "late_entry"
+ *   (an entry kept from parse_event is read in extract_fields), "late_subtable" (a
+ *   subtable read at init is used in extract_fields).
  * Open params: "count=N,start=TS,step=NS,batch=B" (defaults 20, 1000000000, 1000, 8 events a batch).
  * Event payload: "n=<i> msg=<word>".
  */
@@ -69,20 +87,77 @@ typedef struct {
   uint32_t ftype;
   uint32_t flist;
 } extract_field;
+/* State tables */
+#define ST_INT64 4
+#define ST_UINT64 8
+#define ST_STRING 9
+#define ST_TABLE 10
+typedef union { int64_t s64; uint64_t u64; const char *str; uint32_t b; void *table; } state_data;
+typedef struct { const char *name; uint32_t key_type; } table_info;
+typedef struct { const char *name; uint32_t field_type; uint32_t read_only; } field_info;
+typedef struct {
+  const field_info *(*list_table_fields)(void *t, uint32_t *n);
+  void *(*get_table_field)(void *t, const char *name, uint32_t type);
+  void *(*add_table_field)(void *t, const char *name, uint32_t type);
+} fields_vt;
+typedef struct {
+  const char *(*get_table_name)(void *t);
+  uint64_t (*get_table_size)(void *t);
+  void *(*get_table_entry)(void *t, const state_data *key);
+  int32_t (*read_entry_field)(void *t, void *e, const void *f, state_data *out);
+} reader_vt;
+typedef struct {
+  const char *(*get_table_name)(void *t);
+  uint64_t (*get_table_size)(void *t);
+  void *(*get_table_entry)(void *t, const state_data *key);
+  int32_t (*read_entry_field)(void *t, void *e, const void *f, state_data *out);
+  void (*release_table_entry)(void *t, void *e);
+  uint32_t (*iterate_entries)(void *t, uint32_t (*it)(void *s, void *e), void *s);
+} reader_ext_vt;
+typedef struct {
+  int32_t (*clear_table)(void *t);
+  int32_t (*erase_table_entry)(void *t, const state_data *key);
+  void *(*create_table_entry)(void *t);
+  void (*destroy_table_entry)(void *t, void *e);
+  void *(*add_table_entry)(void *t, const state_data *key, void *e);
+  int32_t (*write_entry_field)(void *t, void *e, const void *f, const state_data *in);
+} writer_vt;
+typedef struct {
+  const char *name;
+  uint32_t key_type;
+  void *table;
+  reader_vt reader;
+  writer_vt writer;
+  fields_vt fields;
+  reader_ext_vt *reader_ext;
+  writer_vt *writer_ext;
+  fields_vt *fields_ext;
+} table_input;
+typedef struct {
+  table_info *(*list_tables)(void *owner, uint32_t *n);
+  void *(*get_table)(void *owner, const char *name, uint32_t key_type);
+  int32_t (*add_table)(void *owner, const table_input *in);
+  fields_vt fields;
+  fields_vt *fields_ext;
+  reader_ext_vt *reader_ext;
+  writer_vt *writer_ext;
+} tables_input;
 typedef struct {
   void *owner;
   const char *(*get_owner_last_error)(void *);
   uint32_t num_fields;
   extract_field *fields;
-} extract_input; /* only the leading members are read */
-typedef struct { const char *name; uint32_t key_type; } table_info;
+  reader_vt table_reader;
+  reader_ext_vt *table_reader_ext;
+} extract_input;
 typedef struct {
-  table_info *(*list_tables)(void *owner, uint32_t *n);
-  void *(*get_table)(void *owner, const char *name, uint32_t key_type);
-  int32_t (*add_table)(void *owner, const void *in);
-  void *fields[3];
-  void *fields_ext, *reader_ext, *writer_ext;
-} tables_input;
+  void *owner;
+  const char *(*get_owner_last_error)(void *);
+  reader_vt table_reader;
+  writer_vt table_writer;
+  reader_ext_vt *table_reader_ext;
+  writer_vt *table_writer_ext;
+} parse_input;
 typedef struct {
   const char *config;
   void *owner;
@@ -93,7 +168,7 @@ typedef struct {
 typedef int32_t (*async_handler)(void *owner, const evt_hdr *evt, char *err);
 
 typedef struct {
-  char err[256];
+  char err[1024];
   char cfg[512];
   uint64_t parsed;        /* events seen by parse_event */
   uint64_t last_parsed_n; /* n of the last parsed event */
@@ -109,6 +184,16 @@ typedef struct {
   async_handler async_fn;
   char tostr[128];
   char progress[32];
+  /* TABLES */
+  void *threads, *f_tid, *f_pid, *f_comm, *f_tag, *f_count;
+  uint64_t nfields;
+  void *kept; /* late_entry: an entry kept past parse_event */
+  void *peer, *f_word;
+  void *f_args, *f_args_value, *f_cgroups, *f_cgroup_second;
+  void *init_args; /* late_subtable: a subtable kept from init */
+  char tstr[6][512]; /* one per string field: the host reads them after the call */
+  const char *tstrs[6];
+  uint64_t tu64s[5];
 } state_t;
 
 typedef struct {
@@ -137,8 +222,152 @@ EXPORT const char *plugin_get_init_schema(int32_t *type) {
   return "{\"type\":\"object\",\"properties\":{\"fail_init\":{\"type\":\"boolean\"},\"fail_next\":{\"type\":\"boolean\"},"
          "\"malformed\":{\"type\":\"boolean\"},\"wrong_id\":{\"type\":\"boolean\"},\"null_batch\":{\"type\":\"boolean\"},"
          "\"fail_extract\":{\"type\":\"boolean\"},\"null_string\":{\"type\":\"boolean\"},\"fail_parse\":{\"type\":\"boolean\"},"
-         "\"label\":{\"type\":\"string\"}},\"additionalProperties\":false}";
+         "\"label\":{\"type\":\"string\"},\"table_case\":{\"type\":\"string\"}},\"additionalProperties\":false}";
 }
+
+/* ---- a table of its own (OWN_TABLE) ------------------------------------- */
+#ifdef OWN_TABLE
+typedef struct { const char *word; uint64_t hits; } own_entry;
+static own_entry OWN[4] = {{"alpha", 0}, {"beta", 0}, {"gamma", 0}, {"delta", 0}};
+static int F_WORD, F_HITS; /* their addresses are the field accessors */
+static const field_info OWN_FIELDS[2] = {{"word", ST_STRING, 1}, {"hits", ST_UINT64, 0}};
+
+/* The table pointer is the plugin's state, so that failures set its last error. */
+static int32_t own_refuse(void *t) {
+  snprintf(((state_t *)t)->err, sizeof ((state_t *)t)->err, "table " OWN_TABLE " has fixed entries");
+  return RC_FAILURE;
+}
+static const char *own_name(void *t) { (void)t; return OWN_TABLE; }
+static uint64_t own_size(void *t) { (void)t; return 4; }
+static void *own_get(void *t, const state_data *k) {
+  if (k->u64 < 4) return &OWN[k->u64];
+  snprintf(((state_t *)t)->err, sizeof ((state_t *)t)->err, "no entry %llu in table " OWN_TABLE, (unsigned long long)k->u64);
+  return NULL;
+}
+static int32_t own_read(void *t, void *e, const void *f, state_data *out) {
+  own_entry *o = e;
+  if (f == &F_WORD) out->str = o->word;
+  else if (f == &F_HITS) out->u64 = o->hits;
+  else return own_refuse(t);
+  return RC_SUCCESS;
+}
+static void own_release(void *t, void *e) { (void)t; (void)e; }
+static uint32_t own_iterate(void *t, uint32_t (*it)(void *, void *), void *st) {
+  (void)t;
+  for (int k = 0; k < 4; k++)
+    if (!it(st, &OWN[k])) return 0;
+  return 1;
+}
+static int32_t own_erase(void *t, const state_data *k) { (void)k; return own_refuse(t); }
+static void *own_create(void *t) { own_refuse(t); return NULL; }
+static void own_destroy(void *t, void *e) { (void)t; (void)e; }
+static void *own_add(void *t, const state_data *k, void *e) { (void)k; (void)e; own_refuse(t); return NULL; }
+static int32_t own_write(void *t, void *e, const void *f, const state_data *in) {
+  if (f != &F_HITS) return own_refuse(t);
+  ((own_entry *)e)->hits = in->u64;
+  return RC_SUCCESS;
+}
+static const field_info *own_list_fields(void *t, uint32_t *n) { (void)t; *n = 2; return OWN_FIELDS; }
+static void *own_get_field(void *t, const char *name, uint32_t type) {
+  if (!strcmp(name, "word") && type == ST_STRING) return &F_WORD;
+  if (!strcmp(name, "hits") && type == ST_UINT64) return &F_HITS;
+  snprintf(((state_t *)t)->err, sizeof ((state_t *)t)->err, "table " OWN_TABLE " has no field %s of type %u", name, type);
+  return NULL;
+}
+static void *own_add_field(void *t, const char *name, uint32_t type) { (void)name; (void)type; own_refuse(t); return NULL; }
+
+static reader_ext_vt OWN_READER = {own_name, own_size, own_get, own_read, own_release, own_iterate};
+static writer_vt OWN_WRITER = {own_refuse, own_erase, own_create, own_destroy, own_add, own_write};
+static fields_vt OWN_FIELDS_VT = {own_list_fields, own_get_field, own_add_field};
+#endif
+
+#ifdef TABLES
+static void *thread_size_probe(void *arg) {
+  void **a = arg; /* {reader, table, result} */
+  *(uint64_t *)a[2] = ((reader_ext_vt *)a[0])->get_table_size(a[1]);
+  return NULL;
+}
+
+static int table_case(const state_t *s, const char *c) {
+  char k[96];
+  snprintf(k, sizeof k, "\"table_case\":\"%s\"", c);
+  return has(s, k);
+}
+
+/* Gets the tables and fields; "" or why not (with the owner's error). */
+static const char *tables_init(state_t *s, const init_input *in) {
+  const tables_input *ti = in->tables;
+  const char *(*oerr)(void *) = in->get_owner_last_error;
+  static char why[512];
+#define TABLE_FAIL(what)                                                 \
+  do {                                                                   \
+    snprintf(why, sizeof why, "%s: %s", what, oerr(in->owner));         \
+    return why;                                                          \
+  } while (0)
+  if (table_case(s, "unknown_table") && !ti->get_table(in->owner, "nosuch", ST_INT64)) TABLE_FAIL("get_table");
+  if (table_case(s, "wrong_key") && !ti->get_table(in->owner, "threads", ST_STRING)) TABLE_FAIL("get_table");
+  s->threads = ti->get_table(in->owner, "threads", ST_INT64);
+  if (!s->threads) TABLE_FAIL("get_table");
+  const fields_vt *fv = ti->fields_ext;
+  if (table_case(s, "unknown_field") && !fv->get_table_field(s->threads, "nosuch", ST_STRING)) TABLE_FAIL("get_table_field");
+  if (table_case(s, "type_mismatch") && !fv->get_table_field(s->threads, "comm", ST_UINT64)) TABLE_FAIL("get_table_field");
+  if (table_case(s, "add_static") && !fv->add_table_field(s->threads, "comm", ST_STRING)) TABLE_FAIL("add_table_field");
+  if (table_case(s, "thread_read")) {
+    uint64_t n = 0;
+    void *args[3] = {ti->reader_ext, s->threads, &n};
+    pthread_t th;
+    pthread_create(&th, NULL, thread_size_probe, args);
+    pthread_join(th, NULL);
+    if (n == (uint64_t)-1) TABLE_FAIL("get_table_size from another thread");
+  }
+  if (!(s->f_tid = fv->get_table_field(s->threads, "tid", ST_INT64))) TABLE_FAIL("get_table_field tid");
+  if (!(s->f_pid = fv->get_table_field(s->threads, "pid", ST_INT64))) TABLE_FAIL("get_table_field pid");
+  if (!(s->f_comm = fv->get_table_field(s->threads, "comm", ST_STRING))) TABLE_FAIL("get_table_field comm");
+  if (!(s->f_args = fv->get_table_field(s->threads, "args", ST_TABLE))) TABLE_FAIL("get_table_field args");
+  if (!(s->f_cgroups = fv->get_table_field(s->threads, "cgroups", ST_TABLE))) TABLE_FAIL("get_table_field cgroups");
+  {
+    /* The subtables' fields, through an entry that is never added (as the C++ SDK does). */
+    state_data v, name;
+    void *e = ti->writer_ext->create_table_entry(s->threads);
+    if (!e) TABLE_FAIL("create_table_entry");
+    if (ti->reader_ext->read_entry_field(s->threads, e, s->f_comm, &name) != RC_SUCCESS || strcmp(name.str, "") != 0) TABLE_FAIL("a new entry's comm");
+    if (ti->reader_ext->read_entry_field(s->threads, e, s->f_args, &v) != RC_SUCCESS) TABLE_FAIL("read_entry_field args");
+    s->init_args = v.table;
+    s->f_args_value = fv->get_table_field(v.table, "value", ST_STRING);
+    if (ti->reader_ext->read_entry_field(s->threads, e, s->f_cgroups, &v) != RC_SUCCESS) TABLE_FAIL("read_entry_field cgroups");
+    s->f_cgroup_second = fv->get_table_field(v.table, "second", ST_STRING);
+    ti->writer_ext->destroy_table_entry(s->threads, e);
+    if (!s->f_args_value || !s->f_cgroup_second) TABLE_FAIL("get_table_field of a subtable");
+  }
+  if (!(s->f_tag = fv->add_table_field(s->threads, FIELD_PREFIX "_tag", ST_STRING))) TABLE_FAIL("add_table_field");
+  if (!(s->f_count = fv->add_table_field(s->threads, FIELD_PREFIX "_count", ST_UINT64))) TABLE_FAIL("add_table_field");
+  /* Adding a field again with its type gives the same accessor. */
+  if (fv->add_table_field(s->threads, FIELD_PREFIX "_tag", ST_STRING) != s->f_tag) TABLE_FAIL("add_table_field twice");
+  uint32_t nf = 0;
+  if (!fv->list_table_fields(s->threads, &nf)) TABLE_FAIL("list_table_fields");
+  s->nfields = nf;
+#ifdef OWN_TABLE
+  table_input t;
+  memset(&t, 0, sizeof t);
+  t.name = OWN_TABLE;
+  t.key_type = ST_UINT64;
+  t.table = s;
+  memcpy(&t.reader, &OWN_READER, sizeof t.reader);
+  t.writer = OWN_WRITER;
+  t.fields = OWN_FIELDS_VT;
+  t.reader_ext = &OWN_READER;
+  t.writer_ext = &OWN_WRITER;
+  t.fields_ext = &OWN_FIELDS_VT;
+  if (ti->add_table(in->owner, &t) != RC_SUCCESS) TABLE_FAIL("add_table");
+#endif
+#ifdef PEER_TABLE
+  if (!(s->peer = ti->get_table(in->owner, PEER_TABLE, ST_UINT64))) TABLE_FAIL("get_table " PEER_TABLE);
+  if (!(s->f_word = fv->get_table_field(s->peer, "word", ST_STRING))) TABLE_FAIL("get_table_field word");
+#endif
+#undef TABLE_FAIL
+  return "";
+}
+#endif
 
 EXPORT void *plugin_init(const init_input *in, int32_t *rc) {
   state_t *s = calloc(1, sizeof *s);
@@ -149,14 +378,23 @@ EXPORT void *plugin_init(const init_input *in, int32_t *rc) {
     return s;
   }
   /* As the SDKs do: the table vtables are used without a NULL check. */
-  uint32_t ntables = 99;
-  if (!in->tables || !in->tables->fields_ext || !in->tables->reader_ext || !in->tables->writer_ext ||
-      !in->tables->list_tables(in->owner, &ntables) || ntables != 0 ||
-      in->tables->get_table(in->owner, "threads", 4) != NULL) {
+  uint32_t ntables = 0;
+  table_info *tables = in->tables && in->tables->fields_ext && in->tables->reader_ext && in->tables->writer_ext
+                           ? in->tables->list_tables(in->owner, &ntables)
+                           : NULL;
+  if (!tables || ntables < 1 || strcmp(tables[0].name, "threads") != 0 || tables[0].key_type != ST_INT64) {
     snprintf(s->err, sizeof s->err, "unexpected tables input");
     *rc = RC_FAILURE;
     return s;
   }
+#ifdef TABLES
+  const char *why = tables_init(s, in);
+  if (*why) {
+    snprintf(s->err, sizeof s->err, "%s", why);
+    *rc = RC_FAILURE;
+    return s;
+  }
+#endif
   if (in->log_fn) in->log_fn(in->owner, PLUGIN_NAME, "initialized", 7);
   *rc = RC_SUCCESS;
   return s;
@@ -301,8 +539,167 @@ EXPORT const char *plugin_get_fields(void) {
          "{\"type\":\"uint64\",\"name\":\"" FIELD_PREFIX ".idx\",\"arg\":{\"isRequired\":true,\"isIndex\":true},\"desc\":\"n times the index\"},"
          "{\"type\":\"ipaddr\",\"name\":\"" FIELD_PREFIX ".ip\",\"desc\":\"10.0.0.n\"},"
          "{\"type\":\"uint64\",\"name\":\"" FIELD_PREFIX ".parsed\",\"desc\":\"events parsed so far\"}"
+#ifdef TABLES
+         ",{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".comm\",\"desc\":\"the thread's comm, from the threads table\"},"
+         "{\"type\":\"uint64\",\"name\":\"" FIELD_PREFIX ".pid\",\"desc\":\"the thread's pid, from the threads table\"},"
+         "{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".tag\",\"desc\":\"the tag parse_event wrote on the thread\"},"
+         "{\"type\":\"uint64\",\"name\":\"" FIELD_PREFIX ".count\",\"desc\":\"the thread's events parsed\"},"
+         "{\"type\":\"uint64\",\"name\":\"" FIELD_PREFIX ".nthreads\",\"desc\":\"get_table_size of threads\"},"
+         "{\"type\":\"uint64\",\"name\":\"" FIELD_PREFIX ".iterated\",\"desc\":\"threads visited by iterate_entries\"},"
+         "{\"type\":\"uint64\",\"name\":\"" FIELD_PREFIX ".nfields\",\"desc\":\"fields of threads listed at init\"},"
+         "{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".peer\",\"desc\":\"the word at tid % 4 in the peer table\"},"
+         "{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".peer_err\",\"desc\":\"the owner error after a missing key\"},"
+         "{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".args\",\"desc\":\"the args subtable's values, joined\"},"
+         "{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".cgroup\",\"desc\":\"second of the cgroups subtable's entry 0\"}"
+#endif
          "]";
 }
+
+#ifdef TABLES
+typedef struct { const reader_ext_vt *r; state_t *s; uint64_t n; int bad; void *sub; char *out; size_t cap; } iter_state;
+
+static uint32_t count_thread(void *st, void *e) {
+  iter_state *it = st;
+  state_data tid;
+  if (it->r->read_entry_field(it->s->threads, e, it->s->f_tid, &tid) != RC_SUCCESS) it->bad = 1;
+  it->n++;
+  return 1;
+}
+
+static uint32_t join_arg(void *st, void *e) {
+  iter_state *it = st;
+  state_data v;
+  if (it->r->read_entry_field(it->sub, e, it->s->f_args_value, &v) != RC_SUCCESS) {
+    it->bad = 1;
+    return 0;
+  }
+  size_t used = strlen(it->out);
+  snprintf(it->out + used, it->cap - used, "%s%s", it->n++ ? " " : "", v.str);
+  return 1;
+}
+
+/* The table fields (ids 8 and up) of one event. */
+static int32_t table_extract(state_t *s, const evt_input *ev, const extract_input *in) {
+  const reader_ext_vt *r = in->table_reader_ext;
+  const char *(*oerr)(void *) = in->get_owner_last_error;
+  void *e = NULL;
+  if (s->init_args && table_case(s, "late_subtable")) {
+    uint64_t n = r->get_table_size(s->init_args);
+    s->init_args = NULL;
+    if (n == (uint64_t)-1) {
+      snprintf(s->err, sizeof s->err, "get_table_size: %s", oerr(in->owner));
+      return RC_FAILURE;
+    }
+  }
+  if (s->kept) {
+    state_data v;
+    int32_t rc = r->read_entry_field(s->threads, s->kept, s->f_comm, &v);
+    s->kept = NULL;
+    if (rc != RC_SUCCESS) {
+      snprintf(s->err, sizeof s->err, "read_entry_field: %s", oerr(in->owner));
+      return RC_FAILURE;
+    }
+  }
+  for (uint32_t k = 0; k < in->num_fields; k++) {
+    extract_field *f = &in->fields[k];
+    if (f->field_id < 8) continue;
+    f->res_len = 0;
+    state_data key, v;
+    key.s64 = (int64_t)ev->evt->tid;
+    if ((f->field_id <= 11 || f->field_id >= 17) && !e && !(e = r->get_table_entry(s->threads, &key))) continue;
+    switch (f->field_id) {
+      case 8:
+      case 10:
+        if (r->read_entry_field(s->threads, e, f->field_id == 8 ? s->f_comm : s->f_tag, &v) != RC_SUCCESS) goto fail;
+        snprintf(s->tstr[f->field_id == 8 ? 0 : 1], sizeof s->tstr[0], "%s", v.str);
+        s->tstrs[f->field_id == 8 ? 0 : 1] = s->tstr[f->field_id == 8 ? 0 : 1];
+        f->res.str = &s->tstrs[f->field_id == 8 ? 0 : 1];
+        f->res_len = 1;
+        break;
+      case 9:
+      case 11:
+        if (r->read_entry_field(s->threads, e, f->field_id == 9 ? s->f_pid : s->f_count, &v) != RC_SUCCESS) goto fail;
+        s->tu64s[f->field_id - 9] = v.u64;
+        f->res.u64 = &s->tu64s[f->field_id - 9];
+        f->res_len = 1;
+        break;
+      case 12:
+        s->tu64s[1] = r->get_table_size(s->threads);
+        f->res.u64 = &s->tu64s[1];
+        f->res_len = 1;
+        break;
+      case 13: {
+        iter_state it = {r, s, 0, 0, NULL, NULL, 0};
+        if (!r->iterate_entries(s->threads, count_thread, &it) || it.bad) goto fail;
+        s->tu64s[3] = it.n;
+        f->res.u64 = &s->tu64s[3];
+        f->res_len = 1;
+        break;
+      }
+      case 14:
+        s->tu64s[4] = s->nfields;
+        f->res.u64 = &s->tu64s[4];
+        f->res_len = 1;
+        break;
+#ifdef PEER_TABLE
+      case 15: {
+        state_data pk;
+        pk.u64 = ev->evt->tid % 4;
+        void *pe = r->get_table_entry(s->peer, &pk);
+        if (!pe || r->read_entry_field(s->peer, pe, s->f_word, &v) != RC_SUCCESS) goto fail;
+        snprintf(s->tstr[2], sizeof s->tstr[2], "%s", v.str);
+        r->release_table_entry(s->peer, pe);
+        s->tstrs[2] = s->tstr[2];
+        f->res.str = &s->tstrs[2];
+        f->res_len = 1;
+        break;
+      }
+      case 16: {
+        state_data pk;
+        pk.u64 = 99;
+        if (r->get_table_entry(s->peer, &pk)) goto fail;
+        snprintf(s->tstr[3], sizeof s->tstr[3], "%s", oerr(in->owner));
+        s->tstrs[3] = s->tstr[3];
+        f->res.str = &s->tstrs[3];
+        f->res_len = 1;
+        break;
+      }
+#endif
+      case 17: {
+        if (r->read_entry_field(s->threads, e, s->f_args, &v) != RC_SUCCESS) goto fail;
+        s->tstr[4][0] = '\0';
+        iter_state it = {r, s, 0, 0, v.table, s->tstr[4], sizeof s->tstr[4]};
+        if (!r->iterate_entries(v.table, join_arg, &it) || it.bad) goto fail;
+        s->tstrs[4] = s->tstr[4];
+        f->res.str = &s->tstrs[4];
+        f->res_len = 1;
+        break;
+      }
+      case 18: {
+        state_data k0;
+        k0.u64 = 0;
+        if (r->read_entry_field(s->threads, e, s->f_cgroups, &v) != RC_SUCCESS) goto fail;
+        void *sub = v.table;
+        if (r->get_table_size(sub) == 0) break;
+        void *ce = r->get_table_entry(sub, &k0);
+        if (!ce || r->read_entry_field(sub, ce, s->f_cgroup_second, &v) != RC_SUCCESS) goto fail;
+        s->tstrs[5] = v.str; /* returned as read: valid until the call returns */
+        r->release_table_entry(sub, ce);
+        f->res.str = &s->tstrs[5];
+        f->res_len = 1;
+        break;
+      }
+      default: break;
+    }
+  }
+  if (e) r->release_table_entry(s->threads, e);
+  return RC_SUCCESS;
+fail:
+  snprintf(s->err, sizeof s->err, "table extraction: %s", oerr(in->owner));
+  if (e) r->release_table_entry(s->threads, e);
+  return RC_FAILURE;
+}
+#endif
 
 EXPORT int32_t plugin_extract_fields(void *sp, const evt_input *ev, const extract_input *in) {
   state_t *s = sp;
@@ -318,8 +715,12 @@ EXPORT int32_t plugin_extract_fields(void *sp, const evt_input *ev, const extrac
     snprintf(text, sizeof text, "%.*s", (int)len, pl); /* the payload is not NUL-terminated */
     sscanf(text, "n=%llu msg=%31s", &n, word);
   }
+#ifdef TABLES
+  if (table_extract(s, ev, in) != RC_SUCCESS) return RC_FAILURE;
+#endif
   for (uint32_t k = 0; k < in->num_fields; k++) {
     extract_field *f = &in->fields[k];
+    if (f->field_id >= 8) continue;
     f->res_len = 0;
     if (!pl) continue;
     switch (f->field_id) {
@@ -361,7 +762,48 @@ EXPORT int32_t plugin_extract_fields(void *sp, const evt_input *ev, const extrac
 }
 
 /* ---- event parsing ----------------------------------------------------- */
-EXPORT int32_t plugin_parse_event(void *sp, const evt_input *ev, const void *in) {
+#ifdef TABLES
+/* Tags the event's thread and counts its events. */
+static int32_t table_parse(state_t *s, const evt_input *ev, const parse_input *in) {
+  const reader_ext_vt *r = in->table_reader_ext;
+  const writer_vt *w = in->table_writer_ext;
+  const char *(*oerr)(void *) = in->get_owner_last_error;
+  const char *what = "";
+  state_data key, v;
+  key.s64 = (int64_t)ev->evt->tid;
+  if (table_case(s, "add_entry")) {
+    void *fresh = w->create_table_entry(s->threads);
+    if (fresh && !w->add_table_entry(s->threads, &key, fresh)) {
+      snprintf(s->err, sizeof s->err, "add_table_entry: %s", oerr(in->owner));
+      w->destroy_table_entry(s->threads, fresh);
+      return RC_FAILURE;
+    }
+  }
+  void *e = r->get_table_entry(s->threads, &key);
+  if (!e) return RC_SUCCESS; /* a thread scap-ts does not know */
+  if (table_case(s, "write_static")) {
+    v.str = "renamed";
+    if (w->write_entry_field(s->threads, e, s->f_comm, &v) != RC_SUCCESS) { what = "write_entry_field comm"; goto fail; }
+  }
+  char tag[300];
+  if (r->read_entry_field(s->threads, e, s->f_comm, &v) != RC_SUCCESS) { what = "read_entry_field comm"; goto fail; }
+  snprintf(tag, sizeof tag, "seen:%s", v.str);
+  v.str = tag;
+  if (w->write_entry_field(s->threads, e, s->f_tag, &v) != RC_SUCCESS) { what = "write_entry_field tag"; goto fail; }
+  if (r->read_entry_field(s->threads, e, s->f_count, &v) != RC_SUCCESS) { what = "read_entry_field count"; goto fail; }
+  v.u64++;
+  if (w->write_entry_field(s->threads, e, s->f_count, &v) != RC_SUCCESS) { what = "write_entry_field count"; goto fail; }
+  if (table_case(s, "late_entry")) s->kept = e;
+  else r->release_table_entry(s->threads, e);
+  return RC_SUCCESS;
+fail:
+  snprintf(s->err, sizeof s->err, "%s: %s", what, oerr(in->owner));
+  r->release_table_entry(s->threads, e);
+  return RC_FAILURE;
+}
+#endif
+
+EXPORT int32_t plugin_parse_event(void *sp, const evt_input *ev, const parse_input *in) {
   (void)in;
   state_t *s = sp;
   if (has(s, "\"fail_parse\":true")) {
@@ -369,6 +811,9 @@ EXPORT int32_t plugin_parse_event(void *sp, const evt_input *ev, const void *in)
     return RC_FAILURE;
   }
   s->parsed++;
+#ifdef TABLES
+  if (table_parse(s, ev, in) != RC_SUCCESS) return RC_FAILURE;
+#endif
   uint32_t len = 0;
   const char *pl = payload_of(ev->evt, &len);
   unsigned long long n = 0;

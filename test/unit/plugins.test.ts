@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openCapture, type Capture } from '../../lib/capture.js';
 import { PluginError } from '../../lib/errors.js';
+import { EventBatch } from '../../lib/events/batch.js';
 import type { Event } from '../../lib/events/event.js';
 import { fields } from '../../lib/fields/index.js';
 import { compileFilter } from '../../lib/filter/filter.js';
@@ -25,6 +26,7 @@ import {
   validateSchema,
   type TsPlugin,
 } from '../../lib/plugins/index.js';
+import { ThreadTable, type ThreadInfo } from '../../lib/state/threads.js';
 import { buildTestPlugin, testPluginDir } from '../plugins/build.js';
 import { ROOT, fixture } from '../helpers/env.js';
 
@@ -546,6 +548,173 @@ describe('plugins that provide container metadata', () => {
     // Only container.* and k8s.* can be replaced: proc.name stays a clash.
     const procPlugin: TsPlugin = { name: 'procfields', fields: [{ name: 'proc.name', type: 'string', desc: 'd' }], extract: () => 'x' };
     await expectPluginError(load([{ name: 'procfields', plugin: procPlugin }]), 'PLUGIN_FIELD_CLASH', undefined, /clashes with a built-in field/);
+  });
+});
+
+describe('state tables', () => {
+  let tablesLib: string;
+  beforeAll(() => {
+    tablesLib = buildTestPlugin('tables', { PLUGIN_NAME: 'tables', NO_SOURCE: true, TABLES: true, FIELD_PREFIX: 'tb' });
+  });
+
+  /** A bare syscall event of thread `tid`. */
+  function syscallEvent(tid: number): Event {
+    const b = new Uint8Array(26);
+    const v = new DataView(b.buffer);
+    v.setBigUint64(0, 1000n, true);
+    v.setBigInt64(8, BigInt(tid), true);
+    v.setUint32(16, 26, true);
+    v.setUint16(20, 3, true);
+    return EventBatch.fromEvents([b]).at(0);
+  }
+
+  it("reads the threads table and keeps the fields it adds on each thread, through a capture's events", async () => {
+    const cap = await capture({ plugins: [{ name: 'tables', library_path: tablesLib }], source: { file: fixture('cat_write') } });
+    const tables = cap.plugins!.tables;
+    const listed = tables.fields('threads')!;
+    expect(listed).toContainEqual({ name: 'comm', type: 'string', readOnly: true });
+    expect(listed).toContainEqual({ name: 'pid', type: 'int64', readOnly: true });
+    expect(listed).toContainEqual({ name: 'args', type: 'table', readOnly: true });
+    expect(listed).toContainEqual({ name: 'cgroups', type: 'table', readOnly: true });
+    expect(listed.slice(-2)).toEqual([
+      { name: 'tb_tag', type: 'string', readOnly: false },
+      { name: 'tb_count', type: 'uint64', readOnly: false },
+    ]);
+    expect(tables.list()).toEqual([{ name: 'threads', keyType: 'int64', owner: 'scap-ts' }]);
+    // Parsing runs before the consumer sees each event: the counts include the event itself.
+    const counts = new Map<object, number>();
+    let withThread = 0;
+    let sampled = 0;
+    let withArgs = 0;
+    let withCgroups = 0;
+    let seen: ThreadInfo | undefined;
+    for await (const e of cap) {
+      if (e.type === 402) continue; // the plugin's async ticks carry no thread
+      const name = field('proc.name', e) ?? undefined;
+      expect(field('tb.comm', e)).toBe(name);
+      const th = e.thread as ThreadInfo | undefined;
+      if (!th) {
+        expect(field('tb.count', e)).toBeUndefined();
+        continue;
+      }
+      withThread++;
+      counts.set(th, (counts.get(th) ?? 0) + 1);
+      expect(field('tb.pid', e)).toBe(th.pid);
+      expect(field('tb.tag', e)).toBe(`seen:${name}`);
+      expect(field('tb.count', e)).toBe(counts.get(th));
+      expect(th.pluginFields).toEqual([`seen:${name}`, BigInt(counts.get(th)!)]);
+      // The args and cgroups subtables, through the fields reached at init.
+      expect(field('tb.args', e)).toBe(th.args.join(' '));
+      expect(field('tb.cgroup', e)).toBe(th.cgroups[0]?.[1]);
+      if (th.args.length > 0) withArgs++;
+      if (th.cgroups.length > 0) withCgroups++;
+      seen = th;
+      if (withThread % 40 === 1) {
+        sampled++;
+        const size = cap.inspector!.threads.size;
+        expect(field('tb.nthreads', e)).toBe(size);
+        expect(field('tb.iterated', e)).toBe(size);
+        expect(field('tb.nfields', e)).toBe(listed.length);
+      }
+    }
+    expect(withThread).toBeGreaterThan(100);
+    expect(sampled).toBeGreaterThan(2);
+    expect(withArgs).toBeGreaterThan(0);
+    expect(withCgroups).toBeGreaterThan(0);
+    expect(seen?.pluginFields).toHaveLength(2);
+  });
+
+  it('the fields a plugin adds go with the thread: a new thread of the same tid starts without them', async () => {
+    const m = await load([{ name: 'tables', library_path: tablesLib }]);
+    const table = new ThreadTable();
+    const add = (comm: string): ThreadInfo => {
+      const t = table.newThread();
+      t.tid = 42;
+      t.pid = 42;
+      t.comm = comm;
+      table.add(t, true);
+      return t;
+    };
+    // No thread table yet (no capture): an empty one.
+    let e = syscallEvent(42);
+    m.parse(e);
+    expect(field('tb.nthreads', e)).toBe(0);
+    expect(field('tb.comm', e)).toBeUndefined();
+    m.tables.useThreads(() => table);
+    const first = add('first');
+    const step = (): unknown[] => {
+      e = syscallEvent(42);
+      m.parse(e);
+      return ['tb.comm', 'tb.tag', 'tb.count', 'tb.nthreads'].map((f) => field(f, e));
+    };
+    expect(step()).toEqual(['first', 'seen:first', 1, 1]);
+    expect(step()).toEqual(['first', 'seen:first', 2, 1]);
+    expect(first.pluginFields).toEqual(['seen:first', 2n]);
+    table.remove(42, true);
+    const second = add('second');
+    expect(step()).toEqual(['second', 'seen:second', 1, 1]);
+    expect(second.pluginFields).toEqual(['seen:second', 1n]);
+    table.remove(42, true);
+    expect(step()).toEqual([undefined, undefined, undefined, 0]);
+  });
+
+  it.each([
+    ['unknown_table', /^get_table: no table named 'nosuch' \(the tables are: threads\)$/],
+    ['wrong_key', /^get_table: table 'threads' has keys of type int64, not string$/],
+    ['unknown_field', /^get_table_field: table 'threads' has no field 'nosuch'$/],
+    ['type_mismatch', /^get_table_field: field 'comm' of table 'threads' is of type string, not uint64$/],
+    ['add_static', /^add_table_field: field 'comm' of table 'threads' is built in; it cannot be added$/],
+    ['thread_read', /^get_table_size from another thread: .*not from the plugin's own threads$/],
+  ])('init fails on %s, with the owner error in the plugin error', async (tableCase, re) => {
+    await expectPluginError(load([{ name: 'tables', library_path: tablesLib, init_config: { table_case: tableCase } }]), 'PLUGIN_INIT', re);
+  });
+
+  it.each([
+    ['write_static', 'PLUGIN_PARSE', /^write_entry_field comm: field 'comm' of table 'threads' is read-only/],
+    ['add_entry', 'PLUGIN_PARSE', /^add_table_entry: table 'threads' is kept by scap-ts's Inspector/],
+    ['late_entry', 'PLUGIN_EXTRACT', /^read_entry_field: table 'threads': the entry .* outlived the plugin call that got it$/],
+    ['late_subtable', 'PLUGIN_EXTRACT', /^get_table_size: subtable 'args' outlived the plugin call that read it$/],
+  ])('%s fails the plugin call that tries it', async (tableCase, code, re) => {
+    const run = async (): Promise<void> => {
+      const cap = await capture({ plugins: [{ name: 'tables', library_path: tablesLib, init_config: { table_case: tableCase } }], source: { file: fixture('cat_write') } });
+      for await (const e of cap) field('tb.comm', e);
+    };
+    await expectPluginError(run(), code, re);
+  });
+
+  it("lists a plugin's own table; another plugin reads it through the owner's vtables", async () => {
+    // The owner requires API 3.0.0: its table input has only the legacy vtables.
+    const owner = buildTestPlugin('tblowner', { PLUGIN_NAME: 'tblowner', NO_SOURCE: true, TABLES: true, FIELD_PREFIX: 'to', OWN_TABLE: 'words' });
+    const reader = buildTestPlugin('tblreader', { PLUGIN_NAME: 'tblreader', NO_SOURCE: true, TABLES: true, FIELD_PREFIX: 'tr', PEER_TABLE: 'words', API_VERSION: '3.1.0' });
+    const cap = await capture({
+      plugins: [{ name: 'tblowner', library_path: owner }, { name: 'tblreader', library_path: reader }],
+      source: { file: fixture('cat_write') },
+    });
+    const tables = cap.plugins!.tables;
+    expect(tables.list()).toEqual([
+      { name: 'threads', keyType: 'int64', owner: 'scap-ts' },
+      { name: 'words', keyType: 'uint64', owner: 'tblowner' },
+    ]);
+    expect(tables.fields('words')).toEqual([
+      { name: 'word', type: 'string', readOnly: true },
+      { name: 'hits', type: 'uint64', readOnly: false },
+    ]);
+    expect(tables.fields('threads')!.slice(-4).map((f) => f.name)).toEqual(['to_tag', 'to_count', 'tr_tag', 'tr_count']);
+    expect(tables.fields('nosuch')).toBeUndefined();
+    // A second plugin cannot register a table of the same name.
+    const dup = buildTestPlugin('tblowner2', { PLUGIN_NAME: 'tblowner2', NO_SOURCE: true, TABLES: true, FIELD_PREFIX: 'tw', OWN_TABLE: 'words', API_VERSION: '3.1.0' });
+    await expectPluginError(cap.plugins!.add({ name: 'tblowner2', library_path: dup }), 'PLUGIN_INIT', /^add_table: add_table 'words': a table of that name is already registered$/);
+    expect(tables.list().map((t) => t.name)).toEqual(['threads', 'words']);
+    const words = ['alpha', 'beta', 'gamma', 'delta'];
+    let n = 0;
+    for await (const e of cap) {
+      if (e.type === 402 || !e.thread) continue;
+      if (n++ === 0) expect(field('tr.peer_err', e)).toBe("table 'words' of plugin 'tblowner': no entry 99 in table words");
+      expect(field('tr.peer', e)).toBe(words[e.tid % 4]);
+      // Each plugin counts in its own field.
+      expect(field('tr.count', e)).toBe(field('to.count', e));
+    }
+    expect(n).toBeGreaterThan(100);
   });
 });
 
