@@ -48,6 +48,9 @@ export interface CaptureStats {
   cpus: BpfStats['cpus'];
   /** Events the capture's filter rejected (they updated the state, and were not handed out). */
   rejected: number;
+  /** How the probe hooks the enter and exit events (live eBPF only; else null). */
+  enterHook: BpfStats['enterHook'];
+  exitHook: BpfStats['exitHook'];
 }
 
 interface Source {
@@ -211,6 +214,8 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
       readFaults: sum('readFaults'),
       cpus,
       rejected: this.#pipeline?.rejected ?? 0,
+      enterHook: s?.enterHook ?? null,
+      exitHook: s?.exitHook ?? null,
     };
   }
 

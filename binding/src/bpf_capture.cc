@@ -157,6 +157,16 @@ BpfCapture::BpfCapture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfCap
       else ThrowType(env, "options.enterHook must be 'auto', 'tracepoint' or 'btf'");
     }
   }
+  {
+    Napi::Value v = o.Get("exitHook");
+    if (!v.IsUndefined()) {
+      const std::string h = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+      if (h == "auto") opts.exit_hook = ExitHook::kAuto;
+      else if (h == "tracepoint") opts.exit_hook = ExitHook::kTracepoint;
+      else if (h == "btf") opts.exit_hook = ExitHook::kBtf;
+      else ThrowType(env, "options.exitHook must be 'auto', 'tracepoint' or 'btf'");
+    }
+  }
   DrainConfig dc;
   dc.batch_bytes = static_cast<size_t>(
       IntOption(env, o, "batchBytes", 1 << 20, kMinBatchBytes, kMaxBatchBytes));
@@ -185,6 +195,7 @@ BpfCapture::BpfCapture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfCap
 
   engine_->ConfigureDrain(&dc);
   enter_hook_ = engine_->enter_hook();
+  exit_hook_ = engine_->exit_hook();
   try {
     std::unique_ptr<RingSource> reader = engine_->OpenRings();
     // Delivery to JS: the drain thread pokes the JS thread through a
@@ -391,6 +402,11 @@ Napi::Value BpfCapture::Stats(const Napi::CallbackInfo& info) {
     out.Set("enterHook", env.Null());
   } else {
     out.Set("enterHook", Napi::String::New(env, enter_hook_));
+  }
+  if (exit_hook_.empty()) {
+    out.Set("exitHook", env.Null());
+  } else {
+    out.Set("exitHook", Napi::String::New(env, exit_hook_));
   }
   return out;
 }

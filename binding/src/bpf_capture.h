@@ -31,6 +31,19 @@
 //                                  // mounted). 'btf': tp_btf/sys_enter, a BPF program run
 //                                  // for every syscall. 'auto' (default): 'tracepoint' when
 //                                  // possible, else 'btf'.
+//     exitHook?: 'auto' | 'tracepoint' | 'btf',
+//                                  // how the exit events are hooked. 'tracepoint': one
+//                                  // perf tracepoint program per captured syscall's event
+//                                  // (syscalls:sys_exit_<name>), so that syscalls not
+//                                  // captured only cost the kernel a bitmap test; captured
+//                                  // syscalls without an event (not wired in the kernel's
+//                                  // 64-bit table: calls that only fail with ENOSYS) are
+//                                  // left out; stop() and close() take ~70 ms per event.
+//                                  // 'btf': tp_btf/sys_exit, a BPF program run for every
+//                                  // syscall. 'auto' (default): 'tracepoint' when every
+//                                  // captured syscall has its event and they are at most 16,
+//                                  // else 'btf' (the same events either way).
+//                                  // The syscalls captured are fixed for the capture's life.
 //     batchBytes?: number,         // batch buffer size, >= 64 KiB (default 1 MiB)
 //     maxQueuedBatches?: number,   // batches waiting for JS before draining stops,
 //                                  // 1..1024 (default 4)
@@ -54,7 +67,7 @@
 //   stats(): { cpus: Array<{ cpu, events, dropsRingFull, dropsTooLarge, dropsNoRing,
 //                            readFaults, corrupt, discardedAtClose }>,
 //              delivered: number, batches: number, state: 'running' | 'stopping' | 'closed',
-//              enterHook: 'tracepoint' | 'btf' | null }
+//              enterHook: 'tracepoint' | 'btf' | null, exitHook: 'tracepoint' | 'btf' | null }
 //     Per CPU: kernel-side counters (events = events the probe tried to emit;
 //     drops by cause: ring full, over 64 KiB, no ring for the CPU; params left
 //     empty because user memory could not be read), events the drain thread
@@ -66,6 +79,7 @@
 //                + dropsNoRing + corrupt + discardedAtClose.
 //     After close(): the last figures, taken with the probe detached.
 //     enterHook: how the enter events are hooked (null: none is captured).
+//     exitHook: how the exit events are hooked (null: the kernel module).
 //
 //   stop(): void
 //     Graceful end. Detaches the probe at once (and waits until no program is
@@ -132,6 +146,7 @@ class BpfCapture : public Napi::ObjectWrap<BpfCapture> {
   std::vector<uint64_t> discarded_;      // per CPU, set by Shutdown()
   std::vector<uint64_t> last_corrupt_;   // per CPU, set by Shutdown()
   std::string enter_hook_;
+  std::string exit_hook_;
   uint64_t delivered_ = 0;
   uint64_t batches_ = 0;
 };
