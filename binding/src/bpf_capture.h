@@ -38,7 +38,7 @@
 //                                  // captured only cost the kernel a bitmap test; captured
 //                                  // syscalls without an event (not wired in the kernel's
 //                                  // 64-bit table: calls that only fail with ENOSYS) are
-//                                  // left out; stop() and close() take ~70 ms per event.
+//                                  // left out; close() takes ~70 ms per event attached.
 //                                  // 'btf': tp_btf/sys_exit, a BPF program run for every
 //                                  // syscall. 'auto' (default): 'tracepoint' when every
 //                                  // captured syscall has its event and they are at most 16,
@@ -82,10 +82,11 @@
 //     exitHook: how the exit events are hooked (null: the kernel module).
 //
 //   stop(): void
-//     Graceful end. Detaches the probe at once (and waits until no program is
-//     still running), so nothing new is captured; the events already in the
-//     rings keep coming through nextBatch(), which resolves null once the
-//     last one was delivered (then everything is freed, as by close()).
+//     Graceful end. Stops the probe at once (and waits until no program is
+//     still running), so nothing new is captured; its programs stay attached,
+//     idle, until everything is freed. The events already in the rings keep
+//     coming through nextBatch(), which resolves null once the last one was
+//     delivered (then everything is freed, as by close()).
 //     discardedAtClose stays 0 unless close() comes before the end. Idempotent.
 //
 //   close(): void

@@ -314,14 +314,27 @@ BpfEngine::BpfEngine(const BpfOptions& options) {
 BpfEngine::~BpfEngine() { Close(); }
 
 void BpfEngine::Detach() {
-  if (links_.empty()) return;
-  for (bpf_link* l : links_) bpf_link__destroy(l);
-  links_.clear();
+  if (stopped_ || skel_ == nullptr) return;
+  stopped_ = true;
+  // The other fields are rewritten with the values they have: a program
+  // reading the struct while it is copied sees them unchanged.
+  const __u32 zero = 0;
+  scap_settings s{};
+  const int settings = bpf_map__fd(skel_->maps.settings);
+  bool told = bpf_map_lookup_elem(settings, &zero, &s) == 0;
+  if (told) {
+    s.stopped = 1;
+    told = bpf_map_update_elem(settings, &zero, &s, BPF_ANY) == 0;
+  }
+  if (!told) {
+    for (bpf_link* l : links_) bpf_link__destroy(l);
+    links_.clear();
+  }
   // Writing an element of a map-in-map makes the kernel wait for every
   // running non-sleepable BPF program to finish (synchronize_rcu) before the
   // call returns. Rewrite ring 0's slot with the same ring.
   bool waited = false;
-  if (skel_ != nullptr && !ring_fds_.empty()) {
+  if (!ring_fds_.empty()) {
     const __u32 key = 0;
     const int fd = ring_fds_[0];
     waited = bpf_map_update_elem(bpf_map__fd(skel_->maps.ringbuf_maps), &key, &fd, BPF_ANY) == 0;

@@ -101,14 +101,18 @@ class BpfEngine final : public LiveEngine {
   BpfEngine(const BpfEngine&) = delete;
   BpfEngine& operator=(const BpfEngine&) = delete;
 
-  // Detaches every program and waits until none is still running (an RCU
-  // grace period: the programs run under rcu_read_lock), so that nothing is
-  // written to the rings or counted any more. Idempotent. Maps and rings stay.
-  // With the tracepoint hooks that takes ~70 ms per syscall event attached
-  // (the kernel waits for an RCU tasks-trace grace period for each).
+  // Stops every program from capturing (settings.stopped, which they all
+  // check before writing or counting anything) and waits until none is still
+  // running (an RCU grace period: the programs run under rcu_read_lock), so
+  // that nothing is written to the rings or counted any more. Idempotent.
+  // Programs, maps and rings stay until Close(): detaching a syscall perf
+  // tracepoint makes the kernel wait for an RCU tasks-trace grace period,
+  // one event after the other (~70 ms each here), which a graceful stop
+  // should not wait for.
   void Detach() override;
 
-  // Detaches and frees everything (idempotent). Ring fds become invalid:
+  // Detaches and frees everything (idempotent); with the tracepoint hooks
+  // that takes ~70 ms per syscall event attached. Ring fds become invalid:
   // stop any reader first.
   void Close() override;
   bool closed() const { return skel_ == nullptr; }
@@ -146,6 +150,7 @@ class BpfEngine final : public LiveEngine {
   int ncpus_ = 0;
   uint64_t boot_time_ns_ = 0;
   std::string memlock_warning_;
+  bool stopped_ = false;
   std::string enter_hook_;
   std::string exit_hook_;
   // Tracepoint exit hook: (syscall id, perf event fd of its sys_exit event),

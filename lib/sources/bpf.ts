@@ -39,7 +39,7 @@ export interface BpfOptions {
    * How the exit events are hooked: `'tracepoint'` (a program on each captured syscall's
    * `syscalls:sys_exit_<name>` event: syscalls not captured cost a bitmap test, captured ones
    * a little more than with `'btf'`; captured syscalls without an event, which the kernel does
-   * not implement, are left out; stopping takes ~70 ms per event), `'btf'` (`tp_btf/sys_exit`,
+   * not implement, are left out; closing takes ~70 ms per event), `'btf'` (`tp_btf/sys_exit`,
    * run for every syscall), `'auto'` (default: `'tracepoint'` when every captured syscall has
    * its event and they are at most 16, else `'btf'`). The same events either way.
    */
