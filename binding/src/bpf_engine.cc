@@ -37,11 +37,12 @@ namespace {
 constexpr const char* kVmlinuxBtf = "/sys/kernel/btf/vmlinux";
 constexpr size_t kMaxVerifierLog = 1 << 20;
 // ExitHook::kAuto: the tracepoints up to this many captured syscalls.
-// Measured here (getpid, read8): a captured syscall costs 20-50 ns more
-// through its perf tracepoint than through tp_btf, one not captured 45-65 ns
-// less, so the tracepoints win unless most calls are captured, which a small
-// set practically rules out; but closing takes ~70 ms per syscall event (an
-// RCU tasks-trace grace period each), which bounds the set: <= ~1.1 s.
+// Measured here (bench/live-capture.mjs, getpid and read8): a captured
+// syscall costs 20-75 ns more through its perf tracepoint than through
+// tp_btf, one not captured 45-65 ns less, so the tracepoints win unless about
+// half of the calls are captured, which a small set practically rules out;
+// closing takes ~70 ms per syscall event (an RCU tasks-trace grace period
+// each), which bounds the set: <= ~1.1 s.
 constexpr size_t kAutoTracepointMax = 16;
 
 // --- libbpf log capture --------------------------------------------------------
