@@ -51,6 +51,9 @@ export interface CaptureStats {
   rejected: number;
   /** Container metadata lookups of a live capture (undefined when none are made). */
   containerLookups: ContainerLookupStats | undefined;
+  /** How the probe hooks the enter and exit events (live eBPF only; else null). */
+  enterHook: BpfStats['enterHook'];
+  exitHook: BpfStats['exitHook'];
 }
 
 interface Source {
@@ -216,6 +219,8 @@ export class Capture implements AsyncIterable<Event>, AsyncDisposable {
       cpus,
       rejected: this.#pipeline?.rejected ?? 0,
       containerLookups: this.#pipeline?.containerLookup?.stats(),
+      enterHook: s?.enterHook ?? null,
+      exitHook: s?.exitHook ?? null,
     };
   }
 

@@ -92,6 +92,16 @@ BpfCapture::BpfCapture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfCap
       else ThrowType(env, "options.enterHook must be 'auto', 'tracepoint' or 'btf'");
     }
   }
+  {
+    Napi::Value v = o.Get("exitHook");
+    if (!v.IsUndefined()) {
+      const std::string h = v.IsString() ? v.As<Napi::String>().Utf8Value() : "";
+      if (h == "auto") opts.exit_hook = ExitHook::kAuto;
+      else if (h == "tracepoint") opts.exit_hook = ExitHook::kTracepoint;
+      else if (h == "btf") opts.exit_hook = ExitHook::kBtf;
+      else ThrowType(env, "options.exitHook must be 'auto', 'tracepoint' or 'btf'");
+    }
+  }
   DrainConfig dc;
   dc.batch_bytes = static_cast<size_t>(
       IntOption(env, o, "batchBytes", 1 << 20, kMinBatchBytes, kMaxBatchBytes));
@@ -120,6 +130,7 @@ BpfCapture::BpfCapture(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfCap
 
   engine_->ConfigureDrain(&dc);
   enter_hook_ = engine_->enter_hook();
+  exit_hook_ = engine_->exit_hook();
   try {
     std::unique_ptr<RingSource> reader = engine_->OpenRings();
     // Delivery to JS: the drain thread pokes the JS thread through a
@@ -307,6 +318,11 @@ Napi::Value BpfCapture::Stats(const Napi::CallbackInfo& info) {
   } else {
     out.Set("enterHook", Napi::String::New(env, enter_hook_));
   }
+  if (exit_hook_.empty()) {
+    out.Set("exitHook", env.Null());
+  } else {
+    out.Set("exitHook", Napi::String::New(env, exit_hook_));
+  }
   return out;
 }
 
@@ -320,8 +336,8 @@ Napi::Value BpfCapture::Stop(const Napi::CallbackInfo& info) {
   stopping_ = true;
   stop_waiters_.push_back(d);
   UpdateLoopRef(env);
-  // Detaching waits for RCU grace periods (a quarter of a second here): not on
-  // the JS thread. The drain thread goes on delivering meanwhile.
+  // Waiting for running programs is an RCU grace period: not on the JS thread.
+  // The drain thread goes on delivering meanwhile.
   stopper_ = std::thread([this] {
     engine_->Detach();
     drain_->Finish();  // its last on_ready_ resolves what waits for batches
@@ -357,7 +373,7 @@ Napi::Value BpfCapture::Close(const Napi::CallbackInfo& info) {
     return d.Promise();
   }
   UpdateLoopRef(env);
-  // Detaching and joining the drain thread take a quarter of a second: on a
+  // Detaching (a grace period per hook) and joining the drain thread: on a
   // thread of their own; Shutdown() finishes on the JS thread.
   closer_ = std::thread([this] {
     if (stopper_.joinable()) stopper_.join();

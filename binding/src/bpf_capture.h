@@ -31,6 +31,19 @@
 //                                  // mounted). 'btf': tp_btf/sys_enter, a BPF program run
 //                                  // for every syscall. 'auto' (default): 'tracepoint' when
 //                                  // possible, else 'btf'.
+//     exitHook?: 'auto' | 'tracepoint' | 'btf',
+//                                  // how the exit events are hooked. 'tracepoint': one
+//                                  // perf tracepoint program per captured syscall's event
+//                                  // (syscalls:sys_exit_<name>), so that syscalls not
+//                                  // captured only cost the kernel a bitmap test; captured
+//                                  // syscalls without an event (not wired in the kernel's
+//                                  // 64-bit table: calls that only fail with ENOSYS) are
+//                                  // left out; close() takes ~70 ms per event attached.
+//                                  // 'btf': tp_btf/sys_exit, a BPF program run for every
+//                                  // syscall. 'auto' (default): 'tracepoint' when every
+//                                  // captured syscall has its event and they are at most 16,
+//                                  // else 'btf' (the same events either way).
+//                                  // The syscalls captured are fixed for the capture's life.
 //     batchBytes?: number,         // batch buffer size, >= 64 KiB (default 1 MiB)
 //     maxQueuedBatches?: number,   // batches waiting for JS before draining stops,
 //                                  // 1..1024 (default 4)
@@ -54,7 +67,7 @@
 //   stats(): { cpus: Array<{ cpu, events, dropsRingFull, dropsTooLarge, dropsNoRing,
 //                            readFaults, corrupt, discardedAtClose }>,
 //              delivered: number, batches: number, state: 'running' | 'stopping' | 'closed',
-//              enterHook: 'tracepoint' | 'btf' | null }
+//              enterHook: 'tracepoint' | 'btf' | null, exitHook: 'tracepoint' | 'btf' | null }
 //     Per CPU: kernel-side counters (events = events the probe tried to emit;
 //     drops by cause: ring full, over 64 KiB, no ring for the CPU; params left
 //     empty because user memory could not be read), events the drain thread
@@ -66,19 +79,21 @@
 //                + dropsNoRing + corrupt + discardedAtClose.
 //     Once close() resolved: the last figures, taken with the probe detached.
 //     enterHook: how the enter events are hooked (null: none is captured).
+//     exitHook: how the exit events are hooked (null: the kernel module).
 //
 //   stop(): Promise<void>
-//     Graceful end. Detaches the probe (waiting until no program is still
-//     running) on a thread of its own, and resolves once that is done:
-//     nothing new is captured from then on. The events already in the rings
-//     keep coming through nextBatch(), which resolves null once the last one
-//     was delivered (then everything is freed, as by close()).
+//     Graceful end. Stops the probe (every program checks a stop flag first),
+//     waits until no program is still running, off the JS thread, and
+//     resolves then: nothing new is captured from then on. The programs stay
+//     attached, idle, until everything is freed. The events already in the
+//     rings keep coming through nextBatch(), which resolves null once the last
+//     one was delivered (then everything is freed, as by close()).
 //     discardedAtClose stays 0 unless close() comes before the end. Idempotent.
 //
 //   close(): Promise<void>
 //     Idempotent. At once: pending and later nextBatch() calls resolve null.
-//     Then, off the JS thread (detaching waits for RCU grace periods, a
-//     quarter of a second on these VMs): detaches the probe, stops the drain
+//     Then, off the JS thread (each detach waits for an RCU grace period:
+//     55-85 ms a hook on these VMs): detaches the probe, stops the drain
 //     thread, frees the rings, and counts the events not delivered
 //     (discardedAtClose); resolves when done. Done synchronously when the
 //     Node environment exits or the object is collected.
@@ -151,6 +166,7 @@ class BpfCapture : public Napi::ObjectWrap<BpfCapture> {
   std::vector<uint64_t> discarded_;      // per CPU, set by Shutdown()
   std::vector<uint64_t> last_corrupt_;   // per CPU, set by Shutdown()
   std::string enter_hook_;
+  std::string exit_hook_;
   uint64_t delivered_ = 0;
   uint64_t batches_ = 0;
 };

@@ -39,6 +39,14 @@ namespace {
 
 constexpr const char* kVmlinuxBtf = "/sys/kernel/btf/vmlinux";
 constexpr size_t kMaxVerifierLog = 1 << 20;
+// ExitHook::kAuto: the tracepoints up to this many captured syscalls.
+// Measured here (bench/live-capture.mjs, getpid and read8): a captured
+// syscall costs 20-75 ns more through its perf tracepoint than through
+// tp_btf, one not captured 45-65 ns less, so the tracepoints win unless about
+// half of the calls are captured, which a small set practically rules out;
+// closing takes ~70 ms per syscall event (an RCU tasks-trace grace period
+// each), which bounds the set: <= ~1.1 s.
+constexpr size_t kAutoTracepointMax = 16;
 
 // --- libbpf log capture --------------------------------------------------------
 // libbpf_set_print is process-wide: loads are serialized and the log of the
@@ -190,16 +198,19 @@ const FillerTables& Fillers() {
   return tables;
 }
 
-// --- the syscall events' perf tracepoints (the TOCTOU enter events) ---------------
+// --- the syscall events' perf tracepoints (enter events, tracepoint exit hook) -----
 
-// Ids of the events `names` of tracefs group `syscalls` under `root`, or
-// nullopt when one cannot be read.
+// Ids of the events `names` of tracefs group `syscalls` under `root` (-1: no
+// such event, or an empty name), or nullopt when the group cannot be read there.
 std::optional<std::vector<int>> ReadEventIds(const std::string& root, const std::vector<std::string>& names) {
+  if (access((root + "/events/syscalls").c_str(), R_OK | X_OK) != 0) return std::nullopt;
   std::vector<int> ids;
   for (const std::string& name : names) {
-    std::ifstream f(root + "/events/syscalls/" + name + "/id");
     int id = -1;
-    if (!(f >> id) || id < 0) return std::nullopt;
+    if (!name.empty()) {
+      std::ifstream f(root + "/events/syscalls/" + name + "/id");
+      if (!(f >> id) || id < 0) id = -1;
+    }
     ids.push_back(id);
   }
   return ids;
@@ -207,7 +218,8 @@ std::optional<std::vector<int>> ReadEventIds(const std::string& root, const std:
 
 // The event ids from tracefs: where it is mounted, or else from a private
 // mount made in a mount namespace of a short-lived thread of our own (the
-// process and the system never see it; needs CAP_SYS_ADMIN).
+// process and the system never see it; needs CAP_SYS_ADMIN). -1 for an event
+// the kernel does not have.
 std::optional<std::vector<int>> SyscallEventIds(const std::vector<std::string>& names) {
   for (const char* root : {"/sys/kernel/tracing", "/sys/kernel/debug/tracing"}) {
     if (auto ids = ReadEventIds(root, names)) return ids;
@@ -226,6 +238,8 @@ std::optional<std::vector<int>> SyscallEventIds(const std::vector<std::string>& 
 }
 
 // A perf event on tracepoint `id` (all CPUs see its BPF programs), or -1.
+// Opened disabled: until a program is attached (libbpf then enables it), the
+// kernel's syscall tracepoint skips the event instead of filling samples.
 int OpenTracepointEvent(int id) {
   perf_event_attr attr{};
   attr.type = PERF_TYPE_TRACEPOINT;
@@ -233,7 +247,23 @@ int OpenTracepointEvent(int id) {
   attr.config = static_cast<__u64>(id);
   attr.sample_period = 1;
   attr.wakeup_events = 1;
+  attr.disabled = 1;
   return static_cast<int>(syscall(__NR_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC));
+}
+
+// The name of syscall `id` in its tracefs events (syscalls:sys_exit_<name>),
+// or "" for an unassigned number. The kernel names the events after the
+// syscall's function (SYSCALL_DEFINE), which for a few x86_64 syscalls is not
+// the table's name (syscall_64.tbl lists those functions).
+std::string KernelSyscallName(uint32_t id) {
+  const char* name = scap_x86_64_syscall_names[id];
+  if (name == nullptr) return {};
+  static const std::unordered_map<std::string, const char*> renamed = {
+      {"stat", "newstat"},   {"fstat", "newfstat"}, {"lstat", "newlstat"},
+      {"uname", "newuname"}, {"umount2", "umount"}, {"sendfile", "sendfile64"},
+  };
+  auto r = renamed.find(name);
+  return r == renamed.end() ? name : r->second;
 }
 
 }  // namespace
@@ -273,6 +303,7 @@ BpfEngine::BpfEngine(const BpfOptions& options) {
   if (options.tgids.size() > 4096) throw std::invalid_argument("at most 4096 tgids");
   ring_bytes_ = size;
   try {
+    PlanExitHook(options);
     Load(options);
     Configure(options);
     FillTailCalls();
@@ -312,13 +343,24 @@ void DestroyLinks(std::vector<bpf_link*>& links) {
 BpfEngine::~BpfEngine() { Close(); }
 
 void BpfEngine::Detach() {
-  if (links_.empty()) return;
-  DestroyLinks(links_);
+  if (stopped_ || skel_ == nullptr) return;
+  stopped_ = true;
+  // The other fields are rewritten with the values they have: a program
+  // reading the struct while it is copied sees them unchanged.
+  const __u32 zero = 0;
+  scap_settings s{};
+  const int settings = bpf_map__fd(skel_->maps.settings);
+  bool told = bpf_map_lookup_elem(settings, &zero, &s) == 0;
+  if (told) {
+    s.stopped = 1;
+    told = bpf_map_update_elem(settings, &zero, &s, BPF_ANY) == 0;
+  }
+  if (!told) DestroyLinks(links_);
   // Writing an element of a map-in-map makes the kernel wait for every
   // running non-sleepable BPF program to finish (synchronize_rcu) before the
   // call returns. Rewrite ring 0's slot with the same ring.
   bool waited = false;
-  if (skel_ != nullptr && !ring_fds_.empty()) {
+  if (!ring_fds_.empty()) {
     const __u32 key = 0;
     const int fd = ring_fds_[0];
     waited = bpf_map_update_elem(bpf_map__fd(skel_->maps.ringbuf_maps), &key, &fd, BPF_ANY) == 0;
@@ -329,6 +371,10 @@ void BpfEngine::Detach() {
 
 void BpfEngine::Close() {
   DestroyLinks(links_);
+  for (const auto& event : exit_events_) {
+    if (event.second >= 0) close(event.second);
+  }
+  exit_events_.clear();
   if (skel_ != nullptr) {
     scap_probe__destroy(skel_);
     skel_ = nullptr;
@@ -337,6 +383,58 @@ void BpfEngine::Close() {
   ring_fds_.clear();
   if (template_ring_fd_ >= 0) close(template_ring_fd_);
   template_ring_fd_ = -1;
+}
+
+// The exit hook (exit_hook_) and, for the tracepoint hook, the perf events to
+// attach to (exit_events_), opened now so that `auto` can still fall back to
+// tp_btf when they cannot be (only the chosen hook's programs are loaded).
+//
+// `auto` picks the tracepoints when the captured set is at most
+// kAutoTracepointMax syscalls and every one of them has its sys_exit event, so
+// that both hooks give the same events. 'tracepoint' leaves out the captured
+// syscalls without an event.
+void BpfEngine::PlanExitHook(const BpfOptions& options) {
+  exit_hook_ = "btf";
+  if (options.exit_hook == ExitHook::kBtf) return;
+  const bool forced = options.exit_hook == ExitHook::kTracepoint;
+  std::vector<bool> wanted(SCAP_SYSCALL_IDS, !options.syscalls);
+  if (options.syscalls) {
+    for (uint32_t id : *options.syscalls) wanted[id] = true;
+  }
+  std::vector<uint32_t> ids;
+  std::vector<std::string> names;
+  for (uint32_t id = 0; id < SCAP_SYSCALL_IDS; id++) {
+    if (!wanted[id]) continue;
+    const std::string name = KernelSyscallName(id);
+    ids.push_back(id);
+    names.push_back(name.empty() ? std::string() : "sys_exit_" + name);
+  }
+  if (!forced && ids.size() > kAutoTracepointMax) return;
+  const std::optional<std::vector<int>> event_ids = SyscallEventIds(names);
+  if (!event_ids) {
+    if (!forced) return;
+    throw BpfError("UNSUPPORTED", "the syscall tracepoints for the exit events: tracefs (for the syscall "
+                                  "events' ids) is not readable and cannot be mounted");
+  }
+  // A captured syscall without an event is one the kernel's 64-bit table does
+  // not wire to a function (configured out, too new, ia32 only): its calls
+  // only fail with ENOSYS. tp_btf reports them, the tracepoints cannot.
+  for (size_t i = 0; i < ids.size(); i++) {
+    if ((*event_ids)[i] < 0 && !forced) return;
+  }
+  for (size_t i = 0; i < ids.size(); i++) {
+    if ((*event_ids)[i] < 0) continue;
+    const int pfd = OpenTracepointEvent((*event_ids)[i]);
+    if (pfd < 0) {
+      const std::string why = "perf_event_open(syscalls:" + names[i] + "): " + Errno(errno);
+      for (const auto& event : exit_events_) close(event.second);
+      exit_events_.clear();
+      if (!forced) return;
+      throw BpfError("UNSUPPORTED", "the syscall tracepoints for the exit events: " + why);
+    }
+    exit_events_.emplace_back(ids[i], pfd);
+  }
+  exit_hook_ = "tracepoint";
 }
 
 void BpfEngine::Load(const BpfOptions& options) {
@@ -373,6 +471,17 @@ void BpfEngine::Load(const BpfOptions& options) {
   if (!err) err = bpf_map__set_max_entries(skel_->maps.ringbuf_maps, static_cast<__u32>(ncpus_));
   if (!err) err = bpf_map__set_inner_map_fd(skel_->maps.ringbuf_maps, template_ring_fd_);
   if (err) ThrowFor(err, "sizing the probe's maps", log);
+
+  // Only the chosen exit hook's programs: the fillers exist for both hooks,
+  // told apart by section (driver/bpf/sys_exit.h).
+  const bool exit_tp = exit_hook_ == "tracepoint";
+  bpf_program* prog = nullptr;
+  bpf_object__for_each_program(prog, skel_->obj) {
+    const char* sec = bpf_program__section_name(prog);
+    if (std::strcmp(sec, "tp_btf/sys_exit") == 0) err = bpf_program__set_autoload(prog, !exit_tp);
+    if (std::strcmp(sec, "tracepoint") == 0) err = bpf_program__set_autoload(prog, exit_tp);
+    if (err) ThrowFor(err, "choosing the probe's programs", log);
+  }
 
   err = scap_probe__load(skel_);
   if (err) ThrowFor(err, "loading the eBPF probe", log);
@@ -432,7 +541,7 @@ void BpfEngine::FillTailCalls() {
     const scap_syscall_entry& e = table[id];
     // Syscalls without a filler are written by the dispatcher (SCAP_SC_GENERIC).
     auto x = fillers.exit.find(e.exit_event);
-    if (e.exit_event != 0 && x != fillers.exit.end()) {
+    if (exit_hook_ == "btf" && e.exit_event != 0 && x != fillers.exit.end()) {
       const int fd = prog_fd(x->second);
       if (bpf_map_update_elem(exit_map, &id, &fd, BPF_ANY) != 0) {
         ThrowFor(errno, "filling the sys_exit tail-call table");
@@ -505,6 +614,10 @@ void BpfEngine::Attach(const BpfOptions& options) {
     if (std::optional<std::vector<int>> ids = SyscallEventIds(names)) {
       why.clear();
       for (size_t i = 0; i < enters.size() && why.empty(); i++) {
+        if ((*ids)[i] < 0) {
+          why = std::string("the kernel has no event syscalls:") + enters[i].event;
+          break;
+        }
         const int pfd = OpenTracepointEvent((*ids)[i]);
         if (pfd < 0) {
           why = std::string("perf_event_open(syscalls:") + enters[i].event + "): " + Errno(errno);
@@ -533,7 +646,28 @@ void BpfEngine::Attach(const BpfOptions& options) {
     attach(skel_->progs.sys_enter_dispatch, "sys_enter");
     enter_hook_ = "btf";
   }
-  attach(skel_->progs.sys_exit_dispatch, "sys_exit");
+  if (exit_hook_ == "btf") {
+    attach(skel_->progs.sys_exit_dispatch, "sys_exit");
+    return;
+  }
+  // Each captured syscall's sys_exit event: its filler's tracepoint program
+  // (`<filler>_tp`), or the generic event's.
+  const FillerTables& fillers = Fillers();
+  for (auto& [id, pfd] : exit_events_) {
+    auto x = fillers.exit.find(scap_x86_64_syscall_table[id].exit_event);
+    bpf_program* p = skel_->progs.sys_exit_generic_tp;
+    if (scap_x86_64_syscall_table[id].exit_event != 0 && x != fillers.exit.end()) {
+      const std::string name = std::string(x->second) + "_tp";
+      p = bpf_object__find_program_by_name(skel_->obj, name.c_str());
+      if (p == nullptr) throw BpfError("BPF", "the probe has no program '" + name + "'");
+    }
+    const std::string what = "attaching to syscalls:sys_exit_" + KernelSyscallName(id);
+    bpf_link* l = bpf_program__attach_perf_event(p, pfd);
+    if (l == nullptr) ThrowFor(errno, what, log);
+    links_.push_back(l);
+    pfd = -1;  // the link owns it now
+  }
+  exit_events_.clear();
 }
 
 std::vector<CpuCounters> BpfEngine::ReadCounters() const {

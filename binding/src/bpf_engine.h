@@ -3,6 +3,7 @@
 // links. Plain C++ (no Node-API); bpf_capture.cc exposes it to JS.
 //
 // Load sequence:
+//   0. choose the exit hook (ExitHook) and open the perf events it needs;
 //   1. preflight: kernel BTF present, capabilities (CAP_BPF + CAP_PERFMON or
 //      CAP_SYS_ADMIN), RLIMIT_MEMLOCK raised if allowed (BPF memory is
 //      memcg-accounted since 5.11, so failing to raise it is only a warning);
@@ -14,10 +15,17 @@
 //      fill the tail-call tables from the x86_64 syscall table and the filler
 //      registry (driver/bpf/fillers.def); create one
 //      ring per possible CPU and put them in the ring array;
-//   5. attach sys_exit, sched_process_exit, signal_deliver, (only when one of
-//      their syscalls is captured) sched_process_exec and the enter events (the
-//      syscall events' perf tracepoints, else sys_enter), and (only when asked)
-//      sched_switch.
+//   5. attach sched_process_exit, signal_deliver, (only when one of their
+//      syscalls is captured) sched_process_exec and the enter events (the
+//      syscall events' perf tracepoints, else sys_enter), (only when asked)
+//      sched_switch, and the exit hook: sys_exit, or the sys_exit events of
+//      the captured syscalls.
+//
+// The exit hook is chosen before loading (step 0), because only its programs
+// are loaded: every filler exists for both hooks (driver/bpf/sys_exit.h), and
+// verifying both sets would double the load time. The captured set is fixed
+// for the engine's life (no runtime change): the tracepoints attached are
+// those of the set given at construction.
 #pragma once
 
 #include <cstddef>
@@ -25,6 +33,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "live_engine.h"
@@ -41,6 +50,15 @@ enum class EnterHook {
   kBtf,         // tp_btf/sys_enter: a dispatcher run for every syscall
 };
 
+// How the exit events are hooked.
+enum class ExitHook {
+  kAuto,        // kTracepoint when at most 16 syscalls are captured and every
+                // one has its event (see PlanExitHook), else kBtf
+  kTracepoint,  // the syscall events' perf tracepoints (syscalls:sys_exit_<name>)
+                // of the captured syscalls, or fail
+  kBtf,         // tp_btf/sys_exit: a dispatcher run for every syscall
+};
+
 struct BpfOptions {
   uint64_t buffer_bytes_per_cpu = 8ull << 20;  // power of two, page multiple
   uint32_t snaplen = 80;
@@ -50,6 +68,7 @@ struct BpfOptions {
   bool include_self = false;
   bool sched_switch = false;  // attach sched_switch (PPME_SCHEDSWITCH_6_E)
   EnterHook enter_hook = EnterHook::kAuto;
+  ExitHook exit_hook = ExitHook::kAuto;
 };
 
 // A load/attach failure. code(): "PERMISSION", "UNSUPPORTED", "VERIFIER" or "BPF".
@@ -82,12 +101,18 @@ class BpfEngine final : public LiveEngine {
   BpfEngine(const BpfEngine&) = delete;
   BpfEngine& operator=(const BpfEngine&) = delete;
 
-  // Detaches every program and waits until none is still running (an RCU
-  // grace period: the programs run under rcu_read_lock), so that nothing is
-  // written to the rings or counted any more. Idempotent. Maps and rings stay.
+  // Stops every program from capturing (settings.stopped, which they all
+  // check before writing or counting anything) and waits until none is still
+  // running (an RCU grace period: the programs run under rcu_read_lock), so
+  // that nothing is written to the rings or counted any more. Idempotent.
+  // Programs, maps and rings stay until Close(): detaching a syscall perf
+  // tracepoint makes the kernel wait for an RCU tasks-trace grace period,
+  // one event after the other (~70 ms each here), which a graceful stop
+  // should not wait for.
   void Detach() override;
 
-  // Detaches and frees everything (idempotent). Ring fds become invalid:
+  // Detaches and frees everything (idempotent); with the tracepoint hooks
+  // that takes ~70 ms per syscall event attached. Ring fds become invalid:
   // stop any reader first.
   void Close() override;
   bool closed() const { return skel_ == nullptr; }
@@ -101,6 +126,8 @@ class BpfEngine final : public LiveEngine {
   const std::string& memlock_warning() const { return memlock_warning_; }
   // How the enter events are hooked: "tracepoint", "btf", or "" (none wanted).
   std::string enter_hook() const override { return enter_hook_; }
+  // How the exit events are hooked: "tracepoint" or "btf".
+  std::string exit_hook() const override { return exit_hook_; }
 
   // Per-CPU counters read from the probe's counters map.
   std::vector<CpuCounters> ReadCounters() const override;
@@ -108,6 +135,7 @@ class BpfEngine final : public LiveEngine {
   void ConfigureDrain(DrainConfig* dc) const override;
 
  private:
+  void PlanExitHook(const BpfOptions& options);
   void Load(const BpfOptions& options);
   void Configure(const BpfOptions& options);
   void FillTailCalls();
@@ -122,7 +150,12 @@ class BpfEngine final : public LiveEngine {
   int ncpus_ = 0;
   uint64_t boot_time_ns_ = 0;
   std::string memlock_warning_;
+  bool stopped_ = false;
   std::string enter_hook_;
+  std::string exit_hook_;
+  // Tracepoint exit hook: (syscall id, perf event fd of its sys_exit event),
+  // opened by PlanExitHook; an fd moves into its link once attached.
+  std::vector<std::pair<uint32_t, int>> exit_events_;
 };
 
 // ns since the epoch at boot (CLOCK_REALTIME - CLOCK_BOOTTIME, best of a few samples).

@@ -40,6 +40,9 @@ class LiveEngine {
   // How the TOCTOU enter events are hooked ("tracepoint", "btf"; "" when
   // none is captured or the engine has no such choice).
   virtual std::string enter_hook() const { return {}; }
+  // How the exit events are hooked ("tracepoint", "btf"; "" when the engine
+  // has no such choice).
+  virtual std::string exit_hook() const { return {}; }
 };
 
 }  // namespace scap_ts

@@ -1,6 +1,6 @@
-// The x86_64 syscall table of the schema (driver/include/scap_schema.h) as a
-// C array: its initializer uses C99 array designators, which C++ lacks, so it
-// is compiled in syscall_table.c.
+// The x86_64 syscall table of the schema (driver/include/scap_schema.h) as
+// C arrays: their initializers use C99 array designators, which C++ lacks, so
+// they are compiled in syscall_table.c.
 #pragma once
 
 #include "scap_schema.h"
@@ -11,6 +11,9 @@ extern "C" {
 
 // Native syscall number -> { flags, enter event, exit event, PPM_SC code }.
 extern const struct scap_syscall_entry scap_x86_64_syscall_table[SYSCALL_TABLE_SIZE];
+
+// Native syscall number -> name as in syscall_64.tbl, or NULL where unassigned.
+extern const char* const scap_x86_64_syscall_names[SYSCALL_TABLE_SIZE];
 
 #ifdef __cplusplus
 }

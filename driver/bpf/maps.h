@@ -114,9 +114,11 @@ static __always_inline bool syscall_interesting(__u32 id) {
 	return syscall_mode(id) != SCAP_SC_OFF;
 }
 
-/* Process filter shared by every hook: excludes the capturing process (unless
- * asked not to) and, when a target set is given, everything outside it. */
+/* Process filter shared by every hook, checked before anything is written or
+ * counted: excludes the capturing process (unless asked not to), when a target
+ * set is given everything outside it, and everything once the capture stopped. */
 static __always_inline bool tgid_wanted(struct scap_settings *s, __u32 tgid) {
+	if (s->stopped) return false;
 	if (s->self_tgid != 0 && tgid == s->self_tgid) return false;
 	if (s->tgid_filter && !bpf_map_lookup_elem(&tgids, &tgid)) return false;
 	return true;

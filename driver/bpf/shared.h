@@ -37,7 +37,8 @@ struct scap_settings {
 	__u32 self_tgid;   /* events of this process are not captured (0: none) */
 	__u8 drop_failed;  /* 1: syscalls returning < 0 are not captured */
 	__u8 tgid_filter;  /* 1: only processes in the `tgids` map are captured */
-	__u8 pad[6];
+	__u8 stopped;      /* 1: nothing is captured any more (the capture is ending) */
+	__u8 pad[5];
 };
 
 /* `counters` map (PERCPU_ARRAY, key 0): one copy per CPU. */

@@ -211,6 +211,10 @@ export function generateHeader({ events, flags, syscalls }) {
     o.push(`\t[${nr}] = { ${f}, PPME_${en}, PPME_${ex}, PPM_SC_${sc} }, \\`);
   }
   o.push('}\n');
+  o.push('/* x86_64 native syscall number -> name (syscall_64.tbl); designated initializer for a [SYSCALL_TABLE_SIZE] array. */');
+  o.push('#define SCAP_X86_64_SYSCALL_NAMES_INIT { \\');
+  for (const [nr, name] of syscalls.x86_64) o.push(`\t[${nr}] = "${name}", \\`);
+  o.push('}\n');
   o.push('#endif /* SCAP_SCHEMA_H */\n');
   return o.join('\n');
 }

@@ -28,6 +28,22 @@ export interface BpfOptions {
    * task (default false: it is by far the busiest source of events).
    */
   schedSwitch?: boolean;
+  /**
+   * How the TOCTOU enter events (open, openat, openat2, creat, connect) are hooked:
+   * `'tracepoint'` (a program on each captured one's `syscalls:sys_enter_<name>` event),
+   * `'btf'` (`tp_btf/sys_enter`, run for every syscall), `'auto'` (default: `'tracepoint'`
+   * when tracefs can be had).
+   */
+  enterHook?: 'auto' | 'tracepoint' | 'btf';
+  /**
+   * How the exit events are hooked: `'tracepoint'` (a program on each captured syscall's
+   * `syscalls:sys_exit_<name>` event: syscalls not captured cost a bitmap test, captured ones
+   * a little more than with `'btf'`; captured syscalls without an event, which the kernel does
+   * not implement, are left out; closing takes ~70 ms per event), `'btf'` (`tp_btf/sys_exit`,
+   * run for every syscall), `'auto'` (default: `'tracepoint'` when every captured syscall has
+   * its event and they are at most 16, else `'btf'`). The same events either way.
+   */
+  exitHook?: 'auto' | 'tracepoint' | 'btf';
   /** Size of a batch buffer (default 1 MiB). */
   batchBytes?: number;
   /** Batches the native side may hold ready for JS (default 4). */
@@ -60,6 +76,10 @@ export interface BpfStats {
   batches: number;
   /** `stopping`: stop() was called and what the rings held is still being delivered. */
   state: 'running' | 'stopping' | 'closed';
+  /** How the enter events are hooked (null: none is captured, or the kernel module). */
+  enterHook: 'tracepoint' | 'btf' | null;
+  /** How the exit events are hooked (null: the kernel module). */
+  exitHook: 'tracepoint' | 'btf' | null;
 }
 
 interface NativeBatch {
@@ -143,6 +163,8 @@ export class BpfSource {
         tgids: options.tgids,
         includeSelf: options.includeSelf,
         schedSwitch: options.schedSwitch,
+        enterHook: options.enterHook,
+        exitHook: options.exitHook,
         batchBytes: options.batchBytes,
         maxQueuedBatches: options.maxQueuedBatches,
       });

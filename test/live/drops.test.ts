@@ -76,7 +76,12 @@ describe.skipIf(noLive)('drop accounting (SCAP_TS_REQUIRE_LIVE=1 makes a missing
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it('tiny ring, syscall storm, slow consumer: drops > 0, seen = delivered + dropped exactly, bounded RSS', async () => {
+  // Both exit hooks: tp_btf/sys_exit (what a capture of every syscall gets) and the sys_exit
+  // tracepoints (of the captured syscalls only: here the storm's).
+  it.each([
+    { hook: 'btf', options: {} },
+    { hook: 'tracepoint', options: { exitHook: 'tracepoint', syscalls: ['getppid'] } },
+  ] as const)('tiny ring, syscall storm, slow consumer: drops > 0, seen = delivered + dropped exactly, bounded RSS ($hook exit hook)', async ({ hook, options }) => {
     // The load waits for a byte on stdin, so the capture is attached (to its pid only) before the storm.
     const child = spawn(load, ['getppid', String(STORM_SECONDS), '-1', '--gate'], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
@@ -91,11 +96,13 @@ describe.skipIf(noLive)('drop accounting (SCAP_TS_REQUIRE_LIVE=1 makes a missing
     });
 
     const cap = await openCapture({
+      ...options,
       tgids: [child.pid!],
       bufferBytesPerCpu: 64 * KiB,
       batchBytes: 64 * KiB,
       maxQueuedBatches: 1,
     });
+    expect(cap.stats().exitHook).toBe(hook);
     const rss0 = process.memoryUsage.rss();
     let rssMax = rss0;
     const deliveredByCpu = new Map<number, number>();

@@ -12,8 +12,9 @@
  *   --gate   wait for one byte on stdin before starting (so that the caller
  *            can attach a capture to this pid first)
  *
- * Prints one JSON line: {"mode","calls","seconds","rate"} (rate in calls/s),
- * then exits 0.
+ * Prints one JSON line: {"mode","calls","seconds","rate","cpuSeconds","cpuRate"}
+ * (rates in calls/s; cpuSeconds is this thread's CPU time over the loop, which
+ * time spent by other tasks on the CPU does not inflate), then exits 0.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -25,11 +26,13 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void) {
+static double clock_s(clockid_t c) {
 	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(c, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
+
+static double now(void) { return clock_s(CLOCK_MONOTONIC); }
 
 int main(int argc, char **argv) {
 	if (argc < 3) {
@@ -69,6 +72,7 @@ int main(int argc, char **argv) {
 
 	char buf[8];
 	unsigned long calls = 0;
+	const double cpu0 = clock_s(CLOCK_THREAD_CPUTIME_ID);
 	const double t0 = now();
 	const double end = t0 + secs;
 	double t;
@@ -88,7 +92,8 @@ int main(int argc, char **argv) {
 		calls += 1024;
 		t = now();
 	} while (t < end);
-	printf("{\"mode\":\"%s\",\"calls\":%lu,\"seconds\":%.6f,\"rate\":%.0f}\n", mode, calls, t - t0,
-	       (double)calls / (t - t0));
+	const double cpu_s = clock_s(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	printf("{\"mode\":\"%s\",\"calls\":%lu,\"seconds\":%.6f,\"rate\":%.0f,\"cpuSeconds\":%.6f,\"cpuRate\":%.0f}\n", mode,
+	       calls, t - t0, (double)calls / (t - t0), cpu_s, (double)calls / cpu_s);
 	return 0;
 }

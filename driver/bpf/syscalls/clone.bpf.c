@@ -9,6 +9,7 @@
  *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
+#include "../sys_exit.h"
 #include "../proc_info.h"
 
 /* clone3(struct clone_args *args, size): flags is the first u64 of args. */
@@ -49,22 +50,18 @@ static __always_inline int fill_clone(long ret, __u16 type, __u64 kflags) {
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(clone_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(clone_x) {
 	return fill_clone(ret, PPME_SYSCALL_CLONE_20_X, sc_arg(regs, 0));
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fork_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(fork_x) {
 	return fill_clone(ret, PPME_SYSCALL_FORK_20_X, 0);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(vfork_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(vfork_x) {
 	return fill_clone(ret, PPME_SYSCALL_VFORK_20_X, CLONE_VFORK | CLONE_VM);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(clone3_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(clone3_x) {
 	return fill_clone(ret, PPME_SYSCALL_CLONE3_X, clone3_flags(regs));
 }

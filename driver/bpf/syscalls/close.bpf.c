@@ -3,11 +3,10 @@
  *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
-#include "../event_builder.h"
+#include "../sys_exit.h"
 #include "../extract.h"
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(close_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(close_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_CLOSE_X, 8 + 8)) return 0;
 	evt_s64(&e, ret);                     /* res */

@@ -6,12 +6,11 @@
  *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
-#include "../event_builder.h"
+#include "../sys_exit.h"
 #include "../extract.h"
 
 /* setuid(uid) -> res, uid */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(setuid_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(setuid_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_SETUID_X, 8 + 4)) return 0;
 	evt_s64(&e, ret);                        /* res */
@@ -21,8 +20,7 @@ int BPF_PROG(setuid_x, struct pt_regs *regs, long ret) {
 }
 
 /* setgid(gid) -> res, gid */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(setgid_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(setgid_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_SETGID_X, 8 + 4)) return 0;
 	evt_s64(&e, ret);                        /* res */
@@ -43,20 +41,17 @@ static __always_inline int fill_setres(struct pt_regs *regs, long ret, __u16 typ
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(setresuid_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(setresuid_x) {
 	return fill_setres(regs, ret, PPME_SYSCALL_SETRESUID_X);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(setresgid_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(setresgid_x) {
 	return fill_setres(regs, ret, PPME_SYSCALL_SETRESGID_X);
 }
 
 /* capset(hdr, data) -> res, cap_inheritable, cap_permitted, cap_effective
  * (the current task's sets once the call is done) */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(capset_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(capset_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_CAPSET_X, 8 + 3 * 8)) return 0;
 	struct cred *cred = (struct cred *)BPF_CORE_READ(cur_task(), cred);

@@ -9,6 +9,7 @@
  *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
+#include "../sys_exit.h"
 #include "../proc_info.h"
 
 static __always_inline int fill_exec_failure(struct pt_regs *regs, long ret, __u16 type,
@@ -30,13 +31,11 @@ static __always_inline int fill_exec_failure(struct pt_regs *regs, long ret, __u
 }
 
 /* execve(filename, argv, envp) */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(execve_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(execve_x) {
 	return fill_exec_failure(regs, ret, PPME_SYSCALL_EXECVE_19_X, 1, 0);
 }
 
 /* execveat(dirfd, pathname, argv, envp, flags): no filename param. */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(execveat_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(execveat_x) {
 	return fill_exec_failure(regs, ret, PPME_SYSCALL_EXECVEAT_X, 2, -1);
 }

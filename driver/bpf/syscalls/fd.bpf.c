@@ -4,12 +4,11 @@
  *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
-#include "../event_builder.h"
+#include "../sys_exit.h"
 #include "../extract.h"
 
 /* dup(oldfd) -> res, oldfd */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(dup_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(dup_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_DUP_1_X, 8 + 8)) return 0;
 	evt_s64(&e, (__s32)ret);                  /* res */
@@ -30,13 +29,11 @@ static __always_inline int fill_dup23(struct pt_regs *regs, long ret, __u16 type
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(dup2_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(dup2_x) {
 	return fill_dup23(regs, ret, PPME_SYSCALL_DUP2_X, false);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(dup3_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(dup3_x) {
 	return fill_dup23(regs, ret, PPME_SYSCALL_DUP3_X, true);
 }
 
@@ -65,19 +62,16 @@ static __always_inline int fill_pipe(struct pt_regs *regs, long ret, __u16 type,
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(pipe_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(pipe_x) {
 	return fill_pipe(regs, ret, PPME_SYSCALL_PIPE_X, false);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(pipe2_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(pipe2_x) {
 	return fill_pipe(regs, ret, PPME_SYSCALL_PIPE2_X, true);
 }
 
 /* fcntl(fd, cmd, arg) -> res, fd, cmd, arg */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fcntl_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(fcntl_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_FCNTL_X, 8 + 8 + 1 + 8)) return 0;
 	evt_s64(&e, ret);                                          /* res */
@@ -89,8 +83,7 @@ int BPF_PROG(fcntl_x, struct pt_regs *regs, long ret) {
 }
 
 /* ioctl(fd, request, argument) -> res, fd, request, argument */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(ioctl_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(ioctl_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_IOCTL_3_X, 8 + 8 + 8 + 8)) return 0;
 	evt_s64(&e, ret);                                          /* res */
@@ -102,8 +95,7 @@ int BPF_PROG(ioctl_x, struct pt_regs *regs, long ret) {
 }
 
 /* memfd_create(name, flags) -> fd, name, flags */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(memfd_create_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(memfd_create_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_MEMFD_CREATE_X)) return 0;
 	evt_s64(&e, ret);                                                  /* fd */
@@ -115,8 +107,7 @@ int BPF_PROG(memfd_create_x, struct pt_regs *regs, long ret) {
 
 /* userfaultfd(flags) -> res, flags. The table is file_flags: O_CLOEXEC and
  * O_NONBLOCK are converted to PPM_O_* (Falco passes the raw value). */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(userfaultfd_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(userfaultfd_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_USERFAULTFD_X, 8 + 4)) return 0;
 	evt_s64(&e, ret);                                          /* res */
@@ -138,8 +129,7 @@ struct scap_io_uring_params {
 /* io_uring_setup(entries, params) -> res, entries, sq_entries, cq_entries,
  * flags, sq_thread_cpu, sq_thread_idle, features. params is read at exit:
  * sq/cq_entries and features are what the kernel filled in. */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(io_uring_setup_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(io_uring_setup_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_IO_URING_SETUP_X, 8 + 7 * 4)) return 0;
 	struct scap_io_uring_params p = {};

@@ -7,7 +7,7 @@
  *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
-#include "../event_builder.h"
+#include "../sys_exit.h"
 #include "../extract.h"
 
 #define ARG_STR(e, regs, i) evt_str_user(e, (const void *)sc_arg(regs, i), PATH_MAX_LEN)
@@ -50,8 +50,7 @@ static __always_inline int fill_at2(struct pt_regs *regs, long ret, __u16 type, 
 }
 
 /* chmod(path, mode) -> res, filename, mode */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(chmod_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(chmod_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_CHMOD_X)) return 0;
 	evt_s64(&e, ret);                                         /* res */
@@ -62,8 +61,7 @@ int BPF_PROG(chmod_x, struct pt_regs *regs, long ret) {
 }
 
 /* fchmod(fd, mode) -> res, fd, mode */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fchmod_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(fchmod_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_FCHMOD_X, 8 + 8 + 4)) return 0;
 	evt_s64(&e, ret);                                         /* res */
@@ -74,8 +72,7 @@ int BPF_PROG(fchmod_x, struct pt_regs *regs, long ret) {
 }
 
 /* fchmodat(dirfd, path, mode) -> res, dirfd, filename, mode */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fchmodat_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(fchmodat_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_FCHMODAT_X)) return 0;
 	evt_s64(&e, ret);                                         /* res */
@@ -86,29 +83,24 @@ int BPF_PROG(fchmodat_x, struct pt_regs *regs, long ret) {
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(rename_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(rename_x) {
 	return fill_path2(regs, ret, PPME_SYSCALL_RENAME_X);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(renameat_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(renameat_x) {
 	return fill_at2(regs, ret, PPME_SYSCALL_RENAMEAT_X, 0);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(renameat2_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(renameat2_x) {
 	return fill_at2(regs, ret, PPME_SYSCALL_RENAMEAT2_X, 1);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(unlink_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(unlink_x) {
 	return fill_path1(regs, ret, PPME_SYSCALL_UNLINK_2_X);
 }
 
 /* unlinkat(dirfd, path, flags) -> res, dirfd, name, flags */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(unlinkat_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(unlinkat_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_UNLINKAT_2_X)) return 0;
 	evt_s64(&e, ret);                                              /* res */
@@ -120,8 +112,7 @@ int BPF_PROG(unlinkat_x, struct pt_regs *regs, long ret) {
 }
 
 /* mkdir(path, mode) -> res, path, mode (the mode argument as passed) */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(mkdir_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(mkdir_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_MKDIR_2_X)) return 0;
 	evt_s64(&e, ret);                         /* res */
@@ -132,8 +123,7 @@ int BPF_PROG(mkdir_x, struct pt_regs *regs, long ret) {
 }
 
 /* mkdirat(dirfd, path, mode) -> res, dirfd, path, mode */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(mkdirat_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(mkdirat_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_MKDIRAT_X)) return 0;
 	evt_s64(&e, ret);                         /* res */
@@ -144,24 +134,20 @@ int BPF_PROG(mkdirat_x, struct pt_regs *regs, long ret) {
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(link_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(link_x) {
 	return fill_path2(regs, ret, PPME_SYSCALL_LINK_2_X);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(linkat_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(linkat_x) {
 	return fill_at2(regs, ret, PPME_SYSCALL_LINKAT_2_X, 2);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(symlink_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(symlink_x) {
 	return fill_path2(regs, ret, PPME_SYSCALL_SYMLINK_X);
 }
 
 /* symlinkat(target, newdirfd, linkpath) -> res, target, linkdirfd, linkpath */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(symlinkat_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(symlinkat_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_SYMLINKAT_X)) return 0;
 	evt_s64(&e, ret);                         /* res */
@@ -172,14 +158,12 @@ int BPF_PROG(symlinkat_x, struct pt_regs *regs, long ret) {
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(chdir_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(chdir_x) {
 	return fill_path1(regs, ret, PPME_SYSCALL_CHDIR_X);
 }
 
 /* fchdir(fd) -> res, fd */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(fchdir_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(fchdir_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_FCHDIR_X, 8 + 8)) return 0;
 	evt_s64(&e, ret);                         /* res */

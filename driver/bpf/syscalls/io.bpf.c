@@ -4,7 +4,7 @@
  *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
-#include "../event_builder.h"
+#include "../sys_exit.h"
 #include "../extract.h"
 
 static __always_inline int fill_rw(struct pt_regs *regs, long ret, __u16 type, bool positional) {
@@ -20,22 +20,18 @@ static __always_inline int fill_rw(struct pt_regs *regs, long ret, __u16 type, b
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(read_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(read_x) {
 	return fill_rw(regs, ret, PPME_SYSCALL_READ_X, false);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(write_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(write_x) {
 	return fill_rw(regs, ret, PPME_SYSCALL_WRITE_X, false);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(pread64_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(pread64_x) {
 	return fill_rw(regs, ret, PPME_SYSCALL_PREAD_X, true);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(pwrite64_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(pwrite64_x) {
 	return fill_rw(regs, ret, PPME_SYSCALL_PWRITE_X, true);
 }

@@ -4,7 +4,7 @@
  *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
-#include "../event_builder.h"
+#include "../sys_exit.h"
 #include "../extract.h"
 
 static __always_inline void evt_vm_stats(struct evt *e) {
@@ -16,8 +16,7 @@ static __always_inline void evt_vm_stats(struct evt *e) {
 
 /* mmap(addr, length, prot, flags, fd, offset) -> res, vm_size, vm_rss,
  * vm_swap, addr, length, prot, flags, fd, offset */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(mmap_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(mmap_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_MMAP_X, 8 + 3 * 4 + 8 + 8 + 4 + 4 + 8 + 8)) return 0;
 	evt_s64(&e, ret);                                           /* res */
@@ -33,8 +32,7 @@ int BPF_PROG(mmap_x, struct pt_regs *regs, long ret) {
 }
 
 /* munmap(addr, length) -> res, vm_size, vm_rss, vm_swap, addr, length */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(munmap_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(munmap_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_MUNMAP_X, 8 + 3 * 4 + 8 + 8)) return 0;
 	evt_s64(&e, ret);                                           /* res */
@@ -46,8 +44,7 @@ int BPF_PROG(munmap_x, struct pt_regs *regs, long ret) {
 }
 
 /* mprotect(addr, length, prot) -> res, addr, length, prot */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(mprotect_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(mprotect_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_MPROTECT_X, 8 + 8 + 8 + 4)) return 0;
 	evt_s64(&e, ret);                                           /* res */

@@ -4,14 +4,13 @@
  *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
-#include "../event_builder.h"
+#include "../sys_exit.h"
 #include "../extract.h"
 
 /* init_module(image, len, uargs) -> res, img, length, uargs. img is the
  * start of the module image, cut at snaplen like I/O data (a whole image
  * would not fit in an event). */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(init_module_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(init_module_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_INIT_MODULE_X)) return 0;
 	__u64 len = sc_arg(regs, 1);
@@ -24,8 +23,7 @@ int BPF_PROG(init_module_x, struct pt_regs *regs, long ret) {
 }
 
 /* finit_module(fd, uargs, flags) -> res, fd, uargs, flags */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(finit_module_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(finit_module_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_FINIT_MODULE_X)) return 0;
 	evt_s64(&e, ret);                                                  /* res */
@@ -37,8 +35,7 @@ int BPF_PROG(finit_module_x, struct pt_regs *regs, long ret) {
 }
 
 /* delete_module(name, flags) -> res, name, flags */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(delete_module_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(delete_module_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_DELETE_MODULE_X)) return 0;
 	evt_s64(&e, ret);                                                  /* res */
@@ -50,8 +47,7 @@ int BPF_PROG(delete_module_x, struct pt_regs *regs, long ret) {
 
 /* bpf(cmd, attr, size) -> fd, cmd. fd is the result (a new fd for the
  * commands that create one); PPM_BPF_* equal the kernel's command numbers. */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(bpf_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(bpf_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_BPF_2_X, 8 + 4)) return 0;
 	evt_s64(&e, ret);                                                  /* fd */

@@ -5,12 +5,11 @@
  *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
-#include "../event_builder.h"
+#include "../sys_exit.h"
 #include "../extract.h"
 
 /* setns(fd, nstype) -> res, fd, nstype */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(setns_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(setns_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_SETNS_X, 8 + 8 + 4)) return 0;
 	evt_s64(&e, ret);                                             /* res */
@@ -21,8 +20,7 @@ int BPF_PROG(setns_x, struct pt_regs *regs, long ret) {
 }
 
 /* unshare(flags) -> res, flags */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(unshare_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(unshare_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_UNSHARE_X, 8 + 4)) return 0;
 	evt_s64(&e, ret);                                             /* res */
@@ -34,8 +32,7 @@ int BPF_PROG(unshare_x, struct pt_regs *regs, long ret) {
 /* mount(source, target, fstype, flags, data) -> res, dev, dir, type, flags.
  * dev and type are empty when the caller passed NULL (remounts, bind and
  * propagation changes). */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(mount_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(mount_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_MOUNT_X)) return 0;
 	evt_s64(&e, ret);                                                 /* res */
@@ -48,8 +45,7 @@ int BPF_PROG(mount_x, struct pt_regs *regs, long ret) {
 }
 
 /* umount2(target, flags) -> res, name, flags */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(umount2_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(umount2_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_UMOUNT2_X)) return 0;
 	evt_s64(&e, ret);                                                 /* res */

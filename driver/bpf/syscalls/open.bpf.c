@@ -4,12 +4,11 @@
  *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
-#include "../event_builder.h"
+#include "../sys_exit.h"
 #include "../extract.h"
 
 /* open(name, flags, mode) -> fd, name, flags, mode, dev, ino */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(open_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(open_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_OPEN_X)) return 0;
 	struct file *f = fd_file(ret);
@@ -28,8 +27,7 @@ int BPF_PROG(open_x, struct pt_regs *regs, long ret) {
 }
 
 /* openat(dirfd, name, flags, mode) -> fd, dirfd, name, flags, mode, dev, ino */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(openat_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(openat_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_OPENAT_2_X)) return 0;
 	struct file *f = fd_file(ret);
@@ -49,8 +47,7 @@ int BPF_PROG(openat_x, struct pt_regs *regs, long ret) {
 }
 
 /* openat2(dirfd, name, how, size) -> fd, dirfd, name, flags, mode, resolve, dev, ino */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(openat2_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(openat2_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_OPENAT2_X)) return 0;
 	struct file *f = fd_file(ret);
@@ -72,8 +69,7 @@ int BPF_PROG(openat2_x, struct pt_regs *regs, long ret) {
 }
 
 /* creat(name, mode) -> fd, name, mode, dev, ino, creat_flags */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(creat_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(creat_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_CREAT_X)) return 0;
 	__u32 dev;

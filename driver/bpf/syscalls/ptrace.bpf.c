@@ -13,7 +13,7 @@
  *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
-#include "../event_builder.h"
+#include "../sys_exit.h"
 #include "../extract.h"
 
 #define PTRACE_IDX_UINT64 0
@@ -25,8 +25,7 @@ static __always_inline void evt_dyn_u64(struct evt *e, __u64 v) {
 	evt_len(e, 9);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(ptrace_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(ptrace_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_PTRACE_X)) return 0;
 	__u16 req = ptrace_request_to_scap(sc_arg(regs, 0));
@@ -73,8 +72,7 @@ int BPF_PROG(ptrace_x, struct pt_regs *regs, long ret) {
  *   PR_GET_CHILD_SUBREAPER:      arg2_int = the int the kernel stored at arg2
  *   anything else:               arg2_int = arg2
  * arg2_str is empty when it does not apply (PPM_PR_* equal the kernel's PR_*). */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(prctl_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(prctl_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SYSCALL_PRCTL_X)) return 0;
 	__u32 option = (__u32)sc_arg(regs, 0);

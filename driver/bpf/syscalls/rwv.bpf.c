@@ -7,6 +7,7 @@
  *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
+#include "../sys_exit.h"
 #include "../iov.h"
 #include "../extract.h"
 
@@ -43,22 +44,18 @@ static __always_inline int fill_writev(struct pt_regs *regs, long ret, __u16 typ
 	return 0;
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(readv_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(readv_x) {
 	return fill_readv(regs, ret, PPME_SYSCALL_READV_X, false);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(preadv_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(preadv_x) {
 	return fill_readv(regs, ret, PPME_SYSCALL_PREADV_X, true);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(writev_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(writev_x) {
 	return fill_writev(regs, ret, PPME_SYSCALL_WRITEV_X, false);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(pwritev_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(pwritev_x) {
 	return fill_writev(regs, ret, PPME_SYSCALL_PWRITEV_X, true);
 }

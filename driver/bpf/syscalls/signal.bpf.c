@@ -3,12 +3,11 @@
  *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
-#include "../event_builder.h"
+#include "../sys_exit.h"
 #include "../extract.h"
 
 /* kill(pid, sig) -> res, pid, sig */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(kill_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(kill_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_KILL_X, 8 + 8 + 1)) return 0;
 	evt_s64(&e, ret);                        /* res */
@@ -19,8 +18,7 @@ int BPF_PROG(kill_x, struct pt_regs *regs, long ret) {
 }
 
 /* tkill(tid, sig) -> res, tid, sig */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(tkill_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(tkill_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_TKILL_X, 8 + 8 + 1)) return 0;
 	evt_s64(&e, ret);                        /* res */
@@ -31,8 +29,7 @@ int BPF_PROG(tkill_x, struct pt_regs *regs, long ret) {
 }
 
 /* tgkill(tgid, tid, sig) -> res, pid, tid, sig */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(tgkill_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(tgkill_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SYSCALL_TGKILL_X, 8 + 8 + 8 + 1)) return 0;
 	evt_s64(&e, ret);                        /* res */

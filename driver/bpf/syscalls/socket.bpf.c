@@ -3,13 +3,12 @@
  *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
-#include "../event_builder.h"
+#include "../sys_exit.h"
 #include "../extract.h"
 #include "../net.h"
 
 /* socket(domain, type, proto) -> fd, domain, type, proto, flags */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(socket_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(socket_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SOCKET_SOCKET_X, 8 + 4 * 4)) return 0;
 	__u32 type = (__u32)sc_arg(regs, 1);
@@ -23,8 +22,7 @@ int BPF_PROG(socket_x, struct pt_regs *regs, long ret) {
 }
 
 /* bind(fd, addr, addrlen) -> res, addr, fd */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(bind_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(bind_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_BIND_X)) return 0;
 	evt_s64(&e, ret);                                                       /* res */
@@ -36,8 +34,7 @@ int BPF_PROG(bind_x, struct pt_regs *regs, long ret) {
 
 /* connect(fd, addr, addrlen) -> res, tuple, fd, addr. The tuple is known once
  * the connection is made or in progress. */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(connect_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(connect_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_CONNECT_X)) return 0;
 	__s64 fd = (__s32)sc_arg(regs, 0);
@@ -55,8 +52,7 @@ int BPF_PROG(connect_x, struct pt_regs *regs, long ret) {
 }
 
 /* listen(fd, backlog) -> res, fd, backlog */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(listen_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(listen_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SOCKET_LISTEN_X, 8 + 8 + 4)) return 0;
 	evt_s64(&e, ret);                        /* res */
@@ -88,8 +84,7 @@ static __always_inline void fill_accept(struct evt *e, struct pt_regs *regs, lon
 	evt_u32(e, qmax);                                                      /* queuemax */
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(accept_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(accept_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_ACCEPT_5_X)) return 0;
 	fill_accept(&e, regs, ret);
@@ -98,8 +93,7 @@ int BPF_PROG(accept_x, struct pt_regs *regs, long ret) {
 }
 
 /* accept4 adds flags (SOCK_NONBLOCK / SOCK_CLOEXEC as PPM_O_*, like Falco). */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(accept4_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(accept4_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_ACCEPT4_6_X)) return 0;
 	fill_accept(&e, regs, ret);
@@ -109,8 +103,7 @@ int BPF_PROG(accept4_x, struct pt_regs *regs, long ret) {
 }
 
 /* shutdown(fd, how) -> res, fd, how */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(shutdown_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(shutdown_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SOCKET_SHUTDOWN_X, 8 + 8 + 1)) return 0;
 	evt_s64(&e, ret);                                            /* res */
@@ -123,8 +116,7 @@ int BPF_PROG(shutdown_x, struct pt_regs *regs, long ret) {
 /* socketpair(domain, type, proto, sv) -> res, fd1, fd2, source, peer,
  * domain, type, proto. source/peer are the kernel socket pointers of the
  * first socket and of its peer (unix pairs), as in the UNIX socktuple. */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(socketpair_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(socketpair_x) {
 	struct evt e;
 	if (!evt_begin_fixed(&e, PPME_SOCKET_SOCKETPAIR_X, 5 * 8 + 3 * 4)) return 0;
 	__s32 fds[2] = {-1, -1};

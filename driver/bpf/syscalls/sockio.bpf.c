@@ -9,13 +9,13 @@
  *
  * SPDX-License-Identifier: MIT OR GPL-2.0-only
  */
+#include "../sys_exit.h"
 #include "../iov.h"
 #include "../extract.h"
 #include "../net.h"
 
 /* sendto(fd, buf, len, flags, addr, addrlen) -> res, data, fd, size, tuple */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(sendto_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(sendto_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_SENDTO_X)) return 0;
 	__s64 fd = (__s32)sc_arg(regs, 0);
@@ -33,8 +33,7 @@ int BPF_PROG(sendto_x, struct pt_regs *regs, long ret) {
 }
 
 /* recvfrom(fd, buf, len, flags, addr, addrlen *) -> res, data, tuple, fd, size */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(recvfrom_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(recvfrom_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_RECVFROM_X)) return 0;
 	__s64 fd = (__s32)sc_arg(regs, 0);
@@ -58,8 +57,7 @@ int BPF_PROG(recvfrom_x, struct pt_regs *regs, long ret) {
 }
 
 /* sendmsg(fd, msghdr, flags) -> res, data, fd, size, tuple */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(sendmsg_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(sendmsg_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_SENDMSG_X)) return 0;
 	__s64 fd = (__s32)sc_arg(regs, 0);
@@ -89,8 +87,7 @@ int BPF_PROG(sendmsg_x, struct pt_regs *regs, long ret) {
 /* recvmsg(fd, msghdr, flags) -> res, size, data, tuple, msgcontrol, fd.
  * The msghdr is read at exit: msg_namelen and msg_controllen are what the
  * kernel filled in. */
-SEC("tp_btf/sys_exit")
-int BPF_PROG(recvmsg_x, struct pt_regs *regs, long ret) {
+SCAP_EXIT_PROG(recvmsg_x) {
 	struct evt e;
 	if (!evt_begin(&e, SCAP_SLOT_SYS_EXIT, PPME_SOCKET_RECVMSG_X)) return 0;
 	__s64 fd = (__s32)sc_arg(regs, 0);
