@@ -1567,9 +1567,19 @@ describe.skipIf(noLive)('BpfCapture: live eBPF probe (SCAP_TS_REQUIRE_LIVE=1 fai
       tp.capture.stop();
       btf.capture.stop();
       await Promise.all([tp.drain, btf.drain]);
-      // Everything but the timestamp: thread, type, every param byte.
-      const seen = (events: Event[]) =>
-        events.filter((e) => e.ts < end).map((e) => `${e.tid} ${eventInfo(e.type)!.name} ${Buffer.from(e.toBytes().subarray(8)).toString('hex')}`);
+      // Everything but the timestamp: type and every param byte, in order per thread. Across
+      // threads the order can differ: each hook takes its own timestamps, so two events of
+      // different CPUs a few ns apart can merge either way.
+      const seen = (events: Event[]) => {
+        const byTid = new Map<number, string[]>();
+        for (const e of events) {
+          if (e.ts >= end) continue;
+          const seq = byTid.get(e.tid) ?? [];
+          byTid.set(e.tid, seq);
+          seq.push(`${eventInfo(e.type)!.name} ${Buffer.from(e.toBytes().subarray(8)).toString('hex')}`);
+        }
+        return [...byTid].sort((a, b) => a[0] - b[0]);
+      };
       expect(btf.events.length).toBeGreaterThan(300);
       expect(seen(tp.events)).toEqual(seen(btf.events));
       // The fillers ran, not only the generic event.
