@@ -128,6 +128,17 @@ export class EventPipeline {
     return new Inspector(meta, { ...live, ...this.#options });
   }
 
+  /**
+   * Builds the Inspector from the initial metadata before any event, for
+   * those who must see the initial threads first (capture listening plugins).
+   */
+  start(): void {
+    if (!this.state || this.#inspector) return;
+    this.#inspector = this.#newInspector(this.#metadata);
+    // A file's first batch carries this same section: it must not start over.
+    this.#section = this.#metadata;
+  }
+
   /** Called with each raw batch before its events: a file's next section starts from its own state. */
   begin(batch: EventBatch): void {
     if (!this.state) return;

@@ -191,6 +191,20 @@ struct PluginEventParseInput {
   TableWriterVtableExt* table_writer_ext;
 };
 
+// ss_plugin_routine_vtable and ss_plugin_capture_listen_input (API 3.6+).
+using RoutineFn = ss_plugin_bool (*)(void* s, void* state);
+struct RoutineVtable {
+  void* (*subscribe)(void* owner, RoutineFn f, void* state);
+  ss_plugin_rc (*unsubscribe)(void* owner, void* routine);
+};
+struct PluginCaptureListenInput {
+  void* owner;
+  RoutineVtable* routine;
+  TableReaderVtableExt* table_reader_ext;
+  TableWriterVtableExt* table_writer_ext;
+  OwnerLastErrorFn get_owner_last_error;
+};
+
 using AsyncHandlerFn = ss_plugin_rc (*)(void* owner, const PluginEventHdr* evt, char* err);
 
 }  // extern "C"

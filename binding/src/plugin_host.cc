@@ -47,6 +47,7 @@ using TypesFn = uint16_t* (*)(uint32_t*, void*);
 using ExtractFn = ss_plugin_rc (*)(void*, const PluginEventInput*, const PluginFieldExtractInput*);
 using ParseFn = ss_plugin_rc (*)(void*, const PluginEventInput*, const PluginEventParseInput*);
 using SetAsyncFn = ss_plugin_rc (*)(void*, void*, AsyncHandlerFn);
+using CaptureListenFn = ss_plugin_rc (*)(void*, const PluginCaptureListenInput*);
 
 const char* OwnerLastError(void* owner) {
   auto* self = static_cast<PluginHost*>(owner);
@@ -138,6 +139,18 @@ Napi::Value IpText(Napi::Env env, const PluginByteBuffer& b) {
   return Napi::String::New(env, out);
 }
 
+// There is no thread pool for plugin routines: subscribing is refused (the
+// API's way to say so is a NULL handle), with a reason for the plugin.
+void* RefuseSubscribe(void* owner, RoutineFn, void*) {
+  if (owner != nullptr) static_cast<PluginHost*>(owner)->owner_error = "routines are not supported by this framework";
+  return nullptr;
+}
+ss_plugin_rc RefuseUnsubscribe(void* owner, void*) {
+  if (owner != nullptr) static_cast<PluginHost*>(owner)->owner_error = "routines are not supported by this framework";
+  return kRcFailure;
+}
+RoutineVtable kRoutines{RefuseSubscribe, RefuseUnsubscribe};
+
 }  // namespace
 
 void PluginHost::Init(Napi::Env env, Napi::Object exports) {
@@ -161,6 +174,7 @@ void PluginHost::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod("extract", &PluginHost::Extract),
           InstanceMethod("parse", &PluginHost::Parse),
           InstanceMethod("setAsyncHandler", &PluginHost::SetAsyncHandler),
+          InstanceMethod("captureListen", &PluginHost::CaptureListen),
           InstanceMethod("destroy", &PluginHost::Destroy),
       });
   exports.Set("PluginHost", cls);
@@ -597,6 +611,30 @@ Napi::Value PluginHost::Parse(const Napi::CallbackInfo& info) {
     rc = fn(state_, &ev, &in);
   }
   if (rc != kRcSuccess) ThrowPlugin(env, "plugin_parse_event failed (rc " + std::to_string(rc) + ")");
+  return env.Undefined();
+}
+
+// captureListen(open: boolean): plugin_capture_open or plugin_capture_close,
+// with the same table access as parsing.
+Napi::Value PluginHost::CaptureListen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireState(env);
+  const bool open = info[0].ToBoolean().Value();
+  const char* name = open ? "capture_open" : "capture_close";
+  auto fn = reinterpret_cast<CaptureListenFn>(Sym(name));
+  if (fn == nullptr) ThrowPlugin(env, "plugin has no capture listening capability");
+  PluginCaptureListenInput in{};
+  in.owner = this;
+  in.routine = &kRoutines;
+  in.table_reader_ext = &kTableReaderExt;
+  in.table_writer_ext = &kTableWriterExt;
+  in.get_owner_last_error = OwnerLastError;
+  ss_plugin_rc rc;
+  {
+    TableScope scope(tables.registry.get());
+    rc = fn(state_, &in);
+  }
+  if (rc != kRcSuccess) ThrowPlugin(env, std::string("plugin_") + name + " failed (rc " + std::to_string(rc) + ")");
   return env.Undefined();
 }
 

@@ -51,6 +51,7 @@ class PluginHost : public Napi::ObjectWrap<PluginHost> {
   Napi::Value Extract(const Napi::CallbackInfo& info);
   Napi::Value Parse(const Napi::CallbackInfo& info);
   Napi::Value SetAsyncHandler(const Napi::CallbackInfo& info);
+  Napi::Value CaptureListen(const Napi::CallbackInfo& info);
   Napi::Value Destroy(const Napi::CallbackInfo& info);
 
   void DestroyState();

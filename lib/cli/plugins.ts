@@ -39,6 +39,7 @@ export async function describePlugins(config: PluginConfig[] | undefined): Promi
       if (p.capabilities.extraction) lines.push(`  - Field Extraction (${p.fields.map((f) => f.name).join(', ')})`);
       if (p.capabilities.parsing) lines.push('  - Event Parsing');
       if (p.capabilities.async) lines.push(`  - Async Events (${p.asyncEvents.join(', ')})`);
+      if (p.capabilities.captureListening) lines.push('  - Capture Listening');
       const params = p.capabilities.sourcing ? m.get(p.name)!.listOpenParams() : [];
       if (params.length > 0) {
         lines.push('Suggested open params:');

@@ -13,7 +13,7 @@ import { BpfSource } from '../sources/bpf.js';
 import { scanSystem } from '../sources/procfs.js';
 import { EventPipeline, compileCaptureFilter } from '../pipeline.js';
 import { PluginManager } from './manager.js';
-import { EMPTY_BATCH, type PluginStream } from './plugin.js';
+import { EMPTY_BATCH, type LoadedPlugin, type PluginStream } from './plugin.js';
 import type { PluginConfig, PluginsConfig } from './types.js';
 
 /** One source of a multi-source capture. */
@@ -254,9 +254,15 @@ export async function openPluginCapture(options: CaptureOptions & PluginCaptureO
     });
   }
   if (manager.asyncPlugins.length > 0) inputs.push({ next: () => queue.next(), close: () => queue.close(), auxiliary: true });
+  // The plugins told of this capture's opening, to be told of its closing.
+  const opened: LoadedPlugin[] = [];
   const merged = new MergedSource(inputs, options.mergeWindowMs ?? 20, async () => {
     for (const p of manager.asyncPlugins) p.stopAsync();
-    if (!given) await manager.close();
+    try {
+      for (const p of opened) p.captureClose();
+    } finally {
+      if (!given) await manager.close();
+    }
   });
   // Compiled once the plugins are loaded, so their fields are known to the filter.
   const filter = options.filter === undefined ? undefined : compileCaptureFilter(options.filter, options.filterOptions);
@@ -265,6 +271,18 @@ export async function openPluginCapture(options: CaptureOptions & PluginCaptureO
   cap.plugins = manager;
   // Plugins reading the `threads` table see this capture's Inspector.
   manager.tables.useThreads(() => cap.inspector?.threads);
+  // As libsinsp: once the initial threads (the /proc scan or the file's process list) are loaded.
+  pipeline?.start();
+  try {
+    for (const p of manager.plugins) {
+      if (!p.info.capabilities.captureListening) continue;
+      p.captureOpen();
+      opened.push(p);
+    }
+  } catch (e) {
+    await cap.close();
+    throw e;
+  }
   // Always set: a parsing plugin added at run time (`cap.plugins.add`) sees the events from then on.
   cap.eventHook = (e) => manager.parse(e);
   cap.progress = () => {

@@ -48,6 +48,9 @@ export interface LoadedPlugin {
   parse(evt: Event, num: number, source: string): void;
   startAsync(onEvent: (bytes: Uint8Array) => void): void;
   stopAsync(): void;
+  /** Capture listening: the capture opened (its initial threads are loaded) or closed. */
+  captureOpen(): void;
+  captureClose(): void;
   destroy(): Promise<void>;
 }
 
@@ -182,6 +185,7 @@ interface NativeHost {
   extract(handle: number, bytes: Uint8Array, offset: number, num: number, src: string): unknown[];
   parse(bytes: Uint8Array, offset: number, num: number, src: string): void;
   setAsyncHandler(fn: ((b: Uint8Array) => void) | null): void;
+  captureListen(open: boolean): void;
   destroy(): void;
 }
 
@@ -236,7 +240,9 @@ export function loadNativePlugin(libraryPath: string, initConfig: unknown, table
   const parsing = syms.has('parse_event');
   const async = syms.has('get_async_events') && syms.has('set_async_event_handler');
   if (syms.has('get_async_events') !== syms.has('set_async_event_handler')) throw new PluginError('PLUGIN_BROKEN', 'exports only one of plugin_get_async_events and plugin_set_async_event_handler', name);
-  if (!sourcing && !extraction && !parsing && !async && !syms.has('capture_open')) throw new PluginError('PLUGIN_NO_CAPABILITY', 'has no capability (sourcing, extraction, parsing, async)', name);
+  const captureListening = syms.has('capture_open') && syms.has('capture_close');
+  if (syms.has('capture_open') !== syms.has('capture_close')) throw new PluginError('PLUGIN_BROKEN', 'exports only one of plugin_capture_open and plugin_capture_close', name);
+  if (!sourcing && !extraction && !parsing && !async && !captureListening) throw new PluginError('PLUGIN_NO_CAPABILITY', 'has no capability (sourcing, extraction, parsing, async, capture listening)', name);
 
   let id = 0;
   let eventSource: string | undefined;
@@ -265,7 +271,7 @@ export function loadNativePlugin(libraryPath: string, initConfig: unknown, table
 
   const info: PluginInfo = {
     name, version, description, contact, requiredApiVersion, id, eventSource,
-    capabilities: { sourcing, extraction, parsing, async },
+    capabilities: { sourcing, extraction, parsing, async, captureListening },
     fields, initSchema, kind: 'native', libraryPath, asyncEvents,
   };
   return new NativePlugin(host, info, syms);
@@ -379,6 +385,14 @@ class NativePlugin implements LoadedPlugin {
 
   stopAsync(): void {
     if (!this.#destroyed) wrap(this.info.name, 'PLUGIN_ASYNC', () => this.host.setAsyncHandler(null));
+  }
+
+  captureOpen(): void {
+    wrap(this.info.name, 'PLUGIN_CAPTURE_OPEN', () => this.host.captureListen(true));
+  }
+
+  captureClose(): void {
+    if (!this.#destroyed) wrap(this.info.name, 'PLUGIN_CAPTURE_CLOSE', () => this.host.captureListen(false));
   }
 
   async destroy(): Promise<void> {
@@ -501,7 +515,7 @@ export async function loadTsPlugin(p: TsPlugin, initConfig: unknown, label = p?.
   const info: PluginInfo = {
     name, version, description: p.description ?? '', contact: p.contact ?? '', requiredApiVersion,
     id: sourcing ? p.id! : 0, eventSource: sourcing ? p.eventSource : undefined,
-    capabilities: { sourcing, extraction, parsing, async: false },
+    capabilities: { sourcing, extraction, parsing, async: false, captureListening: false },
     fields, initSchema: p.initSchema === undefined ? undefined : typeof p.initSchema === 'string' ? p.initSchema : JSON.stringify(p.initSchema),
     kind: 'ts', asyncEvents: [],
   };
@@ -627,6 +641,8 @@ class TsPluginAdapter implements LoadedPlugin {
 
   startAsync(): void {}
   stopAsync(): void {}
+  captureOpen(): void {}
+  captureClose(): void {}
 
   async destroy(): Promise<void> {
     await this.p.destroy?.();

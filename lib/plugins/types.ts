@@ -41,7 +41,7 @@ export interface PluginInfo {
   readonly id: number;
   /** Event source name (undefined without sourcing capability; `syscall` for a source plugin without id). */
   readonly eventSource: string | undefined;
-  readonly capabilities: { readonly sourcing: boolean; readonly extraction: boolean; readonly parsing: boolean; readonly async: boolean };
+  readonly capabilities: { readonly sourcing: boolean; readonly extraction: boolean; readonly parsing: boolean; readonly async: boolean; readonly captureListening: boolean };
   readonly fields: readonly PluginFieldInfo[];
   /** The JSON schema of the init config, when the plugin gives one. */
   readonly initSchema: string | undefined;

@@ -22,6 +22,11 @@
  *   string, read-only, and "hits" uint64). PEER_TABLE="name": gets such a table of
  *   another plugin; <prefix>.peer is the word at key tid % 4 and <prefix>.peer_err the
  *   owner error after asking for key 99.
+ *   LISTEN (with TABLES): capture listening. At capture open it iterates the threads
+ *   table, sets the added field <prefix>_opened to 1 on each thread and counts them;
+ *   <prefix>.opened reads the thread's flag, <prefix>.open_count the threads counted,
+ *   <prefix>.closes the capture_close calls. Config "fail_open" makes capture_open fail.
+ *   HALF_LISTEN (with LISTEN): plugin_capture_open without plugin_capture_close.
  *
  * Behaviour is chosen by the init config (a JSON object; only flags are read):
  *   "fail_init", "fail_next" (the 2nd next_batch fails), "malformed" (a batch with an
@@ -166,6 +171,17 @@ typedef struct {
   void (*log_fn)(void *, const char *, const char *, int);
 } init_input;
 typedef int32_t (*async_handler)(void *owner, const evt_hdr *evt, char *err);
+typedef struct {
+  void *(*subscribe)(void *owner, uint32_t (*fn)(void *, void *), void *state);
+  int32_t (*unsubscribe)(void *owner, void *routine);
+} routine_vt;
+typedef struct {
+  void *owner;
+  routine_vt *routine;
+  reader_ext_vt *table_reader_ext;
+  writer_vt *table_writer_ext;
+  const char *(*get_owner_last_error)(void *);
+} listen_input;
 
 typedef struct {
   char err[1024];
@@ -194,6 +210,9 @@ typedef struct {
   char tstr[6][512]; /* one per string field: the host reads them after the call */
   const char *tstrs[6];
   uint64_t tu64s[5];
+  /* LISTEN */
+  void *f_opened;
+  uint64_t open_count, closes, lu64s[3];
 } state_t;
 
 typedef struct {
@@ -222,7 +241,7 @@ EXPORT const char *plugin_get_init_schema(int32_t *type) {
   return "{\"type\":\"object\",\"properties\":{\"fail_init\":{\"type\":\"boolean\"},\"fail_next\":{\"type\":\"boolean\"},"
          "\"malformed\":{\"type\":\"boolean\"},\"wrong_id\":{\"type\":\"boolean\"},\"null_batch\":{\"type\":\"boolean\"},"
          "\"fail_extract\":{\"type\":\"boolean\"},\"null_string\":{\"type\":\"boolean\"},\"fail_parse\":{\"type\":\"boolean\"},"
-         "\"label\":{\"type\":\"string\"},\"table_case\":{\"type\":\"string\"}},\"additionalProperties\":false}";
+         "\"fail_open\":{\"type\":\"boolean\"},\"label\":{\"type\":\"string\"},\"table_case\":{\"type\":\"string\"}},\"additionalProperties\":false}";
 }
 
 /* ---- a table of its own (OWN_TABLE) ------------------------------------- */
@@ -343,6 +362,9 @@ static const char *tables_init(state_t *s, const init_input *in) {
   if (!(s->f_count = fv->add_table_field(s->threads, FIELD_PREFIX "_count", ST_UINT64))) TABLE_FAIL("add_table_field");
   /* Adding a field again with its type gives the same accessor. */
   if (fv->add_table_field(s->threads, FIELD_PREFIX "_tag", ST_STRING) != s->f_tag) TABLE_FAIL("add_table_field twice");
+#ifdef LISTEN
+  if (!(s->f_opened = fv->add_table_field(s->threads, FIELD_PREFIX "_opened", ST_UINT64))) TABLE_FAIL("add_table_field");
+#endif
   uint32_t nf = 0;
   if (!fv->list_table_fields(s->threads, &nf)) TABLE_FAIL("list_table_fields");
   s->nfields = nf;
@@ -552,6 +574,11 @@ EXPORT const char *plugin_get_fields(void) {
          "{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".args\",\"desc\":\"the args subtable's values, joined\"},"
          "{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".cgroup\",\"desc\":\"second of the cgroups subtable's entry 0\"}"
 #endif
+#ifdef LISTEN
+         ",{\"type\":\"uint64\",\"name\":\"" FIELD_PREFIX ".opened\",\"desc\":\"the flag capture_open set on the thread\"},"
+         "{\"type\":\"uint64\",\"name\":\"" FIELD_PREFIX ".open_count\",\"desc\":\"threads capture_open visited\"},"
+         "{\"type\":\"uint64\",\"name\":\"" FIELD_PREFIX ".closes\",\"desc\":\"capture_close calls\"}"
+#endif
          "]";
 }
 
@@ -606,7 +633,7 @@ static int32_t table_extract(state_t *s, const evt_input *ev, const extract_inpu
     f->res_len = 0;
     state_data key, v;
     key.s64 = (int64_t)ev->evt->tid;
-    if ((f->field_id <= 11 || f->field_id >= 17) && !e && !(e = r->get_table_entry(s->threads, &key))) continue;
+    if ((f->field_id <= 11 || (f->field_id >= 17 && f->field_id <= 19)) && !e && !(e = r->get_table_entry(s->threads, &key))) continue;
     switch (f->field_id) {
       case 8:
       case 10:
@@ -689,6 +716,20 @@ static int32_t table_extract(state_t *s, const evt_input *ev, const extract_inpu
         f->res_len = 1;
         break;
       }
+#ifdef LISTEN
+      case 19:
+        if (r->read_entry_field(s->threads, e, s->f_opened, &v) != RC_SUCCESS) goto fail;
+        s->lu64s[0] = v.u64;
+        f->res.u64 = &s->lu64s[0];
+        f->res_len = 1;
+        break;
+      case 20:
+      case 21:
+        s->lu64s[f->field_id - 19] = f->field_id == 20 ? s->open_count : s->closes;
+        f->res.u64 = &s->lu64s[f->field_id - 19];
+        f->res_len = 1;
+        break;
+#endif
       default: break;
     }
   }
@@ -872,3 +913,50 @@ EXPORT int32_t plugin_set_async_event_handler(void *sp, void *owner, async_handl
   pthread_create(&s->async_thread, NULL, async_loop, s);
   return RC_SUCCESS;
 }
+
+/* ---- capture listening (LISTEN) ----------------------------------------- */
+#ifdef LISTEN
+typedef struct { state_t *s; const listen_input *in; int bad; } open_iter;
+
+static uint32_t mark_opened(void *st, void *e) {
+  open_iter *it = st;
+  state_data one;
+  one.u64 = 1;
+  if (it->in->table_writer_ext->write_entry_field(it->s->threads, e, it->s->f_opened, &one) != RC_SUCCESS) {
+    it->bad = 1;
+    return 0;
+  }
+  it->s->open_count++;
+  return 1;
+}
+
+static uint32_t never_run(void *s, void *st) { (void)s; (void)st; return 0; }
+
+EXPORT int32_t plugin_capture_open(void *sp, const listen_input *in) {
+  state_t *s = sp;
+  if (has(s, "\"fail_open\":true")) {
+    snprintf(s->err, sizeof s->err, "capture open refused by configuration");
+    return RC_FAILURE;
+  }
+  /* The host has no thread pool: it must refuse routines, not take them. */
+  if (in->routine->subscribe(in->owner, never_run, NULL) != NULL) {
+    snprintf(s->err, sizeof s->err, "a routine was accepted");
+    return RC_FAILURE;
+  }
+  open_iter it = {s, in, 0};
+  s->open_count = 0;
+  if (!in->table_reader_ext->iterate_entries(s->threads, mark_opened, &it) || it.bad) {
+    snprintf(s->err, sizeof s->err, "marking the threads: %s", in->get_owner_last_error(in->owner));
+    return RC_FAILURE;
+  }
+  return RC_SUCCESS;
+}
+
+#ifndef HALF_LISTEN
+EXPORT int32_t plugin_capture_close(void *sp, const listen_input *in) {
+  (void)in;
+  ((state_t *)sp)->closes++;
+  return RC_SUCCESS;
+}
+#endif
+#endif

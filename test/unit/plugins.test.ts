@@ -77,7 +77,7 @@ describe('native plugin host', () => {
     expect(info).toMatchObject({
       name: 'testplugin', version: '0.1.0', description: 'scap-ts test plugin', contact: 'scap-ts tests',
       requiredApiVersion: '3.0.0', id: 999, eventSource: 'testsrc', kind: 'native', libraryPath: lib,
-      capabilities: { sourcing: true, extraction: true, parsing: true, async: true },
+      capabilities: { sourcing: true, extraction: true, parsing: true, async: true, captureListening: false },
       asyncEvents: ['test_tick'],
     });
     expect(info.fields.map((f) => f.name)).toEqual(['test.n', 'test.msg', 'test.even', 'test.tags', 'test.arg', 'test.idx', 'test.ip', 'test.parsed']);
@@ -221,6 +221,11 @@ describe('loader rules (each a PluginError)', () => {
   it('half of the sourcing capability', async () => {
     const p = buildTestPlugin('half', { HALF_SOURCE: true });
     await expectPluginError(load([{ name: 'half', library_path: p }]), 'PLUGIN_BROKEN', undefined, /plugin_next_batch/);
+  });
+
+  it('half of the capture listening capability', async () => {
+    const p = buildTestPlugin('halflisten', { NO_SOURCE: true, TABLES: true, LISTEN: true, HALF_LISTEN: true, API_VERSION: '3.6.0' });
+    await expectPluginError(load([{ name: 'halflisten', library_path: p }]), 'PLUGIN_BROKEN', undefined, /plugin_capture_close/);
   });
 
   it('plugin_get_id without plugin_get_event_source', async () => {
@@ -680,6 +685,43 @@ describe('state tables', () => {
       for await (const e of cap) field('tb.comm', e);
     };
     await expectPluginError(run(), code, re);
+  });
+
+  // Built once: rebuilding a library this process has mapped would change it under the running code.
+  let listenLib: string | undefined;
+  const listenPlugin = (): string =>
+    (listenLib ??= buildTestPlugin('listen', { PLUGIN_NAME: 'listen', NO_SOURCE: true, TABLES: true, LISTEN: true, FIELD_PREFIX: 'li', API_VERSION: '3.6.0' }));
+
+  it('capture listening: capture_open sees the initial threads before any event, capture_close comes once', async () => {
+    const listenLib = listenPlugin();
+    // A manager of our own outlives the capture: its plugin can be asked about the close afterwards.
+    const m = await load([{ name: 'listen', library_path: listenLib }]);
+    expect(m.info()[0].capabilities.captureListening).toBe(true);
+    const cap = await capture({ plugins: m, source: { file: fixture('cat_write') } });
+    const initial = new Set(cap.inspector!.threads.map.values());
+    expect(initial.size).toBeGreaterThan(10);
+    let firstEvents = 0;
+    const met = new Set<ThreadInfo>();
+    for await (const e of cap) {
+      if (e.type === 402) continue;
+      expect(field('li.open_count', e)).toBe(initial.size);
+      const th = e.thread as ThreadInfo | undefined;
+      if (!th || met.has(th)) continue;
+      met.add(th);
+      if (initial.has(th)) {
+        firstEvents++;
+        expect(field('li.opened', e)).toBe(1);
+      }
+    }
+    expect(firstEvents).toBeGreaterThan(0);
+    await cap.close();
+    expect(field('li.closes', syscallEvent(1))).toBe(1);
+  });
+
+  it('a failing capture_open fails openCapture with the plugin error', async () => {
+    const listenLib = listenPlugin();
+    const run = capture({ plugins: [{ name: 'listen', library_path: listenLib, init_config: { fail_open: true } }], source: { file: fixture('cat_write') } });
+    await expectPluginError(run, 'PLUGIN_CAPTURE_OPEN', /^capture open refused by configuration$/);
   });
 
   it("lists a plugin's own table; another plugin reads it through the owner's vtables", async () => {
