@@ -66,6 +66,13 @@ Napi::Object BatchToJs(Napi::Env env, Batch& b) {
   return out;
 }
 
+void ResolveAllNull(Napi::Env env, std::deque<Napi::Promise::Deferred>& pending) {
+  while (!pending.empty()) {
+    pending.front().Resolve(env.Null());
+    pending.pop_front();
+  }
+}
+
 void SetLoopRef(Napi::Env env, Napi::ThreadSafeFunction& tsfn, bool* refed, bool want) {
   if (want && !*refed) {
     tsfn.Ref(env);

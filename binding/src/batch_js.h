@@ -8,11 +8,16 @@
 
 #include <napi.h>
 
+#include <deque>
+
 #include "drain_thread.h"
 
 namespace scap_ts {
 
 Napi::Object BatchToJs(Napi::Env env, Batch& batch);
+
+// Settles every waiting nextBatch() with null (the capture has ended).
+void ResolveAllNull(Napi::Env env, std::deque<Napi::Promise::Deferred>& pending);
 
 // Keeps the event loop alive (ref) only while JS waits for a batch.
 void SetLoopRef(Napi::Env env, Napi::ThreadSafeFunction& tsfn, bool* refed, bool want);

@@ -200,10 +200,7 @@ void BpfCapture::Shutdown(bool env_teardown) {
   if (!env_teardown) {
     // Nobody will get a batch any more.
     Napi::Env env(env_);
-    while (!pending_.empty()) {
-      pending_.front().Resolve(env.Null());
-      pending_.pop_front();
-    }
+    ResolveAllNull(env, pending_);
     for (Napi::Promise::Deferred& d : stop_waiters_) d.Resolve(env.Undefined());
     for (Napi::Promise::Deferred& d : close_waiters_) d.Resolve(env.Undefined());
   } else {
@@ -364,10 +361,7 @@ Napi::Value BpfCapture::Close(const Napi::CallbackInfo& info) {
   if (closed_) return d.Promise();  // closing already: resolved with the first
   closed_ = true;
   // Nobody will get a batch any more.
-  while (!pending_.empty()) {
-    pending_.front().Resolve(env.Null());
-    pending_.pop_front();
-  }
+  ResolveAllNull(env, pending_);
   if (!tsfn_live_) {
     Shutdown(false);
     return d.Promise();

@@ -124,10 +124,7 @@ void PtraceCapture::Shutdown(bool env_teardown) {
   }
   if (!env_teardown) {
     Napi::Env env(env_);
-    while (!pending_.empty()) {
-      pending_.front().Resolve(env.Null());
-      pending_.pop_front();
-    }
+    ResolveAllNull(env, pending_);
   } else {
     pending_.clear();
   }
@@ -153,10 +150,7 @@ void PtraceCapture::Deliver(Napi::Env env) {
     if (!b) {
       if (engine_->Done()) {
         // The traced program is gone and everything was handed out.
-        while (!pending_.empty()) {
-          pending_.front().Resolve(env.Null());
-          pending_.pop_front();
-        }
+        ResolveAllNull(env, pending_);
       }
       break;
     }
