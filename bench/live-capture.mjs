@@ -48,10 +48,18 @@
  *   window, in % of one core; jsThreadCpuPct the JS thread alone
  *   (/proc/self/task/<pid>/stat); consumerNsPerEvent: that process CPU time
  *   per delivered event.
+ * - `<mode>-consumer`: the consumer's capacity, on its one core: the load runs
+ *                      BENCH_LIVE_BACKLOG_SECONDS (default 0.5) with only its
+ *                      syscall captured into 128 MiB rings while the loop is
+ *                      held back, then the loop is timed until it has every
+ *                      event (eventsPerSec, consumerNsPerEvent). The load alone
+ *                      cannot produce Falco's rates here; this tells whether
+ *                      the consumer would keep up with them.
  * Then ratio lines and `target` lines: each slowdown no worse than Falco's
  * (getpid: 2.07x all captured, 1.18x excluded; read8: 2.75x captured, 1.22x
  * excluded; the `only` cases against the `all` figure) and zero drops in every
- * capture case (the JS consumer keeps up at the default ring size).
+ * capture case (the JS consumer keeps up at the default ring size), and a
+ * consumer capacity at least Falco's events/s.
  *
  * With several exit hooks, case names get `@<hook>` (`getpid-excluded@btf`)
  * and each result says the hook asked for and the one the probe took.
@@ -87,6 +95,9 @@ const TAIL_MS = Number(process.env.BENCH_LIVE_TAIL_MS ?? 150);
 const PIN = process.env.BENCH_LIVE_NO_PIN !== '1';
 const HOOKS = (process.env.BENCH_LIVE_EXIT_HOOKS ?? 'auto').split(',').filter(Boolean);
 const ROUNDS = Number(process.env.BENCH_LIVE_ROUNDS ?? 1);
+const BACKLOG_SECONDS = Number(process.env.BENCH_LIVE_BACKLOG_SECONDS ?? 0.5);
+/** Per CPU, for the consumer-capacity case: 0.5 s of getpid events (~1.3 M of 48 bytes) fit. */
+const BACKLOG_RING_BYTES = 128 * 1024 * 1024;
 const LOAD_CPU = PIN ? 1 : -1;
 
 /** Falco's figures on this machine kind (the issue): rate alone, slowdowns, events/s, drop rate, consumer CPU. */
@@ -143,8 +154,8 @@ function cpuNs(path) {
 // --- the load --------------------------------------------------------------
 
 /** Starts the load, gated; resolves `ready` once spawned, `done` with its report once it exited. */
-function startLoad(mode) {
-  const child = spawn(loadBin, [mode, String(SECONDS), String(LOAD_CPU), '--gate'], { stdio: ['pipe', 'pipe', 'inherit'] });
+function startLoad(mode, seconds = SECONDS) {
+  const child = spawn(loadBin, [mode, String(seconds), String(LOAD_CPU), '--gate'], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   const done = new Promise((resolve, reject) => {
@@ -230,6 +241,53 @@ async function captured(mode, kase, syscalls, exitHook) {
   return res;
 }
 
+/**
+ * The consumer's capacity: how many events/s the whole consumer (drain thread
+ * and JS `for await` loop, both on CPU 0) takes when it never waits for the
+ * producer. The load runs for BACKLOG_SECONDS while the loop is held back and
+ * the events pile up in a ring big enough for all of them; then the loop
+ * starts and is timed until it has every event the kernel saw. The rate the
+ * load can produce here is far below Falco's; this says whether the consumer
+ * would keep up with Falco's rates (4.5 M events/s for getpid).
+ */
+async function consumerCapacity(mode) {
+  const cap = await openCapture({ syscalls: [SYSCALL[mode]], bufferBytesPerCpu: BACKLOG_RING_BYTES, state: false });
+  const load = startLoad(mode, BACKLOG_SECONDS);
+  await sleep(50);
+  load.go();
+  await load.done;
+  await sleep(TAIL_MS);
+  const s = cap.stats();
+  const target = s.seen - s.drops.total;
+  const t0 = process.hrtime.bigint();
+  const cpu0 = cpuNs('/proc/self/stat');
+  const js0 = cpuNs(`/proc/self/task/${process.pid}/stat`);
+  let n = 0;
+  let acc = 0;
+  for await (const evt of cap) {
+    acc += evt.type;
+    if (++n >= target) break;
+  }
+  const ns = Number(process.hrtime.bigint() - t0);
+  const cpu = cpuNs('/proc/self/stat') - cpu0;
+  const res = {
+    case: `${mode}-consumer`,
+    mode,
+    events: n,
+    seen: s.seen,
+    drops: s.drops.total,
+    seconds: round(ns / 1e9),
+    eventsPerSec: Math.round(n / (ns / 1e9)),
+    consumerCpuPct: round((cpu / ns) * 100, 1),
+    jsThreadCpuPct: round(((cpuNs(`/proc/self/task/${process.pid}/stat`) - js0) / ns) * 100, 1),
+    consumerNsPerEvent: round(cpu / n, 1),
+    wallNsPerEvent: round(ns / n, 1),
+    checksum: acc & 0xff,
+  };
+  log(`${mode} consumer: ${(res.eventsPerSec / 1e6).toFixed(2)} M events/s over a backlog of ${n} events (${res.wallNsPerEvent} ns/event)`);
+  return res;
+}
+
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -311,6 +369,10 @@ for (const mode of MODES) {
     targets.push({ case: name, what: 'slowdown', value: round(slowdown), target: falco, meets: slowdown <= falco });
     targets.push({ case: name, what: 'drops', value: r.drops, target: 0, meets: r.drops === 0 });
   }
+  const consumer = await consumerCapacity(mode);
+  emit(consumer);
+  targets.push({ case: consumer.case, what: 'eventsPerSec', value: consumer.eventsPerSec, target: FALCO[mode].eventsPerSec, meets: consumer.eventsPerSec >= FALCO[mode].eventsPerSec });
+  targets.push({ case: consumer.case, what: 'drops', value: consumer.drops, target: 0, meets: consumer.drops === 0 });
   emit({
     case: `${mode}-vs-falco`,
     exitHook: HOOKS[0],
