@@ -7,7 +7,7 @@
  * which made it 2-3x slower. Values and errors are those of `decodeParam`.
  */
 import { EventDecodeError } from '../errors.js';
-import { decodeParam, fixedSize, readCString, readI64AsNumber } from './decode.js';
+import { decodeParam, fixedSize, readCString, readI64AsNumber, readU64 } from './decode.js';
 import { PT } from './schema.generated.js';
 import type { ParamInfo } from './table.js';
 import { ipv4ToString, ipv6ToString } from './values.js';
@@ -21,14 +21,14 @@ function fixedRead(type: number, p: string): string | undefined {
     case PT.INT8: return `v.getInt8(${p})`;
     case PT.INT16: return `v.getInt16(${p}, true)`;
     case PT.INT32: case PT.FD32: case PT.PID32: return `v.getInt32(${p}, true)`;
-    case PT.INT64: return `v.getBigInt64(${p}, true)`;
+    case PT.INT64: return `U64(v, ${p}, true)`;
     case PT.UINT8: case PT.SIGTYPE: case PT.L4PROTO: case PT.SOCKFAMILY: case PT.FLAGS8: case PT.ENUMFLAGS8:
       return `b[${p}]`;
     case PT.UINT16: case PT.SYSCALLID: case PT.PORT: case PT.FLAGS16: case PT.ENUMFLAGS16:
       return `v.getUint16(${p}, true)`;
     case PT.UINT32: case PT.FLAGS32: case PT.ENUMFLAGS32: case PT.UID: case PT.GID: case PT.SIGSET: case PT.MODE:
       return `v.getUint32(${p}, true)`;
-    case PT.UINT64: case PT.RELTIME: case PT.ABSTIME: return `v.getBigUint64(${p}, true)`;
+    case PT.UINT64: case PT.RELTIME: case PT.ABSTIME: return `U64(v, ${p}, false)`;
     case PT.ERRNO: case PT.FD: case PT.PID: return `I64(v, ${p})`;
     case PT.BOOL: return `v.getUint32(${p}, true) !== 0`;
     case PT.DOUBLE: return `v.getFloat64(${p}, true)`;
@@ -84,8 +84,8 @@ function compile(code: number, params: readonly ParamInfo[], n: number, largePay
   const fields = params.slice(0, n).map((p, i) => `${JSON.stringify(p.name)}: ${paramExpr(code, i, p)}`);
   lines.push(`return { ${fields.join(', ')} };`);
   const make = new Function(
-    'I64', 'IP4', 'IP6', 'STR', 'DEC', 'SIZE', 'END', 'INFO',
+    'I64', 'U64', 'IP4', 'IP6', 'STR', 'DEC', 'SIZE', 'END', 'INFO',
     `return function decodeParams(b, v, o, base, len) {\n${lines.join('\n')}\n};`,
   ) as (...deps: unknown[]) => ParamsDecoder;
-  return make(readI64AsNumber, ipv4ToString, ipv6ToString, readCString, decodeParam, sizeError, pastEndError, params.map((p) => p.info));
+  return make(readI64AsNumber, readU64, ipv4ToString, ipv6ToString, readCString, decodeParam, sizeError, pastEndError, params.map((p) => p.info));
 }
