@@ -8,8 +8,8 @@
  */
 import { EventDecodeError } from '../errors.js';
 import { decodeParam, fixedSize, readCString, readI64AsNumber, readU64 } from './decode.js';
-import { PT } from './schema.generated.js';
-import type { ParamInfo } from './table.js';
+import { PPM_EVENT_MAX, PT } from './schema.generated.js';
+import { EVENT_INFO, type ParamInfo } from './table.js';
 import { ipv4ToString, ipv6ToString } from './values.js';
 
 /** `(bytes, view, event offset, offset of the lengths array, event length)` to the params by name. */
@@ -59,20 +59,25 @@ function pastEndError(eventType: number, end: number, len: number): never {
   throw new EventDecodeError('PARAMS_PAST_END', `event type ${eventType}: parameters end at ${end}, past the event length ${len}`, eventType);
 }
 
-/** Decoders of every parameter, by event type: the common case, an array load away. */
-const fullDecoders: (ParamsDecoder | undefined)[] = [];
-/** Decoders of fewer parameters (events from older producers), by type * 256 + count. */
-const partialDecoders = new Map<number, ParamsDecoder>();
+/** Most parameters an event type has, plus one: the stride of `decoders`. */
+const STRIDE = EVENT_INFO.reduce((m, e) => Math.max(m, e.params.length), 0) + 1;
+/** Compiled decoders by type * STRIDE + parameter count: one array load per event once made. Filled, so never sparse (a sparse array is a slow dictionary). */
+const decoders = new Array<ParamsDecoder | undefined>(PPM_EVENT_MAX * STRIDE).fill(undefined);
 
-/** The decoder of the first `n` parameters of event type `code` (n at most the table's count). */
-export function paramsDecoder(code: number, params: readonly ParamInfo[], n: number, largePayload: boolean): ParamsDecoder {
-  const full = n === params.length;
-  const f = full ? fullDecoders[code] : partialDecoders.get(code * 256 + n);
-  if (f) return f;
-  const made = compile(code, params, n, largePayload);
-  if (full) fullDecoders[code] = made;
-  else partialDecoders.set(code * 256 + n, made);
-  return made;
+/**
+ * The decoder of the first `n` parameters of event type `code` (events from
+ * older producers carry fewer than the table lists); undefined for a type
+ * beyond this schema or a count above the table's.
+ */
+export function paramsDecoder(code: number, n: number): ParamsDecoder | undefined {
+  if (code >= PPM_EVENT_MAX || n >= STRIDE) return undefined;
+  return decoders[code * STRIDE + n] ?? made(code, n);
+}
+
+function made(code: number, n: number): ParamsDecoder | undefined {
+  const info = EVENT_INFO[code];
+  if (n > info.params.length) return undefined;
+  return (decoders[code * STRIDE + n] = compile(code, info.params, n, info.largePayload));
 }
 
 function compile(code: number, params: readonly ParamInfo[], n: number, largePayload: boolean): ParamsDecoder {
@@ -85,7 +90,7 @@ function compile(code: number, params: readonly ParamInfo[], n: number, largePay
   lines.push(`return { ${fields.join(', ')} };`);
   const make = new Function(
     'I64', 'U64', 'IP4', 'IP6', 'STR', 'DEC', 'SIZE', 'END', 'INFO',
-    `return function decodeParams(b, v, o, base, len) {\n${lines.join('\n')}\n};`,
+    `'use strict';\nreturn function decodeParams(b, v, o, base, len) {\n${lines.join('\n')}\n};`,
   ) as (...deps: unknown[]) => ParamsDecoder;
   return make(readI64AsNumber, readU64, ipv4ToString, ipv6ToString, readCString, decodeParam, sizeError, pastEndError, params.map((p) => p.info));
 }
