@@ -421,6 +421,22 @@ describe('event blocks (26-byte headers)', () => {
     await expectFileError(setU16(IPV6, e + 26, 0xffff), { code: 'PARAM_LENGTHS', offset: e + 26, blockType: BLOCK.EV_V2, eventsBefore: evIndex });
   });
 
+  it('parameter lengths: one byte too many in any slot, with an odd or an even count (the scan sums lengths in pairs)', async () => {
+    const counts = new Set<number>();
+    for (const [k, blk] of IPV6_EVENTS.entries()) {
+      const at = blk.offset + EV_PREFIX;
+      const n = u32(IPV6, at + 22);
+      if (n < 2 || counts.has(n)) continue;
+      counts.add(n);
+      const slack = u32(IPV6, at + 16) - sumOfLengths(IPV6, at);
+      for (const slot of [0, n - 2, n - 1]) {
+        const lp = at + 26 + 2 * slot;
+        await expectFileError(setU16(IPV6, lp, u16(IPV6, lp) + slack + 1), { code: 'PARAM_LENGTHS', offset: at + 26, blockType: BLOCK.EV_V2, eventsBefore: k });
+      }
+    }
+    expect([...counts].some((n) => n % 2 === 1) && [...counts].some((n) => n % 2 === 0)).toBe(true);
+  });
+
   it('event type ≥ PPM_EVENT_MAX (454) is kept raw', async () => {
     const b = setU16(IPV6, e + 20, 500);
     for (const mode of MODES) {
