@@ -234,6 +234,13 @@ async function* gunzipped(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint
 /** Bytes kept free before each chunk read ahead: room for the previous chunk's tail, any event block but a large-payload one. */
 const READ_AHEAD_HEADROOM = MAX_NON_LARGE_EVENT_BLOCK;
 
+/**
+ * Chunks kept in reading ahead of the one being parsed. With one, reads the
+ * thread pool was slow to get to (a busy machine) kept the parser waiting for
+ * a sixth of a full decode's time (bench/scapfile-read.mjs); with two, half that.
+ */
+const READ_AHEAD_CHUNKS = 2;
+
 interface FileChunk {
   /** The whole allocation: headroom, then the bytes read. */
   buffer: Uint8Array;
@@ -267,8 +274,8 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
   #file: FileHandle | undefined;
   /** File offset of the next read (reads ahead included). */
   #filePos = 0;
-  /** The chunk being read ahead, if any. */
-  #ahead: Promise<FileChunk> | undefined;
+  /** The chunks being read ahead, in file order. */
+  #ahead: Promise<FileChunk>[] = [];
   readonly #batchBytes: number;
   readonly #maxBlock: number;
   readonly #signal: AbortSignal | undefined;
@@ -356,7 +363,7 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
     this.#closed = true;
     await this.#chunks.return?.();
     // The file stays open until the read ahead is over.
-    await this.#ahead?.catch(() => undefined);
+    for (const a of this.#ahead) await a.catch(() => undefined);
     await this.#file?.close();
   }
 
@@ -404,9 +411,9 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
   }
 
   /**
-   * #ensure for plain files. The next chunk is read ahead, while the caller
-   * works on the current one (a read waited for leaves the thread idle for a
-   * quarter of a file's walk); the unparsed tail of the current buffer (a block
+   * #ensure for plain files. The next chunks (READ_AHEAD_CHUNKS) are read
+   * ahead, while the caller works on the current one (a read waited for leaves
+   * the thread idle for a quarter of a file's walk); the unparsed tail of the current buffer (a block
    * cut by the chunk's end) goes into the headroom kept before the chunk.
    */
   async #ensureFromFile(n: number): Promise<boolean> {
@@ -416,8 +423,7 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
     let first: FileChunk | undefined;
     while (have < n && !this.#eof) {
       if (this.#signal?.aborted) throw this.#signal.reason;
-      const c = await (this.#ahead ?? this.#readChunk(Math.max(this.#batchBytes, n - have)));
-      this.#ahead = undefined;
+      const c = await (this.#ahead.shift() ?? this.#readChunk(Math.max(this.#batchBytes, n - have)));
       if (c.data.length === 0) {
         this.#eof = true;
         break;
@@ -438,7 +444,7 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
     }
     this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength);
     this.#pos = 0;
-    if (!this.#eof) this.#ahead = this.#readChunk(this.#batchBytes);
+    if (!this.#eof) while (this.#ahead.length < READ_AHEAD_CHUNKS) this.#ahead.push(this.#readChunk(this.#batchBytes));
     return this.#buf.length >= n;
   }
 

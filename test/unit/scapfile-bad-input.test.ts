@@ -111,7 +111,7 @@ interface Mode {
 }
 const filesDir = mkdtempSync(join(tmpdir(), 'scap-bad-input-files-'));
 let fileSeq = 0;
-/** The bytes as a file on disk: plain files are read directly, with a chunk read ahead. */
+/** The bytes as a file on disk: plain files are read directly, with chunks read ahead. */
 function onDisk(b: Uint8Array): string {
   const path = join(filesDir, `in-${fileSeq++}.scap`);
   writeFileSync(path, b);
