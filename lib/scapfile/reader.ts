@@ -291,7 +291,9 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
   // Events found in #buf and not yet handed out.
   #offsets = new Uint32Array(4096);
   #cpus = new Uint16Array(4096);
+  /** Zero at every slot but those of EVF events since the last batch (#flagsSet), so EV events need no store. */
   #flags = new Uint32Array(4096);
+  #flagsSet = false;
   #hsizes: Uint8Array | undefined;
   #count = 0;
   #pendingSection: ScapSection | undefined;
@@ -473,6 +475,10 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
     if (this.#count === 0) return undefined;
     const n = this.#count;
     const b = new FileBatch(this.#buf, this.#offsets.slice(0, n), n, this.#cpus.slice(0, n), this.#flags.slice(0, n), this.#hsizes?.slice(0, n));
+    if (this.#flagsSet) {
+      this.#flags.fill(0, 0, n);
+      this.#flagsSet = false;
+    }
     b.section = this.section;
     this.#count = 0;
     this.#hsizes = undefined;
@@ -659,7 +665,10 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
     if (i === this.#offsets.length) this.#grow();
     this.#offsets[i] = e;
     this.#cpus[i] = v.getUint16(p + 8, true);
-    this.#flags[i] = hasFlags ? v.getUint32(p + 10, true) : 0;
+    if (hasFlags) {
+      this.#flags[i] = v.getUint32(p + 10, true);
+      this.#flagsSet = true;
+    }
     if (headerSize !== EVENT_HEADER_SIZE || this.#hsizes) {
       if (!this.#hsizes) this.#hsizes = new Uint8Array(this.#offsets.length).fill(EVENT_HEADER_SIZE);
       this.#hsizes[i] = headerSize;
@@ -688,6 +697,7 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
     let i = this.#count;
     const first = i;
     let kinds = 0;
+    let flagsSet = false;
     while (end - p >= 8) {
       const type = v.getUint32(p, true);
       let prefix: number;
@@ -742,7 +752,10 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
       }
       offsets[i] = e;
       cpus[i] = v.getUint16(p + 8, true);
-      flags[i] = prefix === 6 ? v.getUint32(p + 10, true) : 0;
+      if (prefix === 6) {
+        flags[i] = v.getUint32(p + 10, true);
+        flagsSet = true;
+      }
       i++;
       p += total;
     }
@@ -750,6 +763,7 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
     if (added === 0) return;
     // #hsizes, when the batch has one (old events in it), already holds 26 in every slot not set.
     if ((kinds & KIND_OLD_ENTER) !== 0) this.#enterExitPairs = true;
+    if (flagsSet) this.#flagsSet = true;
     if (this.#eventHeaderSize === undefined) this.#eventHeaderSize = EVENT_HEADER_SIZE;
     this.#count = i;
     this.#pos = p;
