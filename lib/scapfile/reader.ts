@@ -415,8 +415,9 @@ export class ScapReader implements AsyncIterable<Event>, AsyncDisposable {
   /**
    * #ensure for plain files. The next chunks (READ_AHEAD_CHUNKS) are read
    * ahead, while the caller works on the current one (a read waited for leaves
-   * the thread idle for a quarter of a file's walk); the unparsed tail of the current buffer (a block
-   * cut by the chunk's end) goes into the headroom kept before the chunk.
+   * the thread idle for a quarter of a file's walk); the unparsed tail of the
+   * current buffer (a block cut by the chunk's end) goes into the headroom kept
+   * before the chunk.
    */
   async #ensureFromFile(n: number): Promise<boolean> {
     const tail = this.#buf.subarray(this.#pos);
