@@ -6,7 +6,6 @@
 import { readI64AsNumber } from './decode.js';
 import { Event, EVENT_HEADER_SIZE } from './event.js';
 import { paramsDecoder } from './params-decoder.js';
-import { eventInfo } from './table.js';
 
 export class EventBatch implements Iterable<Event> {
   readonly bytes: Uint8Array;
@@ -49,13 +48,13 @@ export class EventBatch implements Iterable<Event> {
    */
   params(i: number): Record<string, unknown> {
     if (i < 0 || i >= this.length) throw new RangeError(`event ${i} of ${this.length}`);
-    const o = this.offsets[i];
-    const v = this.view;
-    const type = v.getUint16(o + 20, true);
-    const info = this.headerSizes === undefined ? eventInfo(type) : undefined;
-    const n = info ? v.getUint32(o + 22, true) : 0;
-    if (!info || n > info.params.length) return this.at(i).params();
-    return paramsDecoder(type, info.params, n, info.largePayload)(this.bytes, v, o, o + EVENT_HEADER_SIZE, v.getUint32(o + 16, true));
+    if (this.headerSizes === undefined) {
+      const o = this.offsets[i];
+      const v = this.view;
+      const decode = paramsDecoder(v.getUint16(o + 20, true), v.getUint32(o + 22, true));
+      if (decode !== undefined) return decode(this.bytes, v, o, o + EVENT_HEADER_SIZE, v.getUint32(o + 16, true));
+    }
+    return this.at(i).params();
   }
   type(i: number): number {
     return this.view.getUint16(this.offsets[i] + 20, true);

@@ -185,11 +185,9 @@ export class Event {
   /** Every parameter the event carries, decoded, by name. */
   params(): Record<string, unknown> {
     const n = this.nparams;
-    const info = this.info;
-    const defs = info?.params;
-    if (info && n <= info.params.length) {
-      return paramsDecoder(info.code, info.params, n, info.largePayload)(this.bytes, this.view, this.offset, this.offset + this.headerSize, this.len);
-    }
+    const decode = paramsDecoder(this.type, n);
+    if (decode !== undefined) return decode(this.bytes, this.view, this.offset, this.offset + this.headerSize, this.len);
+    const defs = this.info?.params;
     const out: Record<string, unknown> = {};
     for (let i = 0; i < n; i++) out[defs?.[i]?.name ?? `param${i}`] = this.param(i);
     return out;

@@ -7,9 +7,9 @@
  * which made it 2-3x slower. Values and errors are those of `decodeParam`.
  */
 import { EventDecodeError } from '../errors.js';
-import { decodeParam, fixedSize, readCString, readI64AsNumber } from './decode.js';
-import { PT } from './schema.generated.js';
-import type { ParamInfo } from './table.js';
+import { decodeParam, fixedSize, readCString, readI64AsNumber, readU64 } from './decode.js';
+import { PPM_EVENT_MAX, PT } from './schema.generated.js';
+import { EVENT_INFO, type ParamInfo } from './table.js';
 import { ipv4ToString, ipv6ToString } from './values.js';
 
 /** `(bytes, view, event offset, offset of the lengths array, event length)` to the params by name. */
@@ -21,14 +21,14 @@ function fixedRead(type: number, p: string): string | undefined {
     case PT.INT8: return `v.getInt8(${p})`;
     case PT.INT16: return `v.getInt16(${p}, true)`;
     case PT.INT32: case PT.FD32: case PT.PID32: return `v.getInt32(${p}, true)`;
-    case PT.INT64: return `v.getBigInt64(${p}, true)`;
+    case PT.INT64: return `U64(v, ${p}, true)`;
     case PT.UINT8: case PT.SIGTYPE: case PT.L4PROTO: case PT.SOCKFAMILY: case PT.FLAGS8: case PT.ENUMFLAGS8:
       return `b[${p}]`;
     case PT.UINT16: case PT.SYSCALLID: case PT.PORT: case PT.FLAGS16: case PT.ENUMFLAGS16:
       return `v.getUint16(${p}, true)`;
     case PT.UINT32: case PT.FLAGS32: case PT.ENUMFLAGS32: case PT.UID: case PT.GID: case PT.SIGSET: case PT.MODE:
       return `v.getUint32(${p}, true)`;
-    case PT.UINT64: case PT.RELTIME: case PT.ABSTIME: return `v.getBigUint64(${p}, true)`;
+    case PT.UINT64: case PT.RELTIME: case PT.ABSTIME: return `U64(v, ${p}, false)`;
     case PT.ERRNO: case PT.FD: case PT.PID: return `I64(v, ${p})`;
     case PT.BOOL: return `v.getUint32(${p}, true) !== 0`;
     case PT.DOUBLE: return `v.getFloat64(${p}, true)`;
@@ -59,20 +59,25 @@ function pastEndError(eventType: number, end: number, len: number): never {
   throw new EventDecodeError('PARAMS_PAST_END', `event type ${eventType}: parameters end at ${end}, past the event length ${len}`, eventType);
 }
 
-/** Decoders of every parameter, by event type: the common case, an array load away. */
-const fullDecoders: (ParamsDecoder | undefined)[] = [];
-/** Decoders of fewer parameters (events from older producers), by type * 256 + count. */
-const partialDecoders = new Map<number, ParamsDecoder>();
+/** Most parameters an event type has, plus one: the stride of `decoders`. */
+const STRIDE = EVENT_INFO.reduce((m, e) => Math.max(m, e.params.length), 0) + 1;
+/** Compiled decoders by type * STRIDE + parameter count: one array load per event once made. Filled, so never sparse (a sparse array is a slow dictionary). */
+const decoders = new Array<ParamsDecoder | undefined>(PPM_EVENT_MAX * STRIDE).fill(undefined);
 
-/** The decoder of the first `n` parameters of event type `code` (n at most the table's count). */
-export function paramsDecoder(code: number, params: readonly ParamInfo[], n: number, largePayload: boolean): ParamsDecoder {
-  const full = n === params.length;
-  const f = full ? fullDecoders[code] : partialDecoders.get(code * 256 + n);
-  if (f) return f;
-  const made = compile(code, params, n, largePayload);
-  if (full) fullDecoders[code] = made;
-  else partialDecoders.set(code * 256 + n, made);
-  return made;
+/**
+ * The decoder of the first `n` parameters of event type `code` (events from
+ * older producers carry fewer than the table lists); undefined for a type
+ * beyond this schema or a count above the table's.
+ */
+export function paramsDecoder(code: number, n: number): ParamsDecoder | undefined {
+  if (code >= PPM_EVENT_MAX || n >= STRIDE) return undefined;
+  return decoders[code * STRIDE + n] ?? made(code, n);
+}
+
+function made(code: number, n: number): ParamsDecoder | undefined {
+  const info = EVENT_INFO[code];
+  if (n > info.params.length) return undefined;
+  return (decoders[code * STRIDE + n] = compile(code, info.params, n, info.largePayload));
 }
 
 function compile(code: number, params: readonly ParamInfo[], n: number, largePayload: boolean): ParamsDecoder {
@@ -84,8 +89,8 @@ function compile(code: number, params: readonly ParamInfo[], n: number, largePay
   const fields = params.slice(0, n).map((p, i) => `${JSON.stringify(p.name)}: ${paramExpr(code, i, p)}`);
   lines.push(`return { ${fields.join(', ')} };`);
   const make = new Function(
-    'I64', 'IP4', 'IP6', 'STR', 'DEC', 'SIZE', 'END', 'INFO',
-    `return function decodeParams(b, v, o, base, len) {\n${lines.join('\n')}\n};`,
+    'I64', 'U64', 'IP4', 'IP6', 'STR', 'DEC', 'SIZE', 'END', 'INFO',
+    `'use strict';\nreturn function decodeParams(b, v, o, base, len) {\n${lines.join('\n')}\n};`,
   ) as (...deps: unknown[]) => ParamsDecoder;
-  return make(readI64AsNumber, ipv4ToString, ipv6ToString, readCString, decodeParam, sizeError, pastEndError, params.map((p) => p.info));
+  return make(readI64AsNumber, readU64, ipv4ToString, ipv6ToString, readCString, decodeParam, sizeError, pastEndError, params.map((p) => p.info));
 }

@@ -4,7 +4,7 @@
  * reference lists and an encoder for the current version.
  */
 import { ScapFileError } from '../errors.js';
-import { readI64AsNumber } from '../events/decode.js';
+import { readCString, readI64AsNumber, splitCStrings } from '../events/decode.js';
 import { encodeParam } from '../events/encode.js';
 import { PT } from '../events/schema.generated.js';
 import { ipv4ToString, ipv6ToString } from '../events/values.js';
@@ -109,7 +109,6 @@ export interface GroupRecord {
   name: string;
 }
 
-const textDecoder = new TextDecoder('utf-8');
 const textEncoder = new TextEncoder();
 
 /** Bounds-checked reader over one block body; every error names the absolute file offset. */
@@ -169,27 +168,14 @@ export class BodyCursor {
   lenList(what: string, max: number): string[] {
     const n = this.u16(`${what} length`);
     if (n > max) this.fail('STRING_TOO_LONG', `${what} of ${n} bytes exceeds ${max}`, this.pos - 2);
-    return splitList(this.raw(n, what));
+    const p = this.need(n, what);
+    return splitCStrings(this.bytes, p, p + n);
   }
 }
 
+/** The text up to the first NUL: some writers include the terminating NUL inside the length. */
 function decodeText(b: Uint8Array): string {
-  // Some writers include the terminating NUL inside the length: drop it and anything after.
-  const z = b.indexOf(0);
-  return textDecoder.decode(z >= 0 ? b.subarray(0, z) : b);
-}
-
-function splitList(b: Uint8Array): string[] {
-  const out: string[] = [];
-  let s = 0;
-  for (let i = 0; i < b.length; i++) {
-    if (b[i] === 0) {
-      out.push(textDecoder.decode(b.subarray(s, i)));
-      s = i + 1;
-    }
-  }
-  if (s < b.length) out.push(textDecoder.decode(b.subarray(s)));
-  return out;
+  return readCString(b, 0, b.length);
 }
 
 const SCAP_MAX_PATH_SIZE = 1024;

@@ -91,6 +91,20 @@ describe('Event view and encoder', () => {
     expect(short.param('no-such-param')).toBeNull();
   });
 
+  it('reads 64-bit values exactly on both sides of the shared small-BigInt range', () => {
+    const u64 = [0n, 1n, 65535n, 65536n, 0x1_0000_0000n, 0x1_0000_0005n, 0xffff_ffff_ffff_ffffn];
+    for (const cpu_usr of u64) {
+      const e = view(encodeEvent({ type: PPME.PROCINFO_E, ts: 1n, tid: 1, params: { cpu_usr, cpu_sys: 7n } }));
+      expect(e.params()).toEqual({ cpu_usr, cpu_sys: 7n });
+      expect(e.param(0)).toBe(cpu_usr);
+    }
+    for (const timeout of [0n, 4n, 65535n, 65536n, 0x1_0000_0000n, -1n, -65536n, -0x8000_0000_0000_0000n]) {
+      const e = view(encodeEvent({ type: PPME.SYSCALL_POLL_E, ts: 1n, tid: 1, params: { fds: [], timeout } }));
+      expect(e.params()).toEqual({ fds: [], timeout });
+      expect(e.param(1)).toBe(timeout);
+    }
+  });
+
   it('uses 32-bit length arrays for large-payload events', () => {
     const data = new Uint8Array(70_000).fill(0x41);
     const bytes = encodeEvent({ type: PPME.PLUGINEVENT_E, ts: 1n, tid: 0, params: [999, data] });

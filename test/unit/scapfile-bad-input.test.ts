@@ -111,7 +111,7 @@ interface Mode {
 }
 const filesDir = mkdtempSync(join(tmpdir(), 'scap-bad-input-files-'));
 let fileSeq = 0;
-/** The bytes as a file on disk: plain files are read directly, with a chunk read ahead. */
+/** The bytes as a file on disk: plain files are read directly, with chunks read ahead. */
 function onDisk(b: Uint8Array): string {
   const path = join(filesDir, `in-${fileSeq++}.scap`);
   writeFileSync(path, b);
@@ -419,6 +419,22 @@ describe('event blocks (26-byte headers)', () => {
       eventsBefore: evIndex,
     });
     await expectFileError(setU16(IPV6, e + 26, 0xffff), { code: 'PARAM_LENGTHS', offset: e + 26, blockType: BLOCK.EV_V2, eventsBefore: evIndex });
+  });
+
+  it('parameter lengths: one byte too many in any slot, with an odd or an even count (the scan sums lengths in pairs)', async () => {
+    const counts = new Set<number>();
+    for (const [k, blk] of IPV6_EVENTS.entries()) {
+      const at = blk.offset + EV_PREFIX;
+      const n = u32(IPV6, at + 22);
+      if (n < 2 || counts.has(n)) continue;
+      counts.add(n);
+      const slack = u32(IPV6, at + 16) - sumOfLengths(IPV6, at);
+      for (const slot of [0, n - 2, n - 1]) {
+        const lp = at + 26 + 2 * slot;
+        await expectFileError(setU16(IPV6, lp, u16(IPV6, lp) + slack + 1), { code: 'PARAM_LENGTHS', offset: at + 26, blockType: BLOCK.EV_V2, eventsBefore: k });
+      }
+    }
+    expect([...counts].some((n) => n % 2 === 1) && [...counts].some((n) => n % 2 === 0)).toBe(true);
   });
 
   it('event type ≥ PPM_EVENT_MAX (454) is kept raw', async () => {

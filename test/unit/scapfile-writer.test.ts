@@ -41,6 +41,21 @@ describe('ScapWriter', () => {
     expect(again).toEqual(got.map((g) => g.bytes));
   });
 
+  it('gives EV events dump flags 0 in batches after ones with EVF events', async () => {
+    const path = join(dir, 'flags.scap');
+    const ev = encodeEvent({ type: PPME.SYSCALL_CLOSE_X, ts: 1n, tid: 10, params: [0, 3] });
+    // Runs of flagged and unflagged events, each longer than a 4 KiB batch holds.
+    const flags = [...Array(300).fill(DUMP_FLAG_STATE_ONLY | 4), ...Array(300).fill(0), ...Array.from({ length: 300 }, (_, i) => (i % 3 === 0 ? 2 : 0))];
+    const w = await ScapWriter.create(path, {}, { compress: false });
+    for (const f of flags) w.writeEvent(ev, 0, f);
+    await w.close();
+    for (const source of [path, new Uint8Array(readFileSync(path))]) {
+      const got: number[] = [];
+      for await (const b of (await ScapReader.open(source, { batchBytes: 4096 })).batches()) got.push(...b.dumpFlags);
+      expect(got).toEqual(flags);
+    }
+  });
+
   it('writes the section metadata it is given in current block versions', async () => {
     const path = join(dir, 'meta.scap.gz');
     const t = { ...emptyThread(4242), pid: 4242, ptid: 1, comm: 'node', exe: '/usr/bin/node', exepath: '/usr/bin/node', args: ['a.js', '--x'], cwd: '/srv', env: ['A=1'], cgroups: ['cpu=/x'], loginuid: 1000, pgid: 4242, exeIno: 99n };
