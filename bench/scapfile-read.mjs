@@ -12,7 +12,7 @@
  *    ScapWriter behind the first fixture's section metadata, each copy's
  *    timestamp patched so that time increases monotonically. A gzip copy is
  *    written beside it. Both are cached (bench/bigfile.mjs builds the file).
- * 2. Times BENCH_REPS (default 5, at least 3) rounds; each round runs every
+ * 2. Times BENCH_REPS (default 7, at least 3) rounds; each round runs every
  *    case once, side by side, and figures are medians over rounds:
  *    - header-walk:       ScapReader.batches(), batch.type(i), tid(i) and len(i) of every event
  *    - header-walk-ts:    the same plus batch.ts(i), a BigInt per event (shows that allocation's cost)
@@ -20,7 +20,11 @@
  *    - full-decode-event: batch.at(i).params(), the same through an Event per event
  *    - sysdig:            `sysdig -r FILE -q -S` wall time
  *    - the same header walk and sysdig run over the gzip copy.
- *    Ratios against sysdig are medians of the per-round ratios.
+ *    Ratios against sysdig are medians of the per-round ratios. Seven rounds,
+ *    because a run right after sysdig's is often slower (V8 starts a full GC
+ *    after the pause) and the first is colder: with five, two such rounds
+ *    and one hiccup moved the median (full decode 1.99-2.56x sysdig over
+ *    five runs of five rounds; 2.41-2.71x over three of seven).
  * 3. Prints one JSON line per figure, then ratio and target lines.
  *    Targets: header walk >= 20 M events/s; full decode >= 2x sysdig's events/s.
  *
@@ -42,7 +46,7 @@ const TARGET_HEADER_WALK_EPS = 20_000_000;
 const TARGET_DECODE_VS_SYSDIG = 2;
 
 const MIN_EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
-const REPS = Math.max(3, Number(process.env.BENCH_REPS ?? 5));
+const REPS = Math.max(3, Number(process.env.BENCH_REPS ?? 7));
 const SYSDIG = process.env.BENCH_SYSDIG ?? 'sysdig';
 const WITH_GZ = process.env.BENCH_NO_GZ !== '1';
 
