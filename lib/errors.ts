@@ -98,3 +98,18 @@ export class ContainerRuntimeError extends ScapError {
     this.status = status;
   }
 }
+
+/**
+ * Bytes that are not the protobuf message expected: `offset` is where in
+ * them. Codes: PROTOBUF_TRUNCATED (a varint or a length runs past the end),
+ * PROTOBUF_VARINT (a varint over 10 bytes or 64 bits), PROTOBUF_FIELD (field
+ * number 0 or over 2^29 - 1), PROTOBUF_WIRE_TYPE (a wire type that is not
+ * protobuf's, a group, or not the one the field has).
+ */
+export class ProtobufError extends ScapError {
+  readonly offset: number;
+  constructor(code: string, message: string, offset: number) {
+    super(code, `${message} (at byte ${offset})`);
+    this.offset = offset;
+  }
+}
