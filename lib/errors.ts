@@ -81,15 +81,16 @@ export class PluginError extends ScapError {
 /**
  * A container runtime's API did not give a container's metadata. `code` says
  * why: RUNTIME_UNREACHABLE (no socket, connection refused or reset),
- * RUNTIME_TIMEOUT, RUNTIME_NOT_FOUND (404), RUNTIME_HTTP (another status),
- * RUNTIME_BAD_RESPONSE (not the JSON expected), RUNTIME_ABORTED (the lookup
- * was cancelled, e.g. the capture closed).
+ * RUNTIME_TIMEOUT, RUNTIME_NOT_FOUND (HTTP 404, gRPC NOT_FOUND), RUNTIME_HTTP
+ * (another HTTP status), RUNTIME_RPC (another gRPC status), RUNTIME_BAD_RESPONSE
+ * (not the JSON or protobuf expected), RUNTIME_ABORTED (the lookup was
+ * cancelled, e.g. the capture closed).
  */
 export class ContainerRuntimeError extends ScapError {
-  /** The runtime asked ('docker', 'podman'). */
+  /** The runtime asked ('docker', 'podman', 'containerd', 'crio'). */
   readonly runtime: string;
   readonly containerId: string;
-  /** The HTTP status, when the runtime answered. */
+  /** The HTTP status (Docker Engine API) or gRPC status (CRI), when the runtime answered. */
   readonly status: number | undefined;
   constructor(code: string, message: string, runtime: string, containerId: string, status?: number, options?: ErrorOptions) {
     super(code, `${runtime} (${containerId}): ${message}`, options);

@@ -13,13 +13,17 @@
 import { encodeEvent } from '../events/encode.js';
 import { PPME } from '../events/schema.generated.js';
 
-export type ContainerRuntime = 'docker' | 'podman' | 'cri' | 'lxc';
+/** The runtime a cgroup layout reveals: containerd's and cri-o's have their own (both speak CRI). */
+export type ContainerRuntime = 'docker' | 'podman' | 'containerd' | 'crio' | 'lxc';
 
-/** libsinsp's container type codes for the runtimes cgroups reveal. */
-export const CONTAINER_TYPE = { docker: 0, lxc: 1, cri: 7, podman: 11 } as const;
+/** libsinsp's container type codes for the runtimes cgroups reveal (CT_CONTAINERD, CT_CRIO: what its cri engine sets for them). */
+export const CONTAINER_TYPE = { docker: 0, lxc: 1, containerd: 7, crio: 8, podman: 11 } as const;
 
 /** libsinsp's lookup state of a container whose runtime told its metadata, as container JSON events carry it (`lookup_state`). */
 export const LOOKUP_SUCCESSFUL = 1;
+
+/** libsinsp keeps no container label value longer than this. */
+export const MAX_LABEL_LENGTH = 100;
 
 export interface ContainerMatch {
   id: string;
@@ -30,10 +34,10 @@ const LAYOUTS: ReadonlyArray<readonly [ContainerRuntime, string, string]> = [
   ['docker', '/', ''],
   ['docker', '/docker-', '.scope'],
   ['podman', '/libpod-', '.scope'],
-  ['cri', '/crio-', ''],
-  ['cri', '/cri-containerd-', '.scope'],
-  ['cri', '/crio-', '.scope'],
-  ['cri', ':cri-containerd:', ''],
+  ['crio', '/crio-', ''],
+  ['containerd', '/cri-containerd-', '.scope'],
+  ['crio', '/crio-', '.scope'],
+  ['containerd', ':cri-containerd:', ''],
 ];
 
 const HEX = /^[0-9a-fA-F]{64}$/;
@@ -53,7 +57,7 @@ export function containerFromCgroups(cgroups: readonly (readonly [string, string
   for (const [runtime, prefix, suffix] of LAYOUTS) {
     for (const [, path] of cgroups) {
       const id = matchOne(path, prefix, suffix);
-      if (id) return { id, runtime: runtime === 'podman' || runtime === 'docker' ? runtime : 'cri' };
+      if (id) return { id, runtime };
     }
   }
   for (const [, path] of cgroups) {

@@ -9,8 +9,8 @@ export { FdInfo, FdTable, FD_TYPE, FDF, L4 } from './fds.js';
 export { UserTable } from './users.js';
 export { ContainerTable, containerFromCgroups, containerJsonEvent, type ContainerInfo, type ContainerMatch, type ContainerMount, type ContainerRuntime } from './containers.js';
 export {
-  ContainerMetadataLookup, DockerEngineClient, containerLookupFor, splitContainerImage,
-  type ContainerLookupOptions, type ContainerLookupStats, type ContainerRuntimeClient, type ContainerRuntimesOptions, type DockerEngineOptions, type EngineContainerInfo, type ImageReference,
+  ContainerMetadataLookup, CriClient, DockerEngineClient, containerLookupFor, splitContainerImage,
+  type ContainerLookupOptions, type ContainerLookupStats, type ContainerRuntimeClient, type ContainerRuntimesOptions, type CriOptions, type DockerEngineOptions, type EngineContainerInfo, type ImageReference,
 } from './runtimes/index.js';
 export { procThreadLookup } from './live.js';
 export { inspect } from './inspect.js';

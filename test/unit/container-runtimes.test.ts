@@ -7,15 +7,14 @@
  * the Inspector to `container.*` fields.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { ContainerRuntimeError } from '../../lib/errors.js';
 import { EventBatch, PPME, encodeEvent } from '../../lib/events/index.js';
 import '../../lib/fields/index.js';
 import { Capture } from '../../lib/capture.js';
 import { EventPipeline } from '../../lib/pipeline.js';
-import type { ThreadRecord } from '../../lib/scapfile/metadata.js';
 import type { ContainerInfo } from '../../lib/state/containers.js';
-import { ContainerMetadataLookup, DockerEngineClient, splitContainerImage } from '../../lib/state/runtimes/index.js';
+import { DockerEngineClient, splitContainerImage } from '../../lib/state/runtimes/index.js';
 import { fakeDockerEngine, until, type FakeAnswer, type FakeEngine } from '../helpers/fake-docker.js';
+import { closeLookups, lookupOf, rejection, threadIn } from '../helpers/runtime-lookups.js';
 
 const FULL_ID = '3f2b8c1d9e7a4b6c5d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e';
 const ID = FULL_ID.slice(0, 12);
@@ -67,18 +66,11 @@ const imageJson = {
 };
 
 let engines: FakeEngine[] = [];
-let lookups: ContainerMetadataLookup[] = [];
 
 async function engine(route: (path: string) => FakeAnswer): Promise<FakeEngine> {
   const e = await fakeDockerEngine(route);
   engines.push(e);
   return e;
-}
-
-function lookupOf(...args: ConstructorParameters<typeof ContainerMetadataLookup>): ContainerMetadataLookup {
-  const l = new ContainerMetadataLookup(...args);
-  lookups.push(l);
-  return l;
 }
 
 /** An engine that knows the nginx container and its image. */
@@ -88,17 +80,10 @@ function nginxRoute(path: string): FakeAnswer {
   return { status: 404 };
 }
 
-async function rejection(p: Promise<unknown>): Promise<ContainerRuntimeError> {
-  const e = await p.then(() => undefined, (err: unknown) => err);
-  expect(e).toBeInstanceOf(ContainerRuntimeError);
-  return e as ContainerRuntimeError;
-}
-
 afterEach(async () => {
-  for (const l of lookups) l.close();
+  closeLookups();
   for (const e of engines) await e.close();
   engines = [];
-  lookups = [];
 });
 
 describe('splitContainerImage (libsinsp split_container_image)', () => {
@@ -284,7 +269,7 @@ describe('ContainerMetadataLookup', () => {
   it('runtimes without a client are not asked', async () => {
     const l = lookupOf({}, () => undefined);
     l.request(ID, 'docker');
-    l.request(ID, 'cri');
+    l.request(ID, 'containerd');
     expect(l.stats().started).toBe(0);
   });
 
@@ -323,7 +308,7 @@ describe('ContainerMetadataLookup', () => {
     l.request(ID, 'docker');
     l.request('0123456789ab', 'podman');
     await until(() => l.stats().failed === 2);
-    expect(l.stats().errors).toEqual({ unreachable: 0, timeout: 1, notFound: 0, http: 0, badResponse: 1 });
+    expect(l.stats().errors).toEqual({ unreachable: 0, timeout: 1, notFound: 0, http: 0, rpc: 0, badResponse: 1 });
   });
 
   it('at most maxInFlight lookups at once; the others wait their turn', async () => {
@@ -371,16 +356,7 @@ describe('ContainerMetadataLookup', () => {
 });
 
 describe('through the pipeline and the Inspector', () => {
-  function thread(tid: number, cgroups: string[]): ThreadRecord {
-    return {
-      tid, pid: tid, ptid: 1, sid: tid, vpgid: tid, pgid: tid, comm: 'nginx', exe: 'nginx', exepath: '/usr/sbin/nginx', args: [], cwd: '/',
-      fdlimit: 1024n, flags: 0, uid: 101, gid: 101, vmsizeKb: 0, vmrssKb: 0, vmswapKb: 0, pfmajor: 0n, pfminor: 0n,
-      env: [], vtid: 1, vpid: 1, cgroups, root: '/', pidnsInitStartTs: 0n, tty: 0,
-      loginuid: -1, exeWritable: false, capInheritable: 0n, capPermitted: 0n, capEffective: 0n, exeUpperLayer: false,
-      exeLowerLayer: false, exeIno: 0n, exeInoCtime: 0n, exeInoMtime: 0n, exeFromMemfd: false,
-    };
-  }
-  const metadata = { processes: [thread(4242, [`cpu=/docker/${FULL_ID}`, `memory=/docker/${FULL_ID}`]), thread(1, ['cpu=/'])] };
+  const metadata = { processes: [threadIn(4242, [`cpu=/docker/${FULL_ID}`, `memory=/docker/${FULL_ID}`]), threadIn(1, ['cpu=/'])] };
   let ts = 1_700_000_000_000_000_000n;
   const getuid = (tid: number) => EventBatch.fromEvents([encodeEvent({ type: PPME.SYSCALL_GETUID_E, ts: (ts += 1000n), tid, params: {} })]);
 

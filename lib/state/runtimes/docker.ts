@@ -13,8 +13,9 @@
 import { get as httpGet } from 'node:http';
 import { isIPv4 } from 'node:net';
 import { ContainerRuntimeError } from '../../errors.js';
-import { CONTAINER_TYPE, LOOKUP_SUCCESSFUL, type ContainerInfo, type ContainerMount } from '../containers.js';
+import { CONTAINER_TYPE, LOOKUP_SUCCESSFUL, MAX_LABEL_LENGTH, type ContainerInfo, type ContainerMount } from '../containers.js';
 import { splitContainerImage } from './image.js';
+import { obj, str, strings, type Json } from './json.js';
 import type { ContainerRuntimeClient } from './lookup.js';
 
 export const DOCKER_SOCKET = '/var/run/docker.sock';
@@ -23,8 +24,6 @@ export const PODMAN_SOCKET = '/run/podman/podman.sock';
 export const DEFAULT_RUNTIME_TIMEOUT_MS = 5000;
 /** The API version libsinsp asks for; an engine that refuses it (400) is asked without a version from then on. */
 const API_VERSION_PREFIX = '/v1.24';
-/** libsinsp keeps no label value longer than this. */
-const MAX_LABEL_LENGTH = 100;
 /** An answer larger than this is not a container's or an image list's. */
 const MAX_RESPONSE_BYTES = 16 << 20;
 
@@ -37,9 +36,7 @@ export interface DockerEngineOptions {
   timeoutMs?: number;
 }
 
-type Json = Record<string, unknown>;
-
-/** A container's metadata as an Engine API tells it: libsinsp's container JSON keys. */
+/** A container's metadata as a runtime's API tells it (Docker Engine, CRI): libsinsp's container JSON keys. */
 export interface EngineContainerInfo extends ContainerInfo {
   full_id: string;
   imageid: string;
@@ -58,15 +55,6 @@ export interface EngineContainerInfo extends ContainerInfo {
   lookup_state: number;
 }
 
-function obj(v: unknown): Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {};
-}
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
-}
-function strings(v: unknown): string[] {
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-}
 
 export class DockerEngineClient implements ContainerRuntimeClient {
   readonly socket: string;

@@ -1,8 +1,10 @@
 /** Container runtime clients and the lookups live captures make with them. */
-import type { ContainerInfo } from '../containers.js';
+import type { ContainerInfo, ContainerRuntime } from '../containers.js';
+import { CONTAINERD_SOCKET, CRIO_SOCKET, CriClient } from './cri.js';
 import { DOCKER_SOCKET, DockerEngineClient, PODMAN_SOCKET } from './docker.js';
 import { ContainerMetadataLookup, type ContainerLookupOptions, type ContainerRuntimeClient } from './lookup.js';
 
+export { CriClient, CONTAINERD_SOCKET, CRIO_SOCKET, type CriOptions } from './cri.js';
 export { DockerEngineClient, DOCKER_SOCKET, PODMAN_SOCKET, DEFAULT_RUNTIME_TIMEOUT_MS, type DockerEngineOptions, type EngineContainerInfo } from './docker.js';
 export { ContainerMetadataLookup, type ContainerLookupOptions, type ContainerLookupStats, type ContainerRuntimeClient } from './lookup.js';
 export { splitContainerImage, type ImageReference } from './image.js';
@@ -13,15 +15,21 @@ export interface ContainerRuntimesOptions extends ContainerLookupOptions {
   docker?: { socket?: string } | false;
   /** Root podman containers: its Docker-compatible API's socket (default /run/podman/podman.sock); false: not asked. */
   podman?: { socket?: string } | false;
+  /** containerd containers (Kubernetes'): its CRI socket (default /run/containerd/containerd.sock; k3s: /run/k3s/containerd/containerd.sock); false: not asked. */
+  containerd?: { socket?: string } | false;
+  /** cri-o containers: its CRI socket (default /run/crio/crio.sock); false: not asked. */
+  crio?: { socket?: string } | false;
   /** Longest wait for one answer, in ms (default 5000, libsinsp's). */
   timeoutMs?: number;
 }
 
 /** The lookups for these options, handing each result to `onResult`. */
 export function containerLookupFor(options: ContainerRuntimesOptions, onResult: (info: ContainerInfo) => void): ContainerMetadataLookup {
-  const { docker = {}, podman = {}, timeoutMs } = options;
-  const clients: { docker?: ContainerRuntimeClient; podman?: ContainerRuntimeClient } = {};
+  const { docker = {}, podman = {}, containerd = {}, crio = {}, timeoutMs } = options;
+  const clients: Partial<Record<ContainerRuntime, ContainerRuntimeClient>> = {};
   if (docker) clients.docker = new DockerEngineClient({ socket: docker.socket ?? DOCKER_SOCKET, runtime: 'docker', timeoutMs });
   if (podman) clients.podman = new DockerEngineClient({ socket: podman.socket ?? PODMAN_SOCKET, runtime: 'podman', timeoutMs });
+  if (containerd) clients.containerd = new CriClient({ socket: containerd.socket ?? CONTAINERD_SOCKET, runtime: 'containerd', timeoutMs });
+  if (crio) clients.crio = new CriClient({ socket: crio.socket ?? CRIO_SOCKET, runtime: 'crio', timeoutMs });
   return new ContainerMetadataLookup(clients, onResult, options);
 }

@@ -4,7 +4,7 @@
  * and the event stream goes on; the result is handed to `onResult` (the
  * pipeline turns it into a container event). At most one lookup per
  * container is under way; a failed attempt is retried after libsinsp's
- * delays (125, 250, 500 ms), except a 404; a container whose lookup failed
+ * delays (125, 250, 500 ms), except a not-found answer; a container whose lookup failed
  * is not asked for again before `failureTtlMs`. Failures are counted,
  * never thrown.
  */
@@ -43,7 +43,7 @@ export interface ContainerLookupStats {
   /** Requests not taken because every remembered container was still pending. */
   dropped: number;
   /** Failed attempts by cause. */
-  errors: { unreachable: number; timeout: number; notFound: number; http: number; badResponse: number };
+  errors: { unreachable: number; timeout: number; notFound: number; http: number; rpc: number; badResponse: number };
   /** The last failure, for diagnosis. */
   lastError: ContainerRuntimeError | undefined;
 }
@@ -64,6 +64,7 @@ const ERROR_COUNTER: Record<string, keyof ContainerLookupStats['errors']> = {
   RUNTIME_TIMEOUT: 'timeout',
   RUNTIME_NOT_FOUND: 'notFound',
   RUNTIME_HTTP: 'http',
+  RUNTIME_RPC: 'rpc',
   RUNTIME_BAD_RESPONSE: 'badResponse',
 };
 
@@ -84,7 +85,7 @@ export class ContainerMetadataLookup {
   #closed = false;
   readonly #stats: Omit<ContainerLookupStats, 'pending'> = {
     started: 0, succeeded: 0, failed: 0, retries: 0, dropped: 0,
-    errors: { unreachable: 0, timeout: 0, notFound: 0, http: 0, badResponse: 0 },
+    errors: { unreachable: 0, timeout: 0, notFound: 0, http: 0, rpc: 0, badResponse: 0 },
     lastError: undefined,
   };
 
@@ -181,7 +182,7 @@ export class ContainerMetadataLookup {
     const counter = ERROR_COUNTER[error.code];
     if (counter) this.#stats.errors[counter]++;
     this.#stats.lastError = error;
-    // A 404 is an answer: the runtime does not know the container (another runtime runs it).
+    // Not found (HTTP 404, gRPC NOT_FOUND) is an answer: the runtime does not know the container (another runtime runs it).
     const delay = error.code === 'RUNTIME_NOT_FOUND' ? undefined : this.#retryDelaysMs[entry.failures];
     entry.failures++;
     if (delay === undefined) {
