@@ -9,6 +9,7 @@ import { Inspector } from '../state/inspector.js';
 import { EVT_FIELDS, EVT_MORE_FIELDS } from './evt.js';
 import { FD_FIELDS, FD_MORE_FIELDS } from './fd.js';
 import { FDLIST_FIELDS, FSPATH_FIELDS } from './fdlist.js';
+import { K8S_FIELDS } from './k8s.js';
 import { PROC_FIELDS, PROC_MORE_FIELDS } from './proc.js';
 import { FieldRegistry, type FieldSpec } from './registry.js';
 import { CONTAINER_MORE_FIELDS, SYSLOG_FIELDS, USER_FIELDS } from './user.js';
@@ -25,7 +26,7 @@ export interface FieldClass {
   readonly fields: readonly FieldSpec[];
 }
 
-const ALL: FieldSpec[] = [...EVT_FIELDS, ...EVT_MORE_FIELDS, ...PROC_FIELDS, ...PROC_MORE_FIELDS, ...USER_FIELDS, ...CONTAINER_MORE_FIELDS, ...FD_FIELDS, ...FD_MORE_FIELDS, ...SYSLOG_FIELDS, ...FDLIST_FIELDS, ...FSPATH_FIELDS];
+const ALL: FieldSpec[] = [...EVT_FIELDS, ...EVT_MORE_FIELDS, ...PROC_FIELDS, ...PROC_MORE_FIELDS, ...USER_FIELDS, ...CONTAINER_MORE_FIELDS, ...K8S_FIELDS, ...FD_FIELDS, ...FD_MORE_FIELDS, ...SYSLOG_FIELDS, ...FDLIST_FIELDS, ...FSPATH_FIELDS];
 
 const byName = new Map(ALL.map((f) => [f.name, f]));
 const pick = (names: readonly string[]): FieldSpec[] => names.map((n) => {
@@ -59,6 +60,11 @@ export const FIELD_CLASSES: readonly FieldClass[] = [
   { name: 'user', desc: 'Information about the user executing the specific event.', fields: byPrefix('user.') },
   { name: 'group', desc: 'Information about the user group.', fields: byPrefix('group.') },
   { name: 'container', desc: "Container information. If the event is not happening inside a container, both id and name will be set to 'host'.", fields: byPrefix('container.') },
+  {
+    name: 'k8s',
+    desc: "Kubernetes related context, from the labels the container runtime gives a pod's containers (no API server is asked): only k8s.pod.* and k8s.ns.name have values.",
+    fields: K8S_FIELDS,
+  },
   { name: 'fd', desc: 'Every syscall that has a file descriptor in its arguments has these fields set with information related to the file.', fields: byPrefix('fd.') },
   { name: 'syslog', desc: 'Content of Syslog messages.', fields: SYSLOG_FIELDS },
   { name: 'fdlist', desc: 'Poll event related fields.', fields: FDLIST_FIELDS },

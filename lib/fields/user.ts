@@ -40,7 +40,7 @@ export const USER_FIELDS: FieldSpec[] = [
 const CONTAINER_TYPES = ['docker', 'lxc', 'libvirt-lxc', 'mesos', 'rkt', 'custom', 'cri', 'containerd', 'cri-o', 'bpm', 'static', 'podman'];
 
 /** The container entry of the event's thread (undefined on the host or when unknown). */
-function containerOf(c: EventContext | undefined): ContainerInfo | undefined {
+export function containerOf(c: EventContext | undefined): ContainerInfo | undefined {
   const t = c?.thread;
   if (!t || !c || !t.containerId) return undefined;
   return c.inspector.containers.get(t.containerId);

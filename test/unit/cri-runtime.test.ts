@@ -306,6 +306,11 @@ describe('through the pipeline', () => {
       'container.image.digest': DIGEST,
       'container.privileged': true,
       'container.type': 'containerd',
+      // The kubelet's labels and the status's sandbox id give the pod's fields.
+      'k8s.ns.name': 'shop',
+      'k8s.pod.name': 'web-7d9c5b6f4-x2k8p',
+      'k8s.pod.uid': '3c1b2a4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+      'k8s.pod.sandbox_id': SANDBOX.slice(0, 12),
     };
     expect(Object.fromEntries(Object.keys(fields).map((f) => [f, later.field(f)]))).toEqual(fields);
     // cri-o was not asked.
