@@ -109,6 +109,24 @@ describe('k8s.* fields', () => {
     expect([evt.field('k8s.pod.name'), evt.field('k8s.pod.labels'), evt.field('k8s.pod.label.app')]).toEqual(['nginx-sandbox', null, null]);
   });
 
+  it('a CRI pod sandbox as its lookup announces it (is_pod_sandbox, its own sandbox id): its own threads have the pod fields and labels', () => {
+    const sandbox = container(SANDBOX.slice(0, 12), {
+      ...(SANDBOX_CONTAINER.labels as Record<string, string>),
+      'io.kubernetes.pod.name': 'nginx-sandbox',
+      'io.kubernetes.pod.namespace': 'default',
+      'io.kubernetes.sandbox.id': SANDBOX,
+    }, { name: 'nginx-sandbox', image: '', is_pod_sandbox: true });
+    const p = new EventPipeline({ processes: [threadIn(500, [`cpu=/kubepods.slice/kubepods-pod3e41.slice/cri-containerd-${SANDBOX}.scope`])] });
+    p.batch(EventBatch.fromEvents([containerJsonEvent(sandbox, (ts += 1000n))]));
+    const evt = p.batch(EventBatch.fromEvents([getuid(500)])).at(0);
+    const names = ['k8s.pod.name', 'k8s.ns.name', 'k8s.pod.sandbox_id', 'k8s.pod.label[app]', 'k8s.pod.labels', 'k8s.pod.ip', 'k8s.pod.cni.json'];
+    expect(names.map((n) => evt.field(n))).toEqual([
+      'nginx-sandbox', 'default', '63060edc2d3a', 'myapp', 'app:myapp, bare, example-label/custom_one:mylabel', '10.244.0.2',
+      // No CNI result announced: empty, as libsinsp has it.
+      '',
+    ]);
+  });
+
   it("filter: rules on namespace and pod labels select the pod's events; fields of the removed API client load and match nothing", () => {
     expect(passing('k8s.ns.name = default and k8s.pod.label[app] = myapp and k8s.pod.name startswith nginx')).toEqual([100]);
     expect(passing('not k8s.pod.name exists')).toEqual([300]);
