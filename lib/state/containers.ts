@@ -28,7 +28,11 @@ export const MAX_LABEL_LENGTH = 100;
 export interface ContainerMatch {
   id: string;
   runtime: ContainerRuntime;
+  /** A rootless podman container's owner: the uid of the systemd user manager (`user@<uid>.service`) its cgroup is under. */
+  owner?: number;
 }
+
+const USER_MANAGER = /\/user@(\d+)\.service\//;
 
 const LAYOUTS: ReadonlyArray<readonly [ContainerRuntime, string, string]> = [
   ['docker', '/', ''],
@@ -57,7 +61,10 @@ export function containerFromCgroups(cgroups: readonly (readonly [string, string
   for (const [runtime, prefix, suffix] of LAYOUTS) {
     for (const [, path] of cgroups) {
       const id = matchOne(path, prefix, suffix);
-      if (id) return { id, runtime };
+      if (!id) continue;
+      const owner = runtime === 'podman' ? USER_MANAGER.exec(path)?.[1] : undefined;
+      // uid 0's user manager runs root's podman, which answers on the system socket.
+      return owner !== undefined && owner !== '0' ? { id, runtime, owner: Number(owner) } : { id, runtime };
     }
   }
   for (const [, path] of cgroups) {

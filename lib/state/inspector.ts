@@ -308,7 +308,7 @@ export class Inspector {
     if (!m) return;
     const known = this.containers.get(m.id);
     if (!known) this.containers.add({ id: m.id, type: CONTAINER_TYPE[m.runtime], name: '', image: '', runtime: m.runtime });
-    if (this.#containerLookup && known?.lookup_state !== LOOKUP_SUCCESSFUL) this.#containerLookup.request(m.id, m.runtime);
+    if (this.#containerLookup && known?.lookup_state !== LOOKUP_SUCCESSFUL) this.#containerLookup.request(m.id, m.runtime, m.owner);
   }
 
   // ---------------------------------------------------------------- events

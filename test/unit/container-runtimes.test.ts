@@ -11,7 +11,7 @@ import { EventBatch, PPME, encodeEvent } from '../../lib/events/index.js';
 import '../../lib/fields/index.js';
 import { Capture } from '../../lib/capture.js';
 import { EventPipeline } from '../../lib/pipeline.js';
-import type { ContainerInfo } from '../../lib/state/containers.js';
+import { containerFromCgroups, type ContainerInfo } from '../../lib/state/containers.js';
 import { DockerEngineClient, splitContainerImage } from '../../lib/state/runtimes/index.js';
 import { fakeDockerEngine, until, type FakeAnswer, type FakeEngine } from '../helpers/fake-docker.js';
 import { closeLookups, lookupOf, rejection, threadIn } from '../helpers/runtime-lookups.js';
@@ -393,6 +393,45 @@ describe('through the pipeline and the Inspector', () => {
     // Known now: a new thread of the container starts no lookup.
     expect(pipeline.containerLookup!.stats().started).toBe(1);
     pipeline.close();
+  });
+
+  it("rootless podman: the owner's uid from the cgroup path, its own socket asked, the owner label set as libsinsp sets it", async () => {
+    const scope = `libpod-${FULL_ID}.scope`;
+    const userScope = `/user.slice/user-1000.slice/user@1000.service/user.slice/${scope}/container`;
+    const rootless = `cpu=${userScope}`;
+    expect(containerFromCgroups([['cpu', userScope]])).toEqual({ id: ID, runtime: 'podman', owner: 1000 });
+    // Root's podman, under the system slice or uid 0's user manager: the system socket.
+    expect(containerFromCgroups([['cpu', `/machine.slice/${scope}`]])).toEqual({ id: ID, runtime: 'podman' });
+    expect(containerFromCgroups([['cpu', `/user.slice/user-0.slice/user@0.service/user.slice/${scope}`]])).toEqual({ id: ID, runtime: 'podman' });
+
+    const podmanContainer = containerJson({ Name: 'dev' }, { Image: 'docker.io/library/alpine:3.19', Labels: { app: 'dev' } });
+    const e = await engine((p) => (p.startsWith('/v1.24/containers/') ? { body: podmanContainer } : { status: 404 }));
+    const asked: number[] = [];
+    const pipeline = new EventPipeline({ processes: [threadIn(7000, [rootless])] }, {
+      live: true,
+      containerRuntimes: {
+        docker: false, containerd: false, crio: false,
+        podman: { socket: '/nonexistent/podman.sock', userSocket: (uid) => (asked.push(uid), e.socket) },
+      },
+    });
+    expect(pipeline.batch(getuid(7000)).at(0).field('container.type')).toBe('podman');
+    await until(() => pipeline.containerLookup!.stats().succeeded === 1);
+    pipeline.batch(pipeline.takeContainerEvents()!);
+    const later = pipeline.batch(getuid(7000)).at(0);
+    expect([later.field('container.name'), later.field('container.image')]).toEqual(['dev', 'docker.io/library/alpine:3.19']);
+    expect(asked).toEqual([1000]);
+    expect(e.paths.some((p) => p.startsWith('/v1.24/containers/'))).toBe(true);
+    const announced = pipeline.inspector!.containers.get(ID)!;
+    expect(announced.labels).toEqual({ app: 'dev', podman_owner_uid: '1000' });
+    pipeline.close();
+
+    // userSocket: false leaves rootless containers unasked.
+    const off = new EventPipeline({ processes: [threadIn(7000, [rootless])] }, {
+      live: true, containerRuntimes: { docker: false, containerd: false, crio: false, podman: { userSocket: false } },
+    });
+    off.batch(getuid(7000));
+    expect(off.containerLookup!.stats().started).toBe(0);
+    off.close();
   });
 
   it('a failed lookup leaves the container with its id only', async () => {

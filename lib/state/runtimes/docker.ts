@@ -32,6 +32,8 @@ export interface DockerEngineOptions {
   socket: string;
   /** Which engine listens there: names it in errors and sets the container type (default 'docker'). */
   runtime?: 'docker' | 'podman';
+  /** A rootless podman's: the uid that runs it (its containers get libsinsp's `podman_owner_uid` label). */
+  owner?: number;
   /** Longest wait for one answer, in ms (default 5000). */
   timeoutMs?: number;
 }
@@ -59,12 +61,15 @@ export interface EngineContainerInfo extends ContainerInfo {
 export class DockerEngineClient implements ContainerRuntimeClient {
   readonly socket: string;
   readonly runtime: 'docker' | 'podman';
+  /** For a rootless podman's API: the uid that runs it. */
+  readonly owner: number | undefined;
   readonly timeoutMs: number;
   #apiPrefix = API_VERSION_PREFIX;
 
   constructor(options: DockerEngineOptions) {
     this.socket = options.socket;
     this.runtime = options.runtime ?? 'docker';
+    this.owner = options.owner;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_RUNTIME_TIMEOUT_MS;
   }
 
@@ -77,8 +82,11 @@ export class DockerEngineClient implements ContainerRuntimeClient {
     const name = str(root.Name).replace(/^\//, '');
     const labels: Record<string, string> = {};
     for (const [k, v] of Object.entries(obj(config.Labels))) if (typeof v === 'string' && v.length <= MAX_LABEL_LENGTH) labels[k] = v;
-    // Root podman containers only (see containerFromCgroups): libsinsp drops the owner label for them.
-    if (this.runtime === 'podman') delete labels.podman_owner_uid;
+    // libsinsp names a rootless podman container's owner in this label, and drops it for root's.
+    if (this.runtime === 'podman') {
+      if (this.owner === undefined) delete labels.podman_owner_uid;
+      else labels.podman_owner_uid = String(this.owner);
+    }
     const created = Date.parse(str(root.Created));
     const info: EngineContainerInfo = {
       id,

@@ -19,6 +19,11 @@ export interface ContainerRuntimeClient {
   inspect(id: string, signal?: AbortSignal): Promise<ContainerInfo>;
 }
 
+/** The client of each runtime, and the rootless podman API of a user (by uid). */
+export type ContainerRuntimeClients = Partial<Record<ContainerRuntime, ContainerRuntimeClient>> & {
+  rootlessPodman?: (uid: number) => ContainerRuntimeClient | undefined;
+};
+
 export interface ContainerLookupOptions {
   /** Waits before each new attempt after a failed one, in ms (default libsinsp's [125, 250, 500]). */
   retryDelaysMs?: readonly number[];
@@ -69,7 +74,7 @@ const ERROR_COUNTER: Record<string, keyof ContainerLookupStats['errors']> = {
 };
 
 export class ContainerMetadataLookup {
-  readonly #clients: Partial<Record<ContainerRuntime, ContainerRuntimeClient>>;
+  readonly #clients: ContainerRuntimeClients;
   readonly #onResult: (info: ContainerInfo) => void;
   readonly #retryDelaysMs: readonly number[];
   readonly #failureTtlMs: number;
@@ -90,7 +95,7 @@ export class ContainerMetadataLookup {
   };
 
   constructor(
-    clients: Partial<Record<ContainerRuntime, ContainerRuntimeClient>>,
+    clients: ContainerRuntimeClients,
     onResult: (info: ContainerInfo) => void,
     options: ContainerLookupOptions = {},
   ) {
@@ -102,9 +107,13 @@ export class ContainerMetadataLookup {
     this.#maxInFlight = options.maxInFlight ?? 8;
   }
 
-  /** Starts a lookup for the container unless one is pending, done, or failed less than failureTtlMs ago. */
-  request(id: string, runtime: ContainerRuntime): void {
-    const client = this.#clients[runtime];
+  /**
+   * Starts a lookup for the container unless one is pending, done, or failed
+   * less than failureTtlMs ago. `owner`: a rootless podman container's uid
+   * (its user's own API is asked).
+   */
+  request(id: string, runtime: ContainerRuntime, owner?: number): void {
+    const client = owner === undefined ? this.#clients[runtime] : this.#clients.rootlessPodman?.(owner);
     if (!client || this.#closed) return;
     const known = this.#entries.get(id);
     if (known) {
