@@ -3,6 +3,9 @@
 // (uint64_t)-1 result and the reason in its owner's last error. No C++
 // exception may cross the plugin's frames, so JS is reached through the
 // C N-API only and its exceptions are caught and turned into that error.
+// Fields are typed, those of subtables too (file_descriptors has int64,
+// uint8, uint16, uint32, uint64 and string fields): read_entry_field writes
+// the ss_plugin_state_data member of the field's type (FromJs).
 
 #include "plugin_tables.h"
 
@@ -400,8 +403,22 @@ void* GetTableEntry(void* t, const StateData* key) {
   if (!JsReady(a)) return nullptr;
   napi_env env = Reg(a).env();
   napi_value obj = nullptr;
+  if (d->nested && !d->key_prop.empty()) {
+    // Keyed by a field of the rows (file_descriptors: the fd), found through the thread.
+    napi_value args[3] = {nullptr, a->thread, nullptr};
+    napi_create_string_utf8(env, d->name.c_str(), d->name.size(), &args[0]);
+    napi_create_int64(env, key->s64, &args[2]);
+    if (!CallBridge(a, "entry", 3, args, &obj)) return nullptr;
+    napi_valuetype vt = napi_undefined;
+    napi_typeof(env, obj, &vt);
+    if (vt != napi_object) {
+      Fail(a, "subtable '" + d->name + "' has no entry with " + d->key_prop + " " + std::to_string(key->s64));
+      return nullptr;
+    }
+    return Reg(a).Acquire(d, obj);
+  }
   if (d->nested) {
-    // Subtables are keyed by position (int64 or uint64 keys, as libsinsp's).
+    // args, env and cgroups are keyed by position (int64 or uint64 keys, as libsinsp's).
     uint64_t i = d->key_type == kStUint64 ? key->u64 : static_cast<uint64_t>(key->s64);
     uint32_t n = 0;
     napi_get_array_length(env, a->rows, &n);
@@ -449,7 +466,7 @@ ss_plugin_rc ReadEntryField(void* t, void* e, const void* f, StateData* out) {
     napi_create_string_utf8(env, fld->name.c_str(), fld->name.size(), &args[0]);
     if (!CallBridge(a, "rows", 2, args, &v)) return kRcFailure;
     std::memset(out, 0, sizeof *out);
-    out->table = r.Subtable(a->client, const_cast<TableDef*>(fld->sub), v);
+    out->table = r.Subtable(a->client, const_cast<TableDef*>(fld->sub), s->obj, v);
     return kRcSuccess;
   }
   if (fld->dyn < 0) {
@@ -639,7 +656,7 @@ TableWriterVtableExt kTableWriterExt = kTableWriter;
 TableRegistry::TableRegistry(Napi::Env env, Napi::Object bridge)
     : env_(env), js_thread_(std::this_thread::get_id()), bridge_(Napi::Weak(bridge)) {
   dyn_prop_ = bridge.Get("dynProp").As<Napi::String>().Utf8Value();
-  // Static fields, all read-only: [{ name, type, prop }].
+  // Static fields, all read-only and typed: [{ name, type, prop }].
   auto add_fields = [](TableDef* d, Napi::Array fields) {
     for (uint32_t i = 0; i < fields.Length(); i++) {
       Napi::Object f = fields.Get(i).As<Napi::Object>();
@@ -662,6 +679,7 @@ TableRegistry::TableRegistry(Napi::Env env, Napi::Object bridge)
     kind->key_type = o.Get("keyType").As<Napi::Number>().Uint32Value();
     kind->owner_name = "scap-ts";
     kind->nested = true;
+    kind->key_prop = o.Get("keyProp").As<Napi::String>().Utf8Value();
     add_fields(kind.get(), o.Get("fields").As<Napi::Array>());
     t->fields.push_back(TableField{t, kind->name, kStTable, true, "", -1, kind.get()});
     tables_.push_back(std::move(kind));
@@ -759,10 +777,11 @@ EntrySlot* TableRegistry::Acquire(const TableDef* t, napi_value obj) {
   return s;
 }
 
-TableAccessor* TableRegistry::Subtable(TableClient* c, TableDef* kind, napi_value rows) {
+TableAccessor* TableRegistry::Subtable(TableClient* c, TableDef* kind, napi_value thread, napi_value rows) {
   TableAccessor* a = subtables_.Take();
   a->client = c;
   a->def = kind;
+  a->thread = thread;
   a->rows = rows;
   return a;
 }

@@ -7,9 +7,11 @@
 //    plugin_extract_fields, which the host runs on the JS thread.
 //  - tables a plugin registers with add_table: the host keeps its vtables
 //    and calls them for the other plugins.
-// Some fields of `threads` are tables (args, env, cgroups): reading one gives
-// a handle on that thread's subtable, valid for the plugin call; the fields
-// of each kind of subtable are shared by all threads'.
+// Some fields of `threads` are tables (args, env, cgroups, file_descriptors):
+// reading one gives a handle on that thread's subtable, valid for the plugin
+// call; the fields of each kind of subtable (typed, read-only) are shared by
+// all threads'. args, env and cgroups are keyed by position; a subtable with
+// a key field (file_descriptors: `fd`, int64) is keyed by that field's value.
 // One TableRegistry is shared by the plugins of one PluginManager.
 #pragma once
 
@@ -45,6 +47,7 @@ struct TableDef {
   PluginHost* owner = nullptr;  // null for the threads table and its subtables
   std::string owner_name;
   bool nested = false;  // a kind of subtable of `threads` (not listed, not found by name)
+  std::string key_prop;  // a subtable keyed by a field of its rows: that field ("" when keyed by position)
   bool gone = false;  // its plugin was destroyed (the definition stays: accessors may point at it)
   // A plugin's table: its pointer and vtables, copied (for API 3.0 plugins,
   // the *_ext ones are made from the legacy ones).
@@ -67,12 +70,13 @@ struct TableClient;
 
 // The handle a plugin holds for a table (ss_plugin_table_t*): it knows which
 // plugin calls, for its owner error. A subtable's handle also holds the
-// thread's rows and is live for the plugin call that read it.
+// thread and its rows and is live for the plugin call that read it.
 struct TableAccessor {
   TableClient* client = nullptr;
   TableDef* def = nullptr;
   std::vector<TableFieldInfo> infos;
   napi_value rows = nullptr;
+  napi_value thread = nullptr;  // a subtable's thread (a keyed subtable finds its entries through it)
   bool live = true;
 };
 
@@ -114,8 +118,8 @@ class ScopedPool {
 
 class TableRegistry {
  public:
-  // bridge: { fields: [{ name, type, prop, sub? }], subtables: [{ name, keyType, fields: [{ name, type, prop }] }],
-  //          dynProp, get(tid), size(), values(), create(), rows(subtable, thread) }
+  // bridge: { fields: [{ name, type, prop }], subtables: [{ name, keyType, keyProp, fields: [{ name, type, prop }] }],
+  //          dynProp, get(tid), size(), values(), create(), rows(subtable, thread), entry(subtable, thread, key) }
   TableRegistry(Napi::Env env, Napi::Object bridge);
   ~TableRegistry();
 
@@ -135,7 +139,7 @@ class TableRegistry {
 
   EntrySlot* Acquire(const TableDef* t, napi_value obj);
   void Release(EntrySlot* s) { slots_.Give(s); }
-  TableAccessor* Subtable(TableClient* c, TableDef* kind, napi_value rows);
+  TableAccessor* Subtable(TableClient* c, TableDef* kind, napi_value thread, napi_value rows);
   const char* Keep(std::string s);
 
   napi_env env() const { return env_; }

@@ -18,6 +18,12 @@
  *   It reaches the fields of the args and cgroups subtables as the C++ SDK does (through
  *   an entry made with create_table_entry); <prefix>.args joins the args subtable's
  *   values, <prefix>.cgroup is the second field of the cgroups subtable's entry 0.
+ *   Likewise the file_descriptors subtable (int64 fd keys, typed fields):
+ *   <prefix>.fds lists the thread's fds as iterate_entries visits them, each
+ *   "fd:type:name:open_flags:ino:ipv4 sport:ipv4 l4proto:ipv6 dport:unix src" read with its
+ *   type (int64, uint8, string, uint32, uint64, uint16, uint8, uint16, uint64) and the entry
+ *   get_table_entry gives for its fd checked to have the same name, joined by "|";
+ *   <prefix>.fd_err is the owner error after asking for fd -7.
  *   OWN_TABLE="name": registers a table of its own (uint64 keys 0..3, fields "word"
  *   string, read-only, and "hits" uint64). PEER_TABLE="name": gets such a table of
  *   another plugin; <prefix>.peer is the word at key tid % 4 and <prefix>.peer_err the
@@ -36,7 +42,8 @@
  *   "unknown_field", "type_mismatch", "add_static", "thread_read" (init fails, telling
  *   the owner's error), "write_static", "add_entry" (parse fails likewise), "late_entry"
  *   (an entry kept from parse_event is read in extract_fields), "late_subtable" (a
- *   subtable read at init is used in extract_fields).
+ *   subtable read at init is used in extract_fields), "fd_type" (init asks for the fd
+ *   subtable's "type" as uint32), "fd_add" (init adds a field to the fd subtable).
  * Open params: "count=N,start=TS,step=NS,batch=B" (defaults 20, 1000000000, 1000, 8 events a batch).
  * Event payload: "n=<i> msg=<word>".
  */
@@ -94,10 +101,13 @@ typedef struct {
 } extract_field;
 /* State tables */
 #define ST_INT64 4
+#define ST_UINT8 5
+#define ST_UINT16 6
+#define ST_UINT32 7
 #define ST_UINT64 8
 #define ST_STRING 9
 #define ST_TABLE 10
-typedef union { int64_t s64; uint64_t u64; const char *str; uint32_t b; void *table; } state_data;
+typedef union { int64_t s64; uint8_t u8; uint16_t u16; uint32_t u32; uint64_t u64; const char *str; uint32_t b; void *table; } state_data;
 typedef struct { const char *name; uint32_t key_type; } table_info;
 typedef struct { const char *name; uint32_t field_type; uint32_t read_only; } field_info;
 typedef struct {
@@ -207,6 +217,9 @@ typedef struct {
   void *peer, *f_word;
   void *f_args, *f_args_value, *f_cgroups, *f_cgroup_second;
   void *init_args; /* late_subtable: a subtable kept from init */
+  void *f_fds, *f_fd_fd, *f_fd_type, *f_fd_name, *f_fd_oflags, *f_fd_ino, *f_fd_sport, *f_fd_l4, *f_fd_v6dport, *f_fd_usrc;
+  char fdstr[65536], fderr[512];
+  const char *fdstrs[2];
   char tstr[6][512]; /* one per string field: the host reads them after the call */
   const char *tstrs[6];
   uint64_t tu64s[5];
@@ -344,6 +357,7 @@ static const char *tables_init(state_t *s, const init_input *in) {
   if (!(s->f_comm = fv->get_table_field(s->threads, "comm", ST_STRING))) TABLE_FAIL("get_table_field comm");
   if (!(s->f_args = fv->get_table_field(s->threads, "args", ST_TABLE))) TABLE_FAIL("get_table_field args");
   if (!(s->f_cgroups = fv->get_table_field(s->threads, "cgroups", ST_TABLE))) TABLE_FAIL("get_table_field cgroups");
+  if (!(s->f_fds = fv->get_table_field(s->threads, "file_descriptors", ST_TABLE))) TABLE_FAIL("get_table_field file_descriptors");
   {
     /* The subtables' fields, through an entry that is never added (as the C++ SDK does). */
     state_data v, name;
@@ -355,6 +369,20 @@ static const char *tables_init(state_t *s, const init_input *in) {
     s->f_args_value = fv->get_table_field(v.table, "value", ST_STRING);
     if (ti->reader_ext->read_entry_field(s->threads, e, s->f_cgroups, &v) != RC_SUCCESS) TABLE_FAIL("read_entry_field cgroups");
     s->f_cgroup_second = fv->get_table_field(v.table, "second", ST_STRING);
+    if (ti->reader_ext->read_entry_field(s->threads, e, s->f_fds, &v) != RC_SUCCESS) TABLE_FAIL("read_entry_field file_descriptors");
+    if (table_case(s, "fd_type") && !fv->get_table_field(v.table, "type", ST_UINT32)) TABLE_FAIL("get_table_field");
+    if (table_case(s, "fd_add") && !fv->add_table_field(v.table, "mine", ST_UINT64)) TABLE_FAIL("add_table_field");
+    uint32_t nfd = 0;
+    if (!fv->list_table_fields(v.table, &nfd) || nfd == 0) TABLE_FAIL("list_table_fields of file_descriptors");
+    if (ti->reader_ext->get_table_size(v.table) != 0) TABLE_FAIL("a new entry's fds");
+    if (!(s->f_fd_fd = fv->get_table_field(v.table, "fd", ST_INT64)) || !(s->f_fd_type = fv->get_table_field(v.table, "type", ST_UINT8)) ||
+        !(s->f_fd_name = fv->get_table_field(v.table, "name", ST_STRING)) || !(s->f_fd_oflags = fv->get_table_field(v.table, "open_flags", ST_UINT32)) ||
+        !(s->f_fd_ino = fv->get_table_field(v.table, "ino", ST_UINT64)) ||
+        !(s->f_fd_sport = fv->get_table_field(v.table, "socket_ipv4_src_port", ST_UINT16)) ||
+        !(s->f_fd_l4 = fv->get_table_field(v.table, "socket_ipv4_l4_proto", ST_UINT8)) ||
+        !(s->f_fd_v6dport = fv->get_table_field(v.table, "socket_ipv6_dst_port", ST_UINT16)) ||
+        !(s->f_fd_usrc = fv->get_table_field(v.table, "socket_unix_src", ST_UINT64)))
+      TABLE_FAIL("get_table_field of file_descriptors");
     ti->writer_ext->destroy_table_entry(s->threads, e);
     if (!s->f_args_value || !s->f_cgroup_second) TABLE_FAIL("get_table_field of a subtable");
   }
@@ -572,7 +600,9 @@ EXPORT const char *plugin_get_fields(void) {
          "{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".peer\",\"desc\":\"the word at tid % 4 in the peer table\"},"
          "{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".peer_err\",\"desc\":\"the owner error after a missing key\"},"
          "{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".args\",\"desc\":\"the args subtable's values, joined\"},"
-         "{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".cgroup\",\"desc\":\"second of the cgroups subtable's entry 0\"}"
+         "{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".cgroup\",\"desc\":\"second of the cgroups subtable's entry 0\"},"
+         "{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".fds\",\"desc\":\"the file_descriptors subtable's rows\"},"
+         "{\"type\":\"string\",\"name\":\"" FIELD_PREFIX ".fd_err\",\"desc\":\"the owner error after asking for fd -7\"}"
 #endif
 #ifdef LISTEN
          ",{\"type\":\"uint64\",\"name\":\"" FIELD_PREFIX ".opened\",\"desc\":\"the flag capture_open set on the thread\"},"
@@ -605,6 +635,35 @@ static uint32_t join_arg(void *st, void *e) {
   return 1;
 }
 
+/* One row of file_descriptors, its fields read with their types; its entry by key must have the same name. */
+static uint32_t list_fd(void *st, void *e) {
+  iter_state *it = st;
+  state_t *s = it->s;
+  state_data fd, type, name, oflags, ino, sport, l4, v6dport, usrc, again;
+  if (it->r->read_entry_field(it->sub, e, s->f_fd_fd, &fd) != RC_SUCCESS || it->r->read_entry_field(it->sub, e, s->f_fd_type, &type) != RC_SUCCESS ||
+      it->r->read_entry_field(it->sub, e, s->f_fd_name, &name) != RC_SUCCESS ||
+      it->r->read_entry_field(it->sub, e, s->f_fd_oflags, &oflags) != RC_SUCCESS ||
+      it->r->read_entry_field(it->sub, e, s->f_fd_ino, &ino) != RC_SUCCESS || it->r->read_entry_field(it->sub, e, s->f_fd_sport, &sport) != RC_SUCCESS ||
+      it->r->read_entry_field(it->sub, e, s->f_fd_l4, &l4) != RC_SUCCESS ||
+      it->r->read_entry_field(it->sub, e, s->f_fd_v6dport, &v6dport) != RC_SUCCESS ||
+      it->r->read_entry_field(it->sub, e, s->f_fd_usrc, &usrc) != RC_SUCCESS) {
+    it->bad = 1;
+    return 0;
+  }
+  size_t used = strlen(it->out);
+  snprintf(it->out + used, it->cap - used, "%s%lld:%u:%s:%u:%llu:%u:%u:%u:%llu", it->n++ ? "|" : "", (long long)fd.s64, (unsigned)type.u8, name.str,
+           (unsigned)oflags.u32, (unsigned long long)ino.u64, (unsigned)sport.u16, (unsigned)l4.u8, (unsigned)v6dport.u16,
+           (unsigned long long)usrc.u64);
+  /* The same row by its key. */
+  void *k = it->r->get_table_entry(it->sub, &fd);
+  if (!k || it->r->read_entry_field(it->sub, k, s->f_fd_name, &again) != RC_SUCCESS || strcmp(again.str, name.str) != 0) {
+    it->bad = 1;
+    return 0;
+  }
+  it->r->release_table_entry(it->sub, k);
+  return 1;
+}
+
 /* The table fields (ids 8 and up) of one event. */
 static int32_t table_extract(state_t *s, const evt_input *ev, const extract_input *in) {
   const reader_ext_vt *r = in->table_reader_ext;
@@ -633,7 +692,7 @@ static int32_t table_extract(state_t *s, const evt_input *ev, const extract_inpu
     f->res_len = 0;
     state_data key, v;
     key.s64 = (int64_t)ev->evt->tid;
-    if ((f->field_id <= 11 || (f->field_id >= 17 && f->field_id <= 19)) && !e && !(e = r->get_table_entry(s->threads, &key))) continue;
+    if ((f->field_id <= 11 || (f->field_id >= 17 && f->field_id <= 21)) && !e && !(e = r->get_table_entry(s->threads, &key))) continue;
     switch (f->field_id) {
       case 8:
       case 10:
@@ -716,17 +775,38 @@ static int32_t table_extract(state_t *s, const evt_input *ev, const extract_inpu
         f->res_len = 1;
         break;
       }
+      case 19: {
+        if (r->read_entry_field(s->threads, e, s->f_fds, &v) != RC_SUCCESS) goto fail;
+        s->fdstr[0] = '\0';
+        iter_state it = {r, s, 0, 0, v.table, s->fdstr, sizeof s->fdstr};
+        if (!r->iterate_entries(v.table, list_fd, &it) || it.bad || r->get_table_size(v.table) != it.n) goto fail;
+        s->fdstrs[0] = s->fdstr;
+        f->res.str = &s->fdstrs[0];
+        f->res_len = 1;
+        break;
+      }
+      case 20: {
+        state_data k;
+        k.s64 = -7;
+        if (r->read_entry_field(s->threads, e, s->f_fds, &v) != RC_SUCCESS) goto fail;
+        if (r->get_table_entry(v.table, &k)) goto fail;
+        snprintf(s->fderr, sizeof s->fderr, "%s", oerr(in->owner));
+        s->fdstrs[1] = s->fderr;
+        f->res.str = &s->fdstrs[1];
+        f->res_len = 1;
+        break;
+      }
 #ifdef LISTEN
-      case 19:
+      case 21:
         if (r->read_entry_field(s->threads, e, s->f_opened, &v) != RC_SUCCESS) goto fail;
         s->lu64s[0] = v.u64;
         f->res.u64 = &s->lu64s[0];
         f->res_len = 1;
         break;
-      case 20:
-      case 21:
-        s->lu64s[f->field_id - 19] = f->field_id == 20 ? s->open_count : s->closes;
-        f->res.u64 = &s->lu64s[f->field_id - 19];
+      case 22:
+      case 23:
+        s->lu64s[f->field_id - 21] = f->field_id == 22 ? s->open_count : s->closes;
+        f->res.u64 = &s->lu64s[f->field_id - 21];
         f->res_len = 1;
         break;
 #endif

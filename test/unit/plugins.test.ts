@@ -26,6 +26,7 @@ import {
   validateSchema,
   type TsPlugin,
 } from '../../lib/plugins/index.js';
+import { CANCELED_FD, FD_TYPE } from '../../lib/state/fds.js';
 import { ThreadTable, type ThreadInfo } from '../../lib/state/threads.js';
 import { buildTestPlugin, testPluginDir } from '../plugins/build.js';
 import { ROOT, fixture } from '../helpers/env.js';
@@ -562,6 +563,18 @@ describe('state tables', () => {
     tablesLib = buildTestPlugin('tables', { PLUGIN_NAME: 'tables', NO_SOURCE: true, TABLES: true, FIELD_PREFIX: 'tb' });
   });
 
+  /** What the test plugin's <prefix>.fds lists for a thread: its fds in fd order, as libsinsp's fields read them. */
+  function fdRows(th: ThreadInfo): string {
+    return [...th.fdTable()!.map.entries()]
+      .filter(([fd]) => fd !== CANCELED_FD)
+      .sort(([a], [b]) => a - b)
+      .map(([fd, f]) => {
+        const s = f.sock;
+        return [fd, f.type & 0xff, f.name, f.openFlags >>> 0, f.ino, s?.v4sport ?? 0, s?.v4l4 ?? 0, s?.v6dport ?? 0, s?.unixSource ?? 0n].join(':');
+      })
+      .join('|');
+  }
+
   /** A bare syscall event of thread `tid`. */
   function syscallEvent(tid: number): Event {
     const b = new Uint8Array(26);
@@ -581,6 +594,7 @@ describe('state tables', () => {
     expect(listed).toContainEqual({ name: 'pid', type: 'int64', readOnly: true });
     expect(listed).toContainEqual({ name: 'args', type: 'table', readOnly: true });
     expect(listed).toContainEqual({ name: 'cgroups', type: 'table', readOnly: true });
+    expect(listed).toContainEqual({ name: 'file_descriptors', type: 'table', readOnly: true });
     expect(listed.slice(-2)).toEqual([
       { name: 'tb_tag', type: 'string', readOnly: false },
       { name: 'tb_count', type: 'uint64', readOnly: false },
@@ -611,6 +625,8 @@ describe('state tables', () => {
       // The args and cgroups subtables, through the fields reached at init.
       expect(field('tb.args', e)).toBe(th.args.join(' '));
       expect(field('tb.cgroup', e)).toBe(th.cgroups[0]?.[1]);
+      // The file_descriptors subtable: every fd of the thread, typed, and each found again by its fd.
+      expect(field('tb.fds', e)).toBe(fdRows(th));
       if (th.args.length > 0) withArgs++;
       if (th.cgroups.length > 0) withCgroups++;
       seen = th;
@@ -627,6 +643,36 @@ describe('state tables', () => {
     expect(withArgs).toBeGreaterThan(0);
     expect(withCgroups).toBeGreaterThan(0);
     expect(seen?.pluginFields).toHaveLength(2);
+  });
+
+  it("gives each thread's fds as its file_descriptors subtable: int64 fd keys, libsinsp's typed fields", async () => {
+    let files = 0;
+    let v4 = 0;
+    let v6 = 0;
+    let unix = 0;
+    for (const fixtureName of ['cat_write', 'curl_google', 'test_ipv6_client']) {
+      const cap = await capture({ plugins: [{ name: 'tables', library_path: tablesLib }], source: { file: fixture(fixtureName) } });
+      let n = 0;
+      for await (const e of cap) {
+        const th = e.thread as ThreadInfo | undefined;
+        if (e.type === 402 || !th) continue;
+        if (n++ % 7 !== 0) continue; // a sample of the events, every type of fd still met
+        expect(field('tb.fds', e)).toBe(fdRows(th));
+        expect(field('tb.fd_err', e)).toBe("subtable 'file_descriptors' has no entry with fd -7");
+        for (const f of th.fdTable()!.map.values()) {
+          if (f.isFile() && f.ino > 0n) files++;
+          if (f.type === FD_TYPE.IPV4_SOCK && f.sock && f.sock.v4sport > 0) v4++;
+          if (f.type === FD_TYPE.IPV6_SOCK && f.sock && f.sock.v6dport > 0) v6++;
+          if (f.type === FD_TYPE.UNIX_SOCK && f.sock && f.sock.unixSource > 0n) unix++;
+        }
+      }
+      expect(n).toBeGreaterThan(10);
+    }
+    // Non-zero values of each kind went through the typed reads.
+    expect(files).toBeGreaterThan(0);
+    expect(v4).toBeGreaterThan(0);
+    expect(v6).toBeGreaterThan(0);
+    expect(unix).toBeGreaterThan(0);
   });
 
   it('the fields a plugin adds go with the thread: a new thread of the same tid starts without them', async () => {
@@ -670,6 +716,8 @@ describe('state tables', () => {
     ['type_mismatch', /^get_table_field: field 'comm' of table 'threads' is of type string, not uint64$/],
     ['add_static', /^add_table_field: field 'comm' of table 'threads' is built in; it cannot be added$/],
     ['thread_read', /^get_table_size from another thread: .*not from the plugin's own threads$/],
+    ['fd_type', /^get_table_field: field 'type' of table 'file_descriptors' is of type uint8, not uint32$/],
+    ['fd_add', /^add_table_field: add_table_field 'mine': fields cannot be added to subtable 'file_descriptors'$/],
   ])('init fails on %s, with the owner error in the plugin error', async (tableCase, re) => {
     await expectPluginError(load([{ name: 'tables', library_path: tablesLib, init_config: { table_case: tableCase } }]), 'PLUGIN_INIT', re);
   });
