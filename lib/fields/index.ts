@@ -6,13 +6,14 @@
  */
 import type { Event } from '../events/event.js';
 import { Inspector } from '../state/inspector.js';
+import { CONTAINER_FIELDS } from './container.js';
 import { EVT_FIELDS, EVT_MORE_FIELDS } from './evt.js';
 import { FD_FIELDS, FD_MORE_FIELDS } from './fd.js';
 import { FDLIST_FIELDS, FSPATH_FIELDS } from './fdlist.js';
 import { K8S_FIELDS } from './k8s.js';
 import { PROC_FIELDS, PROC_MORE_FIELDS } from './proc.js';
 import { FieldRegistry, type FieldSpec } from './registry.js';
-import { CONTAINER_MORE_FIELDS, SYSLOG_FIELDS, USER_FIELDS } from './user.js';
+import { SYSLOG_FIELDS, USER_FIELDS } from './user.js';
 
 export { FieldRegistry, valueJson, valueText, type FieldDef, type FieldSpec, type FieldType, type JsonValue, type PrintFormat, type Extractor } from './registry.js';
 export { renderParam, renderArgs, renderInfo, renderFd, bufferString, flagsString, BUF, ANY_JSON, DEFAULT_RENDER, type RenderOptions, type Rendered } from './params.js';
@@ -26,7 +27,7 @@ export interface FieldClass {
   readonly fields: readonly FieldSpec[];
 }
 
-const ALL: FieldSpec[] = [...EVT_FIELDS, ...EVT_MORE_FIELDS, ...PROC_FIELDS, ...PROC_MORE_FIELDS, ...USER_FIELDS, ...CONTAINER_MORE_FIELDS, ...K8S_FIELDS, ...FD_FIELDS, ...FD_MORE_FIELDS, ...SYSLOG_FIELDS, ...FDLIST_FIELDS, ...FSPATH_FIELDS];
+const ALL: FieldSpec[] = [...EVT_FIELDS, ...EVT_MORE_FIELDS, ...PROC_FIELDS, ...PROC_MORE_FIELDS, ...USER_FIELDS, ...CONTAINER_FIELDS, ...K8S_FIELDS, ...FD_FIELDS, ...FD_MORE_FIELDS, ...SYSLOG_FIELDS, ...FDLIST_FIELDS, ...FSPATH_FIELDS];
 
 const byName = new Map(ALL.map((f) => [f.name, f]));
 const pick = (names: readonly string[]): FieldSpec[] => names.map((n) => {

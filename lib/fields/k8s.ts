@@ -10,7 +10,7 @@
 import type { ContainerInfo } from '../state/containers.js';
 import type { EventContext } from '../state/context.js';
 import type { FieldSpec } from './registry.js';
-import { containerOf } from './user.js';
+import { containerOf } from './container.js';
 
 const POD_NAME = 'io.kubernetes.pod.name';
 const POD_NAMESPACE = 'io.kubernetes.pod.namespace';

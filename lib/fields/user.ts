@@ -1,5 +1,4 @@
-/** user.*, group.*, container.* and syslog.* fields. */
-import type { ContainerInfo } from '../state/containers.js';
+/** user.*, group.* and syslog.* fields. */
 import type { EventContext } from '../state/context.js';
 import type { FieldSpec } from './registry.js';
 
@@ -18,62 +17,9 @@ export const USER_FIELDS: FieldSpec[] = [
     name: 'group.name', type: 'string', desc: 'group name',
     extract: (_e, c) => { const t = c?.thread; return t && c ? (c.inspector.users.group(t.gid)?.name ?? null) : null; },
   },
-  { name: 'container.id', type: 'string', desc: "container id ('host' outside containers)", extract: (_e, c) => { const t = c?.thread; return t ? t.containerId || 'host' : null; } },
-  {
-    name: 'container.name', type: 'string', desc: "container name ('host' outside containers)",
-    extract: (_e, c) => {
-      const t = c?.thread;
-      if (!t || !c) return null;
-      if (!t.containerId) return 'host';
-      return c.inspector.containers.get(t.containerId)?.name || null;
-    },
-  },
-  {
-    name: 'container.image', type: 'string', desc: 'container image',
-    extract: (_e, c) => { const t = c?.thread; if (!t || !c || !t.containerId) return null; return c.inspector.containers.get(t.containerId)?.image || null; },
-  },
 ];
 
-// ---------------------------------------------------------------- more container.* fields, syslog.* (issue 5)
-
-/** libsinsp's container type names, by code. */
-const CONTAINER_TYPES = ['docker', 'lxc', 'libvirt-lxc', 'mesos', 'rkt', 'custom', 'cri', 'containerd', 'cri-o', 'bpm', 'static', 'podman'];
-
-/** The container entry of the event's thread (undefined on the host or when unknown). */
-export function containerOf(c: EventContext | undefined): ContainerInfo | undefined {
-  const t = c?.thread;
-  if (!t || !c || !t.containerId) return undefined;
-  return c.inspector.containers.get(t.containerId);
-}
-
-/** A text attribute of the thread's container (from its container event), no value when absent or empty. */
-function attr(key: string) {
-  return (_e: unknown, c: EventContext | undefined): string | null => {
-    const v = containerOf(c)?.[key];
-    return typeof v === 'string' && v !== '' ? v : null;
-  };
-}
-
-export const CONTAINER_MORE_FIELDS: FieldSpec[] = [
-  { name: 'container.image.id', type: 'string', desc: 'the container image id (e.g. 6f7e2741b66b)', extract: attr('imageid') },
-  {
-    name: 'container.type', type: 'string', desc: 'the container type, eg: docker or rkt',
-    extract: (_e, c) => {
-      const t = c?.thread;
-      if (!t || !c) return null;
-      if (!t.containerId) return 'host';
-      const info = c.inspector.containers.get(t.containerId);
-      return info ? (CONTAINER_TYPES[info.type] ?? null) : null;
-    },
-  },
-  {
-    name: 'container.privileged', type: 'bool', desc: 'true for containers running as privileged, false otherwise',
-    extract: (_e, c) => { const k = containerOf(c); return k ? k.privileged === true : null; },
-  },
-  { name: 'container.image.repository', type: 'string', desc: 'the container image repository (e.g. falcosecurity/falco)', extract: attr('imagerepo') },
-  { name: 'container.image.tag', type: 'string', desc: 'the container image tag (e.g. stable, latest)', extract: attr('imagetag') },
-  { name: 'container.image.digest', type: 'string', desc: 'the container image registry digest', extract: attr('imagedigest') },
-];
+// ---------------------------------------------------------------- syslog.* (issue 5)
 
 const FACILITIES = ['kern', 'user', 'mail', 'daemon', 'auth', 'syslog', 'lpr', 'news', 'uucp', 'clock', 'authpriv', 'ftp', 'ntp', 'logaudit', 'logalert', 'cron', 'local0', 'local1', 'local2', 'local3', 'local4', 'local5', 'local6', 'local7'];
 const SEVERITIES = ['emerg', 'alert', 'crit', 'err', 'warn', 'notice', 'info', 'debug'];
