@@ -13,6 +13,9 @@ import type { FieldSpec } from './registry.js';
 /** libsinsp's container type names, by code. */
 const CONTAINER_TYPES = ['docker', 'lxc', 'libvirt-lxc', 'mesos', 'rkt', 'custom', 'cri', 'containerd', 'cri-o', 'bpm', 'static', 'podman'];
 
+/** The container types whose runtime tells whether a container is privileged (libsinsp's docker-compatible ones). */
+const PRIVILEGE_KNOWN = new Set([0, 6, 7, 8, 11]);
+
 /** The container entry of the event's thread (undefined on the host or when unknown). */
 export function containerOf(c: EventContext | undefined): ContainerInfo | undefined {
   const t = c?.thread;
@@ -97,7 +100,8 @@ export const CONTAINER_FIELDS: FieldSpec[] = [
   },
   {
     name: 'container.privileged', type: 'bool', desc: 'true for containers running as privileged, false otherwise',
-    extract: (_e, c) => { const k = containerOf(c); return k ? k.privileged === true : null; },
+    // As libsinsp: only for the runtimes whose answers say it (docker, cri, containerd, cri-o, podman).
+    extract: (_e, c) => { const k = containerOf(c); return k && PRIVILEGE_KNOWN.has(k.type) ? k.privileged === true : null; },
   },
   {
     name: 'container.mounts', type: 'string', desc: 'the mounts, comma-separated, each <source>:<dest>:<mode>:<rdwr>:<propagation>',

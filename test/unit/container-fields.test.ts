@@ -72,6 +72,16 @@ describe('container.* fields', () => {
       .toEqual([null, '', null, '0.0.0.0', '']);
   });
 
+  it('container.privileged only for the runtimes that tell it (not lxc)', () => {
+    const LXC_ID = 'mybox';
+    const lxc: ContainerInfo = { id: LXC_ID, type: 1, name: LXC_ID, image: '', privileged: true };
+    const p = new EventPipeline({ processes: [{ ...threadIn(500, [`cpu=/lxc/${LXC_ID}`]) }, threadIn(100, [`cpu=/docker/${FULL_ID}`])] });
+    p.batch(EventBatch.fromEvents([containerJsonEvent(lxc, (ts += 1000n)), containerJsonEvent({ ...INFO, privileged: true }, (ts += 1000n))]));
+    const out = p.batch(EventBatch.fromEvents([getuid(500), getuid(100)]));
+    expect([out.at(0).field('container.type'), out.at(0).field('container.privileged')]).toEqual(['lxc', null]);
+    expect([out.at(1).field('container.type'), out.at(1).field('container.privileged')]).toEqual(['docker', true]);
+  });
+
   it('in output formats, the bracket argument of each mount field is its own', () => {
     const evt = pipeline([INFO])(100);
     const f = new EventFormatter('%container.full_id %container.mount.dest[/var/run/docker.sock] %container.mount[1] %container.ip');
