@@ -30,7 +30,16 @@ export const PROC_FIELDS: FieldSpec[] = [
   th('proc.exe', 'string', 'first command line argument (usually the executable name)', (t) => t.exe),
   th('proc.name', 'string', 'name of the executable (comm)', (t) => t.comm),
   th('proc.args', 'string', 'arguments', (t) => t.args.join(' ')),
-  th('proc.env', 'string', 'environment', (t) => (t.isMainThread() ? t.env : (t.mainThread()?.env ?? t.env)).join(' ')),
+  {
+    name: 'proc.env', type: 'string', arg: 'optional',
+    desc: "the process's environment, 'NAME=value NAME1=value1'; proc.env[NAME]: the value of one variable ('' when unset)",
+    extract: (_e, c, arg) => {
+      const t = c?.thread;
+      if (!t) return null;
+      // As libsinsp: a numeric argument is no name.
+      return arg === undefined || /^\d+$/.test(arg) ? envText(t) : envValue(t, arg);
+    },
+  },
   th('proc.cmdline', 'string', 'proc.name + proc.args', (t) => cmdline(t)),
   th('proc.exeline', 'string', 'proc.exe + proc.args', (t) => `${t.exe} ${t.args.join(' ')}`),
   th('proc.cwd', 'string', 'current working directory', (t) => t.cwd),
@@ -53,14 +62,8 @@ export const PROC_FIELDS: FieldSpec[] = [
   th('thread.vmsize', 'uint64', 'virtual memory of a main thread (kB), 0 for other threads', (t) => (t.isMainThread() ? t.vmsizeKb : 0), 'dec'),
   th('thread.vmrss', 'uint64', 'resident memory of a main thread (kB), 0 for other threads', (t) => (t.isMainThread() ? t.vmrssKb : 0), 'dec'),
   th('proc.is_exe_writable', 'bool', 'the executable is writable by its user', (t) => t.exeWritable),
-  {
-    ...ancestorField('proc.apid', 'int64', 'the pid of one of the process ancestors: proc.apid[1] is the parent, proc.apid[0] the process itself; without an index, in filters, any ancestor', (a) => a.pid, 'id'),
-    bareFormat: { arg: '0' },
-  },
-  {
-    ...ancestorField('proc.aname', 'string', 'the name of one of the process ancestors: proc.aname[1] is the parent, proc.aname[0] the process itself; without an index, in filters, any ancestor', (a) => a.comm),
-    bareFormat: { arg: '0' },
-  },
+  ancestorField('proc.apid', 'int64', 'the pid of one of the process ancestors: proc.apid[1] is the parent, proc.apid[0] the process itself; without an index, in filters, any ancestor', (a) => a.pid, 'id'),
+  ancestorField('proc.aname', 'string', 'the name of one of the process ancestors: proc.aname[1] is the parent, proc.aname[0] the process itself; without an index, in filters, any ancestor', (a) => a.comm),
   { name: 'thread.tid', type: 'int64', format: 'id', desc: 'thread id', extract: (e) => e.tid },
   th('thread.vtid', 'int64', 'thread id in its pid namespace', (t) => (t.vtid === -1 ? null : t.vtid), 'id'),
   th('thread.ismain', 'bool', 'the thread is its process main thread', (t) => t.isMainThread()),
@@ -104,15 +107,55 @@ function inPidNamespace(t: ThreadInfo): boolean {
   return (t.flags & CL.CHILD_IN_PIDNS) !== 0 || (t.vtid !== -1 && t.tid !== t.vtid);
 }
 
+/** The environment of a thread's process (its main thread's), as libsinsp concatenates it. */
+function envText(t: ThreadInfo): string {
+  return (t.isMainThread() ? t.env : (t.mainThread()?.env ?? t.env)).join(' ');
+}
+
+/** One variable of a thread's process environment, '' when unset (libsinsp's get_env). */
+function envValue(t: ThreadInfo, name: string): string {
+  const env = t.isMainThread() ? t.env : (t.mainThread()?.env ?? t.env);
+  const prefix = `${name}=`;
+  return env.find((v) => v.startsWith(prefix))?.slice(prefix.length) ?? '';
+}
+
+/**
+ * libsinsp's session or process group leader of a thread (`idOf`: sid or
+ * vpgid): on the host, the thread whose id it is; in a pid namespace, or when
+ * that one is gone, the eldest ancestor of its process sharing the id.
+ */
+function leader(t: ThreadInfo, c: EventContext, idOf: (x: ThreadInfo) => number): ThreadInfo | undefined {
+  if (!inPidNamespace(t)) {
+    const s = c.inspector.threads.getRef(idOf(t), false);
+    if (s) return s;
+  }
+  let m = main(t);
+  if (!m) return undefined;
+  const id = idOf(m);
+  for (const p of ancestors(m, c)) {
+    if (idOf(p) !== id) break;
+    m = p;
+  }
+  return m;
+}
+
+const sidOf = (x: ThreadInfo) => x.sid;
+const vpgidOf = (x: ThreadInfo) => x.vpgid;
+
 function parentThread(t: ThreadInfo, c: EventContext): ThreadInfo | undefined {
   return c.inspector.threads.getRef(t.ptid, false);
 }
 
-/** An ancestor field: `name[N]` is ancestor N (0: the process itself); without N, in filters, any ancestor from the parent on. */
+/**
+ * An ancestor field: `name[N]` is ancestor N (0: the process itself); without
+ * N, in filters, any ancestor from the parent on. In output formats libsinsp
+ * reads a bare one as the process's own value and takes no characters for it.
+ */
 function ancestorField(name: string, type: FieldSpec['type'], desc: string, get: (t: ThreadInfo) => unknown, format: FieldSpec['format'] = 'na'): FieldSpec {
   return {
     name, type, format, arg: 'optional', desc, noTransformer: true,
     anyOf: (arg) => arg === undefined,
+    bareFormat: { arg: '0' },
     argCheck: (arg) => (arg === undefined || /^[0-9]+$/.test(arg) ? undefined : `wrong argument '${arg}' for ${name}: an ancestor number`),
     extract: (_e, c, arg) => {
       const t = c?.thread;
@@ -178,20 +221,35 @@ export const PROC_MORE_FIELDS: FieldSpec[] = [
     const limit = m.fdlimit < 0 ? 18446744073709551616 + m.fdlimit : m.fdlimit;
     return (m.fdtable.size / limit) * 100;
   }),
-  th('proc.sname', 'string', "the name of the current process's session leader", (t, c) => {
-    if (!inPidNamespace(t)) {
-      const s = c.inspector.threads.getRef(t.sid, false);
-      if (s) return s.comm;
-    }
-    let m = main(t);
-    if (!m) return null;
-    const sid = m.sid;
-    for (const p of ancestors(m, c)) {
-      if (p.sid !== sid) break;
-      m = p;
-    }
-    return m.comm;
-  }),
+  th('proc.sname', 'string', "the name of the current process's session leader", (t, c) => leader(t, c, sidOf)?.comm ?? null),
+  th('proc.sid.exe', 'string', "the first command line argument of the current process's session leader", (t, c) => leader(t, c, sidOf)?.exe ?? null),
+  th('proc.sid.exepath', 'string', "the full executable path of the current process's session leader", (t, c) => leader(t, c, sidOf)?.exepath ?? null),
+  th('proc.vpgid.name', 'string', "the name of the current process's process group leader", (t, c) => leader(t, c, vpgidOf)?.comm ?? null),
+  th('proc.vpgid.exe', 'string', "the first command line argument of the current process's process group leader", (t, c) => leader(t, c, vpgidOf)?.exe ?? null),
+  th('proc.vpgid.exepath', 'string', "the full executable path of the current process's process group leader", (t, c) => leader(t, c, vpgidOf)?.exepath ?? null),
+  {
+    name: 'proc.aenv', type: 'string', arg: 'optional', noTransformer: true,
+    desc: "[EXPERIMENTAL] an ancestor's environment: proc.aenv[2] is the grandparent's, proc.aenv[NAME] the first value of NAME among up to 20 ancestors; without an argument, in filters, any ancestor's",
+    anyOf: (arg) => arg === undefined,
+    bareFormat: { arg: '0' },
+    extract: (_e, c, arg) => {
+      const t = c?.thread;
+      if (!t || !c) return null;
+      const m = main(t);
+      if (!m) return arg === undefined ? null : '';
+      if (arg === undefined) return ancestors(m, c).map(envText);
+      if (/^\d+$/.test(arg)) {
+        const a = ancestor(t, c, Number(arg));
+        return a ? envText(a) : null;
+      }
+      for (const p of ancestors(m, c).slice(0, 20)) {
+        const v = envValue(p, arg);
+        if (v !== '') return v;
+      }
+      return '';
+    },
+  },
+  th('proc.pidns_init_start_ts', 'uint64', "the start of the process's pid namespace (ns from epoch)", (t) => (t.pidnsInitStartTs === 0n ? null : t.pidnsInitStartTs), 'dec'),
   th('proc.is_sid_leader', 'bool', 'true if this process is the leader of its session', (t) => t.sid === (t.vpid === -1 ? t.pid : t.vpid)),
   th('proc.is_vpgid_leader', 'bool', 'true if this process is the leader of its process group (pid namespace view)', (t) => t.vpgid === (t.vpid === -1 ? t.pid : t.vpid)),
   th('proc.exe_ino', 'int64', 'the inode number of the executable file on disk', (t) => (t.exeIno === 0n ? null : t.exeIno), 'dec'),

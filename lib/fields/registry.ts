@@ -57,8 +57,8 @@ export interface FieldSpec {
   readonly compareWith?: (arg: string | undefined, op: string, values: readonly unknown[]) => (v: unknown) => boolean;
   /**
    * How an output format reads the field when no argument follows its name:
-   * sysdig 0.29 takes no characters for it (the name stays in the line as
-   * text) and extracts it with this argument (undefined: no value).
+   * libsinsp takes no characters for it (the name stays in the line as text)
+   * and extracts it with this argument (undefined: no value).
    */
   readonly bareFormat?: { readonly arg: string | undefined };
   readonly extract: Extractor;

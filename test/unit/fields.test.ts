@@ -105,6 +105,48 @@ describe('process ancestry', () => {
   });
 });
 
+describe('session and process group leaders, environment of ancestors', () => {
+  /** sshd(10) → bash(100, session 100, group 100, HOME and TERM set) → sh(200, group 200, LANG set) → sleep(300, group 200), on the host or in a pid namespace. */
+  function family(inNamespace: boolean): Inspector {
+    // In a pid namespace the virtual ids differ from the host's: leaders are found by walking the ancestry.
+    const ns = (tid: number) => (inNamespace ? { vtid: tid - 90, vpid: tid - 90 } : {});
+    return new Inspector({
+      processes: [
+        thread(10, { comm: 'sshd', exe: '/usr/sbin/sshd', exepath: '/usr/sbin/sshd', ptid: 1 }),
+        thread(100, { comm: 'bash', exe: '-bash', ptid: 10, sid: 100, vpgid: 100, env: ['HOME=/root', 'TERM=xterm=256'], ...ns(100) }),
+        thread(200, { comm: 'sh', exe: 'sh', exepath: '/bin/sh', ptid: 100, sid: 100, vpgid: 200, env: ['LANG=C'], pidnsInitStartTs: 1_600_000_000_000_000_000n, ...ns(200) }),
+        thread(300, { comm: 'sleep', exe: 'sleep', exepath: '/bin/sleep', ptid: 200, sid: 100, vpgid: 200, env: [], ...ns(300) }),
+      ],
+    }, {});
+  }
+
+  it('proc.sname / sid.exe / sid.exepath and proc.vpgid.name / .exe / .exepath, on the host and in a pid namespace', () => {
+    for (const inNamespace of [false, true]) {
+      const e = ev(family(inNamespace), PPME.SYSCALL_GETUID_E, 300, {});
+      const names = ['proc.sname', 'proc.sid.exe', 'proc.sid.exepath', 'proc.vpgid.name', 'proc.vpgid.exe', 'proc.vpgid.exepath'];
+      expect(names.map((n) => f(e, n)), inNamespace ? 'in a pid namespace' : 'on the host').toEqual(['bash', '-bash', '/bin/bash', 'sh', 'sh', '/bin/sh']);
+    }
+  });
+
+  it('proc.env[NAME] reads one variable (\'\' when unset); proc.aenv[NAME] the first value among the ancestors, proc.aenv[N] ancestor N', () => {
+    const insp = family(false);
+    const sh = ev(insp, PPME.SYSCALL_GETUID_E, 200, {});
+    expect([f(sh, 'proc.env'), f(sh, 'proc.env[LANG]'), f(sh, 'proc.env[HOME]'), f(sh, 'proc.env[0]')]).toEqual(['LANG=C', 'C', '', 'LANG=C']);
+    const sleep = ev(insp, PPME.SYSCALL_GETUID_E, 300, {});
+    // The first ancestor that has it; a value may hold '='.
+    expect([f(sleep, 'proc.aenv[LANG]'), f(sleep, 'proc.aenv[TERM]'), f(sleep, 'proc.aenv[NOPE]')]).toEqual(['C', 'xterm=256', '']);
+    expect([f(sleep, 'proc.aenv[0]'), f(sleep, 'proc.aenv[2]'), f(sleep, 'proc.aenv[9]')]).toEqual(['', 'HOME=/root TERM=xterm=256', null]);
+    // Without an argument, in filters: any ancestor's environment; in formats: the process's own.
+    expect(match('proc.aenv contains "HOME="', sleep)).toBe(true);
+    expect(match('proc.aenv contains "HOME="', ev(insp, PPME.SYSCALL_GETUID_E, 100, {}))).toBe(false);
+    expect(match('proc.env[HOME] = /root and proc.aenv[HOME] = ""', ev(insp, PPME.SYSCALL_GETUID_E, 100, {}))).toBe(true);
+    // As libsinsp reads a bare ancestor field in a format: the process's own value, the name left as text.
+    expect(new EventFormatter('%proc.aenv|%proc.env[LANG]').format(sh)).toBe('LANG=Cproc.aenv|C');
+    expect(new EventFormatter('%proc.aexe|%proc.aexe[1]').format(sh)).toBe('shproc.aexe|-bash');
+    expect([f(sh, 'proc.pidns_init_start_ts'), f(sleep, 'proc.pidns_init_start_ts')]).toEqual([1_600_000_000_000_000_000n, null]);
+  });
+});
+
 describe('executable fields from execve', () => {
   it('inode, times, layer and memfd flags; carried to children by clone', () => {
     const insp = world();
