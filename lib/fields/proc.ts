@@ -107,6 +107,21 @@ function inPidNamespace(t: ThreadInfo): boolean {
   return (t.flags & CL.CHILD_IN_PIDNS) !== 0 || (t.vtid !== -1 && t.tid !== t.vtid);
 }
 
+/** Linux's capability names, by bit number, as libsinsp lists them. */
+const CAPABILITIES = [
+  'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_SETGID', 'CAP_SETUID',
+  'CAP_SETPCAP', 'CAP_LINUX_IMMUTABLE', 'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_ADMIN', 'CAP_NET_RAW', 'CAP_IPC_LOCK',
+  'CAP_IPC_OWNER', 'CAP_SYS_MODULE', 'CAP_SYS_RAWIO', 'CAP_SYS_CHROOT', 'CAP_SYS_PTRACE', 'CAP_SYS_PACCT', 'CAP_SYS_ADMIN',
+  'CAP_SYS_BOOT', 'CAP_SYS_NICE', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_TTY_CONFIG', 'CAP_MKNOD', 'CAP_LEASE',
+  'CAP_AUDIT_WRITE', 'CAP_AUDIT_CONTROL', 'CAP_SETFCAP', 'CAP_MAC_OVERRIDE', 'CAP_MAC_ADMIN', 'CAP_SYSLOG', 'CAP_WAKE_ALARM',
+  'CAP_BLOCK_SUSPEND', 'CAP_AUDIT_READ', 'CAP_PERFMON', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE',
+];
+
+/** A capability set as libsinsp prints it: the names of its bits, space-separated (bits without a name left out). */
+function capsText(set: bigint): string {
+  return CAPABILITIES.filter((_, i) => (set >> BigInt(i)) & 1n).join(' ');
+}
+
 /** The environment of a thread's process (its main thread's), as libsinsp concatenates it. */
 function envText(t: ThreadInfo): string {
   return (t.isMainThread() ? t.env : (t.mainThread()?.env ?? t.env)).join(' ');
@@ -249,6 +264,9 @@ export const PROC_MORE_FIELDS: FieldSpec[] = [
       return '';
     },
   },
+  th('thread.cap_permitted', 'string', 'the permitted capabilities set', (t) => capsText(t.capPermitted)),
+  th('thread.cap_inheritable', 'string', 'the inheritable capabilities set', (t) => capsText(t.capInheritable)),
+  th('thread.cap_effective', 'string', 'the effective capabilities set', (t) => capsText(t.capEffective)),
   th('proc.pidns_init_start_ts', 'uint64', "the start of the process's pid namespace (ns from epoch)", (t) => (t.pidnsInitStartTs === 0n ? null : t.pidnsInitStartTs), 'dec'),
   th('proc.is_sid_leader', 'bool', 'true if this process is the leader of its session', (t) => t.sid === (t.vpid === -1 ? t.pid : t.vpid)),
   th('proc.is_vpgid_leader', 'bool', 'true if this process is the leader of its process group (pid namespace view)', (t) => t.vpgid === (t.vpid === -1 ? t.pid : t.vpid)),

@@ -152,6 +152,9 @@ export class Inspector {
     t.exeInoCtime = r.exeInoCtime;
     t.exeInoMtime = r.exeInoMtime;
     t.pidnsInitStartTs = r.pidnsInitStartTs;
+    t.capInheritable = r.capInheritable;
+    t.capPermitted = r.capPermitted;
+    t.capEffective = r.capEffective;
     t.args = r.args.slice();
     if (t.isMainThread()) {
       t.env = r.env.slice();

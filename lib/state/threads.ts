@@ -47,6 +47,10 @@ export class ThreadInfo implements ThreadView {
   exeInoMtime = 0n;
   /** Start time of the pid namespace's init (ns), 0 when unknown. */
   pidnsInitStartTs = 0n;
+  /** Capability sets (bit N: capability N), from /proc, execve and capset. */
+  capInheritable = 0n;
+  capPermitted = 0n;
+  capEffective = 0n;
   args: string[] = [];
   env: string[] = [];
   /** Only meaningful on main threads; read it through cwd. */

@@ -179,6 +179,41 @@ describe('executable fields from execve', () => {
   });
 });
 
+describe('capabilities', () => {
+  it('thread.cap_* from the process record, then execve, capset (when it succeeds) and clone, named as libsinsp names them', () => {
+    const insp = new Inspector({
+      processes: [thread(1, { comm: 'init', ptid: 0 }), thread(300, { ptid: 1, capPermitted: 0x1fffffffffn, capEffective: (1n << 21n) | (1n << 12n), capInheritable: 0n })],
+    }, {});
+    const first = ev(insp, PPME.SYSCALL_GETUID_E, 300, {});
+    expect(f(first, 'thread.cap_effective')).toBe('CAP_NET_ADMIN CAP_SYS_ADMIN');
+    expect((f(first, 'thread.cap_permitted') as string).split(' ')).toHaveLength(37);
+    expect(f(first, 'thread.cap_inheritable')).toBe('');
+    expect(match('thread.cap_effective contains CAP_SYS_ADMIN', first)).toBe(true);
+
+    ev(insp, PPME.SYSCALL_EXECVE_19_E, 300, { filename: '/usr/bin/ping' });
+    ev(insp, PPME.SYSCALL_EXECVE_19_X, 300, {
+      res: 0, exe: 'ping', args: Buffer.from(''), tid: 300, pid: 300, ptid: 1, cwd: '/', fdlimit: 1024n, pgft_maj: 0n, pgft_min: 0n,
+      vm_size: 1, vm_rss: 1, vm_swap: 0, comm: 'ping', cgroups: Buffer.from(''), env: Buffer.from(''), tty: 0, vpgid: 300, loginuid: 0,
+      flags: 0, cap_inheritable: 0n, cap_permitted: 1n << 13n, cap_effective: (1n << 13n) | (1n << 40n) | (1n << 50n), exe_ino: 0n,
+      exe_ino_ctime: 0n, exe_ino_mtime: 0n, uid: 0,
+    });
+    // Bits past the last named capability are left out.
+    expect(f(ev(insp, PPME.SYSCALL_GETUID_E, 300, {}), 'thread.cap_effective')).toBe('CAP_NET_RAW CAP_CHECKPOINT_RESTORE');
+
+    ev(insp, PPME.SYSCALL_CAPSET_X, 300, { res: -1, cap_inheritable: 0n, cap_permitted: 0n, cap_effective: 0n });
+    expect(f(ev(insp, PPME.SYSCALL_GETUID_E, 300, {}), 'thread.cap_permitted')).toBe('CAP_NET_RAW');
+    ev(insp, PPME.SYSCALL_CAPSET_X, 300, { res: 0, cap_inheritable: 1n, cap_permitted: 1n << 13n, cap_effective: 0n });
+    const after = ev(insp, PPME.SYSCALL_GETUID_E, 300, {});
+    expect([f(after, 'thread.cap_inheritable'), f(after, 'thread.cap_permitted'), f(after, 'thread.cap_effective')]).toEqual(['CAP_CHOWN', 'CAP_NET_RAW', '']);
+
+    ev(insp, PPME.SYSCALL_CLONE_20_X, 300, {
+      res: 301, exe: 'ping', args: Buffer.from(''), tid: 300, pid: 300, ptid: 1, cwd: '', fdlimit: 1024n, pgft_maj: 0n, pgft_min: 0n,
+      vm_size: 1, vm_rss: 1, vm_swap: 0, comm: 'ping', cgroups: Buffer.from(''), flags: 0, uid: 0, gid: 0, vtid: 300, vpid: 300,
+    });
+    expect(f(ev(insp, PPME.SYSCALL_GETUID_E, 301, {}), 'thread.cap_inheritable')).toBe('CAP_CHOWN');
+  });
+});
+
 describe('fd fields on either end of a connection', () => {
   const insp = world();
   const e = ev(insp, PPME.SYSCALL_READ_E, 200, { fd: 3, size: 10 });

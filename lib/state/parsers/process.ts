@@ -57,6 +57,9 @@ function copyFromParent(t: ThreadInfo, p: ThreadInfo, flags: number, withExeWrit
     t.exeInoMtime = p.exeInoMtime;
   }
   t.pidnsInitStartTs = p.pidnsInitStartTs;
+  t.capInheritable = p.capInheritable;
+  t.capPermitted = p.capPermitted;
+  t.capEffective = p.capEffective;
   t.args = p.args.slice();
   t.root = p.root;
   t.sid = p.sid;
@@ -255,6 +258,9 @@ const execveExit: Parser = (c, insp) => {
     t.exeLowerLayer = (f & 8) !== 0;
   }
   if (type === PPME.SYSCALL_EXECVE_19_X || type === PPME.SYSCALL_EXECVEAT_X) {
+    if (has(20)) t.capInheritable = u64(e, 20);
+    if (has(21)) t.capPermitted = u64(e, 21);
+    if (has(22)) t.capEffective = u64(e, 22);
     if (has(23)) t.exeIno = u64(e, 23);
     if (has(24)) t.exeInoCtime = u64(e, 24);
     if (has(25)) t.exeInoMtime = u64(e, 25);
@@ -359,6 +365,16 @@ const vmExit: Parser = (c) => {
   t.vmswapKb = uint(e, 3);
 };
 
+/** A successful capset sets the thread's capability sets. */
+const capsetExit: Parser = (c) => {
+  const t = c.tinfo;
+  const e = c.evt;
+  if (!t || int(e, 0) < 0 || e.nparams < 4) return;
+  t.capInheritable = u64(e, 1);
+  t.capPermitted = u64(e, 2);
+  t.capEffective = u64(e, 3);
+};
+
 /** prctl(PR_SET_NAME) renames the thread. */
 const prctlExit: Parser = (c) => {
   const t = c.tinfo;
@@ -383,6 +399,7 @@ export const PROCESS_PARSERS: Array<[number[], Parser]> = [
   [[PPME.SCHEDSWITCH_1_E, PPME.SCHEDSWITCH_6_E], contextSwitch],
   [[PPME.SYSCALL_BRK_4_X, PPME.SYSCALL_MMAP_X, PPME.SYSCALL_MMAP2_X, PPME.SYSCALL_MUNMAP_X], vmExit],
   [[PPME.SYSCALL_PRCTL_X], prctlExit],
+  [[PPME.SYSCALL_CAPSET_X], capsetExit],
 ];
 
 export { PPM_AT_FDCWD };
