@@ -205,6 +205,30 @@ struct PluginCaptureListenInput {
   OwnerLastErrorFn get_owner_last_error;
 };
 
+// ss_plugin_set_config_input: the new config given to plugin_set_config.
+struct PluginSetConfigInput {
+  const char* config;
+};
+
+// ss_plugin_metric, as plugin_get_metrics returns an array of them. Its
+// type (ss_plugin_metric_type) and value type (ss_plugin_metric_value_type)
+// are C enums, numbered from 0 in this order; int-sized, read as uint32_t.
+enum PluginMetricType : uint32_t { kMetricMonotonic, kMetricNonMonotonic };
+enum PluginMetricValueType : uint32_t { kMetricU32, kMetricS32, kMetricU64, kMetricS64, kMetricD, kMetricF, kMetricI };
+// ss_plugin_metric_value: the member value_type names.
+union PluginMetricValue {
+  uint32_t u32; int32_t s32; uint64_t u64; int64_t s64;
+  double d; float f; int i;
+};
+static_assert(sizeof(PluginMetricValue) == 8, "ss_plugin_metric_value is 8 bytes");
+struct PluginMetric {
+  const char* name;
+  uint32_t type;
+  PluginMetricValue value;
+  uint32_t value_type;
+};
+static_assert(sizeof(PluginMetric) == 32, "ss_plugin_metric is 32 bytes on 64-bit targets");
+
 using AsyncHandlerFn = ss_plugin_rc (*)(void* owner, const PluginEventHdr* evt, char* err);
 
 }  // extern "C"

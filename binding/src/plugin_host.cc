@@ -48,6 +48,8 @@ using ExtractFn = ss_plugin_rc (*)(void*, const PluginEventInput*, const PluginF
 using ParseFn = ss_plugin_rc (*)(void*, const PluginEventInput*, const PluginEventParseInput*);
 using SetAsyncFn = ss_plugin_rc (*)(void*, void*, AsyncHandlerFn);
 using CaptureListenFn = ss_plugin_rc (*)(void*, const PluginCaptureListenInput*);
+using SetConfigFn = ss_plugin_rc (*)(void*, const PluginSetConfigInput*);
+using MetricsFn = PluginMetric* (*)(void*, uint32_t*);
 
 const char* OwnerLastError(void* owner) {
   auto* self = static_cast<PluginHost*>(owner);
@@ -175,6 +177,8 @@ void PluginHost::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod("parse", &PluginHost::Parse),
           InstanceMethod("setAsyncHandler", &PluginHost::SetAsyncHandler),
           InstanceMethod("captureListen", &PluginHost::CaptureListen),
+          InstanceMethod("setConfig", &PluginHost::SetConfig),
+          InstanceMethod("metrics", &PluginHost::Metrics),
           InstanceMethod("destroy", &PluginHost::Destroy),
       });
   exports.Set("PluginHost", cls);
@@ -636,6 +640,57 @@ Napi::Value PluginHost::CaptureListen(const Napi::CallbackInfo& info) {
   }
   if (rc != kRcSuccess) ThrowPlugin(env, std::string("plugin_") + name + " failed (rc " + std::to_string(rc) + ")");
   return env.Undefined();
+}
+
+// setConfig(config): plugin_set_config with the new config (validated by
+// the JS side, as libsinsp validates it against the init schema).
+Napi::Value PluginHost::SetConfig(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireState(env);
+  auto fn = reinterpret_cast<SetConfigFn>(Sym("set_config"));
+  if (fn == nullptr) ThrowPlugin(env, "plugin does not export plugin_set_config");
+  std::string config = info.Length() > 0 && info[0].IsString() ? info[0].As<Napi::String>().Utf8Value() : "";
+  PluginSetConfigInput in{config.c_str()};
+  ss_plugin_rc rc = fn(state_, &in);
+  if (rc != kRcSuccess) ThrowPlugin(env, "plugin_set_config failed (rc " + std::to_string(rc) + ")");
+  return env.Undefined();
+}
+
+// metrics() -> [{ name, type, valueType, value }], copied out of the array
+// the plugin owns until its next call; 64-bit integers as BigInt. A plugin
+// without plugin_get_metrics has none (null).
+Napi::Value PluginHost::Metrics(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireState(env);
+  auto fn = reinterpret_cast<MetricsFn>(Sym("get_metrics"));
+  if (fn == nullptr) return env.Null();
+  uint32_t n = 0;
+  const PluginMetric* m = fn(state_, &n);
+  if (n > 0 && m == nullptr) ThrowPlugin(env, "plugin_get_metrics returned " + std::to_string(n) + " metrics and a NULL array");
+  Napi::Array out = Napi::Array::New(env, n);
+  for (uint32_t i = 0; i < n; i++) {
+    const PluginMetric& e = m[i];
+    if (e.name == nullptr) ThrowPlugin(env, "plugin_get_metrics: metric " + std::to_string(i) + " has a NULL name");
+    Napi::Value v;
+    switch (e.value_type) {
+      case kMetricU32: v = Napi::Number::New(env, e.value.u32); break;
+      case kMetricS32: v = Napi::Number::New(env, e.value.s32); break;
+      case kMetricU64: v = Napi::BigInt::New(env, e.value.u64); break;
+      case kMetricS64: v = Napi::BigInt::New(env, e.value.s64); break;
+      case kMetricD: v = Napi::Number::New(env, e.value.d); break;
+      case kMetricF: v = Napi::Number::New(env, e.value.f); break;
+      case kMetricI: v = Napi::Number::New(env, e.value.i); break;
+      default:
+        ThrowPlugin(env, std::string("plugin_get_metrics: metric ") + e.name + " has unknown value type " + std::to_string(e.value_type));
+    }
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("name", Napi::String::New(env, e.name));
+    o.Set("type", Napi::Number::New(env, e.type));
+    o.Set("valueType", Napi::Number::New(env, e.value_type));
+    o.Set("value", v);
+    out.Set(i, o);
+  }
+  return out;
 }
 
 // setAsyncHandler(fn | null): fn(Uint8Array) receives each async event on

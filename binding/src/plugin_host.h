@@ -1,7 +1,8 @@
 // Falco plugin host: one loaded plugin shared library (dlopen) and the state
 // plugin_init returned. The JS side (lib/plugins) enforces the loader's
 // rules (required exports, API version, capabilities, field names); this
-// class only resolves symbols, calls them and copies what they return.
+// class only resolves symbols, calls them and copies what they return
+// (set_config's rc and get_metrics' array included).
 #pragma once
 
 #include <napi.h>
@@ -52,6 +53,8 @@ class PluginHost : public Napi::ObjectWrap<PluginHost> {
   Napi::Value Parse(const Napi::CallbackInfo& info);
   Napi::Value SetAsyncHandler(const Napi::CallbackInfo& info);
   Napi::Value CaptureListen(const Napi::CallbackInfo& info);
+  Napi::Value SetConfig(const Napi::CallbackInfo& info);
+  Napi::Value Metrics(const Napi::CallbackInfo& info);
   Napi::Value Destroy(const Napi::CallbackInfo& info);
 
   void DestroyState();

@@ -19,7 +19,7 @@ import {
   type PluginStream,
 } from './plugin.js';
 import { StateTables } from './tables.js';
-import type { FieldRequest, PluginConfig, PluginInfo, PluginsConfig, PluginFieldInfo } from './types.js';
+import type { FieldRequest, PluginConfig, PluginInfo, PluginMetric, PluginsConfig, PluginFieldInfo } from './types.js';
 
 /** Source plugins by id, across managers: what `evt.source` of a plugin event is. */
 const SOURCE_BY_ID = new Map<number, { source: string; plugin: LoadedPlugin; manager: PluginManager }>();
@@ -149,6 +149,18 @@ export class PluginManager {
 
   config(name: string): PluginConfig | undefined {
     return this.#configs.get(name);
+  }
+
+  /** Hands plugin `name` a new config (its `setConfig`); PLUGIN_NOT_FOUND when no such plugin is loaded. */
+  setConfig(name: string, config: unknown): void {
+    const p = this.get(name);
+    if (p === undefined) throw new PluginError('PLUGIN_NOT_FOUND', 'no plugin of this name is loaded', name);
+    p.setConfig(config);
+  }
+
+  /** The metrics of every loaded plugin, named `<plugin>.<metric>` as libsinsp names them. */
+  metrics(): PluginMetric[] {
+    return this.#plugins.flatMap((p) => p.metrics().map((m) => ({ ...m, name: `${p.info.name}.${m.name}` })));
   }
 
   get hasParsers(): boolean {

@@ -2,7 +2,9 @@
  * Loaded plugins behind one internal interface, whether a shared library
  * (through the addon's PluginHost) or a TypeScript object. The loader rules
  * that concern one plugin alone live here: required exports, API version,
- * capability halves, the fields list, the init config against its schema.
+ * capability halves, the fields list, the init config against its schema
+ * (and a set_config one likewise); the optional set_config and get_metrics
+ * are methods of the loaded plugin.
  */
 import { PluginError } from '../errors.js';
 import { EventBatch } from '../events/batch.js';
@@ -18,6 +20,7 @@ import {
   type PluginFieldInfo,
   type PluginFieldType,
   type PluginInfo,
+  type PluginMetric,
   type PluginSourceInstance,
   type TsPlugin,
 } from './types.js';
@@ -51,6 +54,15 @@ export interface LoadedPlugin {
   /** Capture listening: the capture opened (its initial threads are loaded) or closed. */
   captureOpen(): void;
   captureClose(): void;
+  /**
+   * plugin_set_config: hands the plugin a new config (an object is passed
+   * as JSON), validated against its init schema as libsinsp does. A plugin
+   * without set_config: PluginError PLUGIN_UNSUPPORTED; a refusal:
+   * PluginError PLUGIN_SET_CONFIG with the plugin's last error.
+   */
+  setConfig(config: unknown): void;
+  /** plugin_get_metrics, copied; [] for a plugin without it (as Falco treats it). */
+  metrics(): PluginMetric[];
   destroy(): Promise<void>;
 }
 
@@ -127,8 +139,9 @@ function parseJsonList(plugin: string, what: string, json: string | null): strin
   throw new PluginError('PLUGIN_BAD_JSON', `${what} is not a JSON array of strings: ${json}`, plugin);
 }
 
-/** The init config as the plugin receives it, validated against its schema. */
-function initConfigText(plugin: string, config: unknown, schema: string | object | undefined): string {
+/** The init config (or, with `what` 'new', a set_config one) as the plugin receives it, validated against its schema. */
+function initConfigText(plugin: string, config: unknown, schema: string | object | undefined, what: 'init' | 'new' = 'init'): string {
+  const code = what === 'init' ? 'PLUGIN_INIT_CONFIG' : 'PLUGIN_SET_CONFIG';
   let text = config === undefined || config === null ? '' : typeof config === 'string' ? config : JSON.stringify(config);
   if (schema === undefined) return text;
   const schemaObj = typeof schema === 'string' ? (JSON.parse(schema) as object) : schema;
@@ -137,10 +150,10 @@ function initConfigText(plugin: string, config: unknown, schema: string | object
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw new PluginError('PLUGIN_INIT_CONFIG', `init config is not valid JSON (the plugin has a schema): ${(e as Error).message}`, plugin);
+    throw new PluginError(code, `${what} config is not valid JSON (the plugin has a schema): ${(e as Error).message}`, plugin);
   }
   const problems = validateSchema(value, schemaObj);
-  if (problems.length > 0) throw new PluginError('PLUGIN_INIT_CONFIG', `init config does not match the plugin's schema: ${problems.join('; ')}`, plugin);
+  if (problems.length > 0) throw new PluginError(code, `${what} config does not match the plugin's schema: ${problems.join('; ')}`, plugin);
   return text;
 }
 
@@ -186,6 +199,8 @@ interface NativeHost {
   parse(bytes: Uint8Array, offset: number, num: number, src: string): void;
   setAsyncHandler(fn: ((b: Uint8Array) => void) | null): void;
   captureListen(open: boolean): void;
+  setConfig(config: string): void;
+  metrics(): { name: string; type: number; valueType: number; value: number | bigint }[] | null;
   destroy(): void;
 }
 
@@ -203,6 +218,21 @@ function wrap<T>(plugin: string, code: string, fn: () => T): T {
     const err = e as { message?: string; pluginError?: string };
     throw new PluginError(code, err.message ?? String(e), plugin, err.pluginError ?? '', { cause: e });
   }
+}
+
+function unsupported(plugin: string, fn: string): PluginError {
+  return new PluginError('PLUGIN_UNSUPPORTED', `does not implement ${fn}`, plugin);
+}
+
+const METRIC_TYPES: readonly PluginMetric['type'][] = ['monotonic', 'non_monotonic'];
+
+/** A metric as the API types it: its kind one of the two, its value a number or a bigint. */
+function checkMetric(plugin: string, m: { name: unknown; type: unknown; value: unknown }, i: number): PluginMetric {
+  const type = typeof m.type === 'number' ? METRIC_TYPES[m.type] : METRIC_TYPES.find((t) => t === m.type);
+  if (typeof m.name !== 'string') throw new PluginError('PLUGIN_METRICS', `metric ${i} has no name`, plugin);
+  if (type === undefined) throw new PluginError('PLUGIN_METRICS', `metric ${m.name} has unknown type ${String(m.type)}`, plugin);
+  if (typeof m.value !== 'number' && typeof m.value !== 'bigint') throw new PluginError('PLUGIN_METRICS', `metric ${m.name} has no numeric value`, plugin);
+  return { name: m.name, type, value: m.value };
 }
 
 /** Loads a plugin library; `tables`: the state tables it shares with the other plugins of its manager. */
@@ -285,7 +315,7 @@ class NativePlugin implements LoadedPlugin {
   readonly asyncSources: readonly string[] | undefined;
   #destroyed = false;
 
-  constructor(readonly host: NativeHost, readonly info: PluginInfo, syms: Set<string>) {
+  constructor(readonly host: NativeHost, readonly info: PluginInfo, private readonly syms: Set<string>) {
     const n = info.name;
     this.extractSources = info.capabilities.extraction ? parseJsonList(n, 'plugin_get_extract_event_sources', host.str('get_extract_event_sources')) : undefined;
     this.extractTypes = info.capabilities.extraction && syms.has('get_extract_event_types') ? (host.eventTypes('extract') ?? undefined) : undefined;
@@ -395,6 +425,19 @@ class NativePlugin implements LoadedPlugin {
     if (!this.#destroyed) wrap(this.info.name, 'PLUGIN_CAPTURE_CLOSE', () => this.host.captureListen(false));
   }
 
+  setConfig(config: unknown): void {
+    const name = this.info.name;
+    if (!this.syms.has('set_config')) throw unsupported(name, 'plugin_set_config');
+    const text = initConfigText(name, config, this.info.initSchema, 'new');
+    wrap(name, 'PLUGIN_SET_CONFIG', () => this.host.setConfig(text));
+  }
+
+  metrics(): PluginMetric[] {
+    const name = this.info.name;
+    const list = wrap(name, 'PLUGIN_METRICS', () => this.host.metrics());
+    return list === null ? [] : list.map((m, i) => checkMetric(name, m, i));
+  }
+
   async destroy(): Promise<void> {
     if (this.#destroyed) return;
     this.#destroyed = true;
@@ -476,6 +519,16 @@ export function pluginEventView(evt: Event, num: number, source: string): Plugin
   };
 }
 
+/** A config text as a TypeScript plugin receives it: parsed JSON, the text itself, or undefined when empty. */
+function configValue(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
 export async function loadTsPlugin(p: TsPlugin, initConfig: unknown, label = p?.name ?? '<ts plugin>'): Promise<LoadedPlugin> {
   if (typeof p !== 'object' || p === null) throw new PluginError('PLUGIN_INVALID', 'a TypeScript plugin must be an object', label);
   if (typeof p.name !== 'string' || p.name === '') throw new PluginError('PLUGIN_MISSING_SYMBOL', 'a TypeScript plugin needs a name', label);
@@ -498,16 +551,8 @@ export async function loadTsPlugin(p: TsPlugin, initConfig: unknown, label = p?.
   const fields = extraction ? parseFields(name, p.fields!) : [];
   const config = initConfigText(name, initConfig, p.initSchema);
   if (p.init) {
-    let parsed: unknown = config;
-    if (config !== '') {
-      try {
-        parsed = JSON.parse(config);
-      } catch {
-        parsed = config;
-      }
-    } else parsed = undefined;
     try {
-      await p.init(parsed);
+      await p.init(configValue(config));
     } catch (e) {
       throw new PluginError('PLUGIN_INIT', `init failed: ${(e as Error).message ?? e}`, name, (e as Error).message ?? String(e), { cause: e });
     }
@@ -643,6 +688,28 @@ class TsPluginAdapter implements LoadedPlugin {
   stopAsync(): void {}
   captureOpen(): void {}
   captureClose(): void {}
+
+  setConfig(config: unknown): void {
+    const name = this.info.name;
+    if (typeof this.p.setConfig !== 'function') throw unsupported(name, 'setConfig');
+    const text = initConfigText(name, config, this.info.initSchema, 'new');
+    try {
+      this.p.setConfig(configValue(text));
+    } catch (e) {
+      throw tsError(name, 'PLUGIN_SET_CONFIG', 'setConfig failed', e);
+    }
+  }
+
+  metrics(): PluginMetric[] {
+    if (typeof this.p.metrics !== 'function') return [];
+    let list: readonly PluginMetric[];
+    try {
+      list = this.p.metrics();
+    } catch (e) {
+      throw tsError(this.info.name, 'PLUGIN_METRICS', 'metrics failed', e);
+    }
+    return list.map((m, i) => checkMetric(this.info.name, m, i));
+  }
 
   async destroy(): Promise<void> {
     await this.p.destroy?.();

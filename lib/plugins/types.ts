@@ -52,6 +52,17 @@ export interface PluginInfo {
   readonly asyncEvents: readonly string[];
 }
 
+/**
+ * One metric of a plugin (plugin_get_metrics' ss_plugin_metric), copied out:
+ * 64-bit integer values (u64, s64) as bigint, the others as number.
+ */
+export interface PluginMetric {
+  readonly name: string;
+  /** A counter that only grows, or a value that goes up and down. */
+  readonly type: 'monotonic' | 'non_monotonic';
+  readonly value: number | bigint;
+}
+
 /** A plugin event as a TypeScript plugin sees it. */
 export interface PluginEvent {
   /** The whole scap event (type 322 for plugin events, 402 for async ones). */
@@ -107,6 +118,10 @@ export interface PluginBase {
   /** A JSON Schema (object or text) the init config is validated against. */
   readonly initSchema?: object | string;
   init?(config: unknown): void | Promise<void>;
+  /** A new config while loaded (plugin_set_config), validated as init's; throw to reject it. */
+  setConfig?(config: unknown): void;
+  /** The plugin's metrics now (plugin_get_metrics). */
+  metrics?(): readonly PluginMetric[];
   destroy?(): void | Promise<void>;
 }
 

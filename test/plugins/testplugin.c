@@ -33,6 +33,12 @@
  *   <prefix>.opened reads the thread's flag, <prefix>.open_count the threads counted,
  *   <prefix>.closes the capture_close calls. Config "fail_open" makes capture_open fail.
  *   HALF_LISTEN (with LISTEN): plugin_capture_open without plugin_capture_close.
+ *   set_config stores the new config (flags then read from it) and counts the updates;
+ *   a config with "reject_config" is refused. get_metrics gives events_parsed (monotonic
+ *   u64), fields_extracted (monotonic u32, fields asked of extract_fields), config_updates
+ *   (monotonic s32), level (non-monotonic s64, the config's "level", -1 without),
+ *   ratio (d 0.25), scale (f 1.5), sign (i -7); config "bad_metric" adds one of an
+ *   unknown value type. NO_SET_CONFIG / NO_METRICS omit the two functions.
  *
  * Behaviour is chosen by the init config (a JSON object; only flags are read):
  *   "fail_init", "fail_next" (the 2nd next_batch fails), "malformed" (a batch with an
@@ -193,6 +199,13 @@ typedef struct {
   const char *(*get_owner_last_error)(void *);
 } listen_input;
 
+/* ss_plugin_set_config_input and ss_plugin_metric */
+typedef struct { const char *config; } set_config_input;
+typedef union { uint32_t u32; int32_t s32; uint64_t u64; int64_t s64; double d; float f; int i; } metric_value;
+typedef struct { const char *name; int type; metric_value value; int value_type; } metric;
+enum { METRIC_MONOTONIC = 0, METRIC_NON_MONOTONIC = 1 };
+enum { MV_U32 = 0, MV_S32 = 1, MV_U64 = 2, MV_S64 = 3, MV_D = 4, MV_F = 5, MV_I = 6 };
+
 typedef struct {
   char err[1024];
   char cfg[512];
@@ -226,6 +239,10 @@ typedef struct {
   /* LISTEN */
   void *f_opened;
   uint64_t open_count, closes, lu64s[3];
+  /* set_config / get_metrics */
+  uint64_t extracted; /* fields asked of extract_fields */
+  int32_t config_updates;
+  metric metrics[7];
 } state_t;
 
 typedef struct {
@@ -254,7 +271,9 @@ EXPORT const char *plugin_get_init_schema(int32_t *type) {
   return "{\"type\":\"object\",\"properties\":{\"fail_init\":{\"type\":\"boolean\"},\"fail_next\":{\"type\":\"boolean\"},"
          "\"malformed\":{\"type\":\"boolean\"},\"wrong_id\":{\"type\":\"boolean\"},\"null_batch\":{\"type\":\"boolean\"},"
          "\"fail_extract\":{\"type\":\"boolean\"},\"null_string\":{\"type\":\"boolean\"},\"fail_parse\":{\"type\":\"boolean\"},"
-         "\"fail_open\":{\"type\":\"boolean\"},\"label\":{\"type\":\"string\"},\"table_case\":{\"type\":\"string\"}},\"additionalProperties\":false}";
+         "\"fail_open\":{\"type\":\"boolean\"},\"label\":{\"type\":\"string\"},\"table_case\":{\"type\":\"string\"},"
+         "\"reject_config\":{\"type\":\"boolean\"},\"level\":{\"type\":\"integer\"},\"bad_metric\":{\"type\":\"boolean\"}},"
+         "\"additionalProperties\":false}";
 }
 
 /* ---- a table of its own (OWN_TABLE) ------------------------------------- */
@@ -839,6 +858,7 @@ EXPORT int32_t plugin_extract_fields(void *sp, const evt_input *ev, const extrac
 #ifdef TABLES
   if (table_extract(s, ev, in) != RC_SUCCESS) return RC_FAILURE;
 #endif
+  s->extracted += in->num_fields;
   for (uint32_t k = 0; k < in->num_fields; k++) {
     extract_field *f = &in->fields[k];
     if (f->field_id >= 8) continue;
@@ -943,6 +963,51 @@ EXPORT int32_t plugin_parse_event(void *sp, const evt_input *ev, const parse_inp
   if (pl && sscanf(text, "n=%llu", &n) == 1) s->last_parsed_n = n;
   return RC_SUCCESS;
 }
+
+/* ---- set_config and metrics --------------------------------------------- */
+#ifndef NO_SET_CONFIG
+EXPORT int32_t plugin_set_config(void *sp, const set_config_input *in) {
+  state_t *s = sp;
+  const char *c = in && in->config ? in->config : "";
+  if (strstr(c, "\"reject_config\":true")) {
+    snprintf(s->err, sizeof s->err, "config rejected: %s", c);
+    return RC_FAILURE;
+  }
+  snprintf(s->cfg, sizeof s->cfg, "%s", c);
+  s->config_updates++;
+  return RC_SUCCESS;
+}
+#endif
+
+#ifndef NO_METRICS
+static void set_metric(metric *m, const char *name, int type, int vtype) {
+  m->name = name;
+  m->type = type;
+  m->value_type = vtype;
+}
+
+EXPORT metric *plugin_get_metrics(void *sp, uint32_t *num) {
+  state_t *s = sp;
+  const char *lv = strstr(s->cfg, "\"level\":");
+  long long level = lv ? strtoll(lv + 8, NULL, 10) : -1;
+  metric *m = s->metrics;
+  set_metric(&m[0], "events_parsed", METRIC_MONOTONIC, MV_U64); m[0].value.u64 = s->parsed;
+  set_metric(&m[1], "fields_extracted", METRIC_MONOTONIC, MV_U32); m[1].value.u32 = (uint32_t)s->extracted;
+  set_metric(&m[2], "config_updates", METRIC_MONOTONIC, MV_S32); m[2].value.s32 = s->config_updates;
+  set_metric(&m[3], "level", METRIC_NON_MONOTONIC, MV_S64); m[3].value.s64 = level;
+  set_metric(&m[4], "ratio", METRIC_NON_MONOTONIC, MV_D); m[4].value.d = 0.25;
+  set_metric(&m[5], "scale", METRIC_NON_MONOTONIC, MV_F); m[5].value.f = 1.5f;
+  set_metric(&m[6], "sign", METRIC_NON_MONOTONIC, MV_I); m[6].value.i = -7;
+  *num = has(s, "\"bad_metric\":true") ? 8 : 7;
+  if (*num == 8) { /* the 8th: an unknown value type, in a slot past the array */
+    static metric bad[8];
+    memcpy(bad, m, sizeof s->metrics);
+    set_metric(&bad[7], "bogus", METRIC_MONOTONIC, 99);
+    return bad;
+  }
+  return m;
+}
+#endif
 
 /* ---- async events ------------------------------------------------------ */
 EXPORT const char *plugin_get_async_events(void) { return "[\"" FIELD_PREFIX "_tick\"]"; }

@@ -808,6 +808,99 @@ describe('state tables', () => {
   });
 });
 
+describe('set_config and metrics', () => {
+  const byName = (ms: readonly { name: string; type: string; value: number | bigint }[]) => Object.fromEntries(ms.map((m) => [m.name, m]));
+
+  it('get_metrics: values of every type copied out, 64-bit ints as bigint, counters following the events', async () => {
+    const cap = await capture({ plugins: [{ name: 'testplugin', library_path: lib, open_params: 'count=20' }], source: { plugin: 'testplugin' } });
+    const p = cap.plugins!.get('testplugin')!;
+    const snaps: ReturnType<typeof p.metrics>[] = [];
+    for await (const e of cap) {
+      if (e.type !== 322) continue;
+      const n = Number(field('test.n', e));
+      if (n === 4 || n === 9) snaps.push(p.metrics());
+    }
+    const [a, b] = snaps.map(byName);
+    expect(snaps[0].map((m) => m.name)).toEqual(['events_parsed', 'fields_extracted', 'config_updates', 'level', 'ratio', 'scale', 'sign']);
+    expect(a).toEqual({
+      events_parsed: { name: 'events_parsed', type: 'monotonic', value: 5n },
+      fields_extracted: { name: 'fields_extracted', type: 'monotonic', value: expect.any(Number) },
+      config_updates: { name: 'config_updates', type: 'monotonic', value: 0 },
+      level: { name: 'level', type: 'non_monotonic', value: -1n },
+      ratio: { name: 'ratio', type: 'non_monotonic', value: 0.25 },
+      scale: { name: 'scale', type: 'non_monotonic', value: 1.5 },
+      sign: { name: 'sign', type: 'non_monotonic', value: -7 },
+    });
+    expect(b.events_parsed.value).toBe(10n);
+    expect(a.fields_extracted.value as number).toBeGreaterThan(0);
+    expect(b.fields_extracted.value as number).toBeGreaterThan(a.fields_extracted.value as number);
+    // A copy: the plugin reusing its array does not change what was returned.
+    expect(a.events_parsed.value).toBe(5n);
+  });
+
+  it('set_config: the new config changes behaviour and the metrics', async () => {
+    const cap = await capture({ plugins: [{ name: 'testplugin', library_path: lib, open_params: 'count=12' }], source: { plugin: 'testplugin' } });
+    const p = cap.plugins!.get('testplugin')!;
+    const got: unknown[] = [];
+    for await (const e of cap) {
+      if (e.type !== 322) continue;
+      if (got.length === 3) p.setConfig({ fail_extract: true, level: 42 });
+      if (got.length === 6) cap.plugins!.setConfig('testplugin', '{"level":-3}');
+      try {
+        got.push(field('test.n', e));
+      } catch (err) {
+        expect((err as PluginError).code).toBe('PLUGIN_EXTRACT');
+        expect((err as PluginError).pluginError).toBe('extraction refused');
+        got.push('refused');
+      }
+      if (got.length === 5) expect(byName(p.metrics())).toMatchObject({ level: { value: 42n }, config_updates: { value: 1 } });
+      // The manager's view, named as libsinsp names them (the plugins go with the capture's end).
+      if (got.length === 12) {
+        expect(byName(cap.plugins!.metrics())).toMatchObject({ 'testplugin.level': { value: -3n }, 'testplugin.config_updates': { value: 2 }, 'testplugin.events_parsed': { value: 12n } });
+      }
+    }
+    expect(got).toEqual([0, 1, 2, 'refused', 'refused', 'refused', 6, 7, 8, 9, 10, 11]);
+    expect(() => p.metrics()).toThrow(PluginError);
+  });
+
+  it('set_config refused by the plugin or by the schema: PLUGIN_SET_CONFIG, the config kept', async () => {
+    const m = await load([{ name: 'testplugin', library_path: lib, init_config: { level: 5 } }]);
+    const p = m.get('testplugin')!;
+    await expectPluginError(() => p.setConfig({ reject_config: true, level: 1 }), 'PLUGIN_SET_CONFIG', /^config rejected: \{"reject_config":true,"level":1\}$/, /plugin 'testplugin': plugin_set_config failed/);
+    await expectPluginError(() => p.setConfig({ level: 'high' }), 'PLUGIN_SET_CONFIG', '', /new config does not match the plugin's schema/);
+    await expectPluginError(() => p.setConfig('{not json'), 'PLUGIN_SET_CONFIG', '', /new config is not valid JSON/);
+    expect(byName(p.metrics())).toMatchObject({ level: { value: 5n }, config_updates: { value: 0 } });
+    await expectPluginError(() => m.setConfig('absent', {}), 'PLUGIN_NOT_FOUND', undefined, /plugin 'absent'/);
+  });
+
+  it('a plugin without set_config / get_metrics: PLUGIN_UNSUPPORTED naming it, and no metrics', async () => {
+    const bare = buildTestPlugin('noconfig', { PLUGIN_NAME: 'noconfig', PLUGIN_ID: 1001, EVENT_SOURCE: 'ncsrc', FIELD_PREFIX: 'nc', NO_SET_CONFIG: true, NO_METRICS: true });
+    const m = await load([{ name: 'noconfig', library_path: bare }]);
+    const p = m.get('noconfig')!;
+    await expectPluginError(() => p.setConfig({}), 'PLUGIN_UNSUPPORTED', '', /plugin 'noconfig': does not implement plugin_set_config/);
+    expect(p.metrics()).toEqual([]);
+    expect(m.metrics()).toEqual([]);
+  });
+
+  it('a metric of an unknown value type is a PluginError', async () => {
+    const m = await load([{ name: 'testplugin', library_path: lib, init_config: { bad_metric: true } }]);
+    await expectPluginError(() => m.get('testplugin')!.metrics(), 'PLUGIN_METRICS', '', /metric bogus has unknown value type 99/);
+  });
+
+  it('TypeScript plugins: setConfig and metrics when they have them', async () => {
+    let level = 0;
+    const m = await load([
+      { name: 'tscfg', plugin: { name: 'tscfg', initSchema: { type: 'object', properties: { level: { type: 'integer' } } }, parse() {}, setConfig: (c) => void (level = (c as { level: number }).level), metrics: () => [{ name: 'level', type: 'non_monotonic', value: level }] } },
+      { name: 'tsbare', plugin: { name: 'tsbare', parse() {} } },
+    ]);
+    m.setConfig('tscfg', { level: 3 });
+    expect(m.get('tscfg')!.metrics()).toEqual([{ name: 'level', type: 'non_monotonic', value: 3 }]);
+    await expectPluginError(() => m.setConfig('tscfg', { level: 'x' }), 'PLUGIN_SET_CONFIG');
+    await expectPluginError(() => m.setConfig('tsbare', {}), 'PLUGIN_UNSUPPORTED', '', /plugin 'tsbare': does not implement setConfig/);
+    expect(m.metrics()).toEqual([{ name: 'tscfg.level', type: 'non_monotonic', value: 3 }]);
+  });
+});
+
 describe('configuration', () => {
   it("reads Falco's plugins / load_plugins from YAML", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'scap-ts-yaml-'));
