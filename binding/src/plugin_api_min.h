@@ -229,6 +229,10 @@ struct PluginMetric {
 };
 static_assert(sizeof(PluginMetric) == 32, "ss_plugin_metric is 32 bytes on 64-bit targets");
 
+// ss_plugin_async_event_handler_t: set_async_event_handler hands it to the
+// plugin for live async events; dump_state (async events capability:
+// ss_plugin_rc dump_state(ss_plugin_t*, ss_plugin_owner_t*, handler)) calls
+// it synchronously, once per event describing the plugin's state.
 using AsyncHandlerFn = ss_plugin_rc (*)(void* owner, const PluginEventHdr* evt, char* err);
 
 }  // extern "C"

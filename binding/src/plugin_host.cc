@@ -50,6 +50,7 @@ using SetAsyncFn = ss_plugin_rc (*)(void*, void*, AsyncHandlerFn);
 using CaptureListenFn = ss_plugin_rc (*)(void*, const PluginCaptureListenInput*);
 using SetConfigFn = ss_plugin_rc (*)(void*, const PluginSetConfigInput*);
 using MetricsFn = PluginMetric* (*)(void*, uint32_t*);
+using DumpStateFn = ss_plugin_rc (*)(void*, void*, AsyncHandlerFn);
 
 const char* OwnerLastError(void* owner) {
   auto* self = static_cast<PluginHost*>(owner);
@@ -124,6 +125,23 @@ ss_plugin_rc AsyncHandler(void* owner, const PluginEventHdr* evt, char* err) {
   return kRcSuccess;
 }
 
+// plugin_dump_state's handler: called synchronously, inside the call, with
+// the owner we passed (the list being filled); each event is checked and copied.
+struct DumpCollector {
+  std::vector<std::vector<uint8_t>> events;
+};
+
+ss_plugin_rc DumpHandler(void* owner, const PluginEventHdr* evt, char* err) {
+  auto* out = static_cast<DumpCollector*>(owner);
+  std::string bad = out == nullptr ? "no state dump is in progress" : CheckEvent(evt, evt ? evt->len : 0);
+  if (!bad.empty()) {
+    if (err) std::snprintf(err, kPluginMaxErrlen, "%s", bad.c_str());
+    return kRcFailure;
+  }
+  out->events.emplace_back(reinterpret_cast<const uint8_t*>(evt), reinterpret_cast<const uint8_t*>(evt) + evt->len);
+  return kRcSuccess;
+}
+
 Napi::Value NullableString(Napi::Env env, const char* s) {
   return s ? Napi::Value(Napi::String::New(env, s)) : env.Null();
 }
@@ -179,6 +197,7 @@ void PluginHost::Init(Napi::Env env, Napi::Object exports) {
           InstanceMethod("captureListen", &PluginHost::CaptureListen),
           InstanceMethod("setConfig", &PluginHost::SetConfig),
           InstanceMethod("metrics", &PluginHost::Metrics),
+          InstanceMethod("dumpState", &PluginHost::DumpState),
           InstanceMethod("destroy", &PluginHost::Destroy),
       });
   exports.Set("PluginHost", cls);
@@ -691,6 +710,25 @@ Napi::Value PluginHost::Metrics(const Napi::CallbackInfo& info) {
     out.Set(i, o);
   }
   return out;
+}
+
+// dumpState(): the events plugin_dump_state emits through its handler, in
+// order (each a Uint8Array); null for a plugin without dump_state.
+Napi::Value PluginHost::DumpState(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  RequireState(env);
+  auto fn = reinterpret_cast<DumpStateFn>(Sym("dump_state"));
+  if (fn == nullptr) return env.Null();
+  DumpCollector out;
+  ss_plugin_rc rc = fn(state_, &out, DumpHandler);
+  if (rc != kRcSuccess) ThrowPlugin(env, "plugin_dump_state failed (rc " + std::to_string(rc) + ")");
+  Napi::Array arr = Napi::Array::New(env, out.events.size());
+  for (size_t i = 0; i < out.events.size(); i++) {
+    auto b = Napi::Uint8Array::New(env, out.events[i].size());
+    std::memcpy(b.Data(), out.events[i].data(), out.events[i].size());
+    arr.Set(static_cast<uint32_t>(i), b);
+  }
+  return arr;
 }
 
 // setAsyncHandler(fn | null): fn(Uint8Array) receives each async event on

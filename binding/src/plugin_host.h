@@ -2,7 +2,8 @@
 // plugin_init returned. The JS side (lib/plugins) enforces the loader's
 // rules (required exports, API version, capabilities, field names); this
 // class only resolves symbols, calls them and copies what they return
-// (set_config's rc and get_metrics' array included).
+// (set_config's rc and get_metrics' array included; dump_state's events,
+// collected through a handler called inside the call).
 #pragma once
 
 #include <napi.h>
@@ -55,6 +56,7 @@ class PluginHost : public Napi::ObjectWrap<PluginHost> {
   Napi::Value CaptureListen(const Napi::CallbackInfo& info);
   Napi::Value SetConfig(const Napi::CallbackInfo& info);
   Napi::Value Metrics(const Napi::CallbackInfo& info);
+  Napi::Value DumpState(const Napi::CallbackInfo& info);
   Napi::Value Destroy(const Napi::CallbackInfo& info);
 
   void DestroyState();

@@ -191,6 +191,8 @@ export async function run(argv: readonly string[], out: (s: string) => void = de
   const stop = () => void capture.close();
   process.once('SIGINT', stop);
   try {
+    // As libsinsp's dumper: the plugins' state dumps (plugin_dump_state) are the file's first events.
+    if (writer && capture.plugins) for (const b of capture.plugins.dumpState()) writer.writeEvent(b);
     outer: for await (const raw of capture.batches()) {
       // Live: containers whose runtime metadata came meanwhile are announced first (and written with -w).
       const notices = pipeline.takeContainerEvents();

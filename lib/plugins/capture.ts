@@ -13,7 +13,7 @@ import { BpfSource } from '../sources/bpf.js';
 import { scanSystem } from '../sources/procfs.js';
 import { EventPipeline, compileCaptureFilter } from '../pipeline.js';
 import { PluginManager } from './manager.js';
-import { EMPTY_BATCH, type LoadedPlugin, type PluginStream } from './plugin.js';
+import { EMPTY_BATCH, checkAsyncEvent, type LoadedPlugin, type PluginStream } from './plugin.js';
 import type { PluginConfig, PluginsConfig } from './types.js';
 
 /** One source of a multi-source capture. */
@@ -235,21 +235,11 @@ export async function openPluginCapture(options: CaptureOptions & PluginCaptureO
   }
   const queue = new AsyncQueue();
   for (const p of manager.asyncPlugins) {
-    const id = p.info.id;
-    const names = new Set(p.info.asyncEvents);
     const warned = new Set<string>();
     p.startAsync((b) => {
-      const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-      if (b.length < 42 || v.getUint16(20, true) !== 402 || v.getUint32(22, true) !== 3) return warnOnce(warned, p.info.name, 'an async event that is not a 3-parameter asyncevent (402)');
       // Only the names the plugin declared in get_async_events are accepted.
-      const l1 = v.getUint32(30, true);
-      let end = 42 + l1;
-      while (end > 42 && b[end - 1] === 0) end--;
-      const name = Buffer.from(b.subarray(42, end)).toString('utf8');
-      if (!names.has(name)) return warnOnce(warned, p.info.name, `an async event named '${name}', not in its get_async_events`);
-      // The framework sets plugin_id of async events (param 0, after 3 u32 lengths) and stamps ts (u64)-1.
-      if (id !== 0) v.setUint32(38, id, true);
-      if (v.getBigUint64(0, true) === 0xffffffffffffffffn) v.setBigUint64(0, BigInt(Date.now()) * 1_000_000n, true);
+      const bad = checkAsyncEvent(p, b);
+      if (bad !== undefined) return warnOnce(warned, p.info.name, bad);
       queue.push(b);
     });
   }

@@ -2,7 +2,8 @@
  * `PluginManager`: the plugins of one capture, loaded under Falco's rules
  * (unique names, one source plugin per event source and per id, field names
  * unique across plugins), with their fields in a field registry and their
- * parsers called for every event before extraction.
+ * parsers called for every event before extraction; `dumpState()` gives
+ * their state dumps for a capture file being written.
  */
 import { declareAsyncEventNames, forgetAsyncEventNames } from '../filter/pushdown.js';
 import { PluginError } from '../errors.js';
@@ -12,6 +13,7 @@ import { resolveLibrary } from './config.js';
 import {
   ASYNC_EVENT_TYPE,
   PLUGIN_EVENT_TYPE,
+  checkAsyncEvent,
   loadNativePlugin,
   loadTsPlugin,
   pluginIdOf,
@@ -161,6 +163,26 @@ export class PluginManager {
   /** The metrics of every loaded plugin, named `<plugin>.<metric>` as libsinsp names them. */
   metrics(): PluginMetric[] {
     return this.#plugins.flatMap((p) => p.metrics().map((m) => ({ ...m, name: `${p.info.name}.${m.name}` })));
+  }
+
+  /**
+   * libsinsp's state dump when a capture file is opened for writing: every
+   * plugin with the async events capability, in load order, is asked for
+   * its plugin_dump_state events (one without it gives none), which are
+   * checked and stamped as its live async events are. A failure, or an
+   * event it may not emit, is a PluginError PLUGIN_DUMP_STATE: the dump is
+   * not written (libsinsp's dumper open throws likewise).
+   */
+  dumpState(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const p of this.#asyncPlugins) {
+      for (const b of p.dumpState()) {
+        const bad = checkAsyncEvent(p, b);
+        if (bad !== undefined) throw new PluginError('PLUGIN_DUMP_STATE', `plugin_dump_state emitted ${bad}`, p.info.name);
+        out.push(b);
+      }
+    }
+    return out;
   }
 
   get hasParsers(): boolean {

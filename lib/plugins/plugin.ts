@@ -3,8 +3,8 @@
  * (through the addon's PluginHost) or a TypeScript object. The loader rules
  * that concern one plugin alone live here: required exports, API version,
  * capability halves, the fields list, the init config against its schema
- * (and a set_config one likewise); the optional set_config and get_metrics
- * are methods of the loaded plugin.
+ * (and a set_config one likewise); the optional set_config, get_metrics
+ * and dump_state are methods of the loaded plugin.
  */
 import { PluginError } from '../errors.js';
 import { EventBatch } from '../events/batch.js';
@@ -63,6 +63,13 @@ export interface LoadedPlugin {
   setConfig(config: unknown): void;
   /** plugin_get_metrics, copied; [] for a plugin without it (as Falco treats it). */
   metrics(): PluginMetric[];
+  /**
+   * plugin_dump_state (async events capability): the events the plugin
+   * emits, synchronously, to describe its state, raw and in order; [] for a
+   * plugin without it. A failure: PluginError PLUGIN_DUMP_STATE with the
+   * plugin's last error.
+   */
+  dumpState(): Uint8Array[];
   destroy(): Promise<void>;
 }
 
@@ -201,6 +208,7 @@ interface NativeHost {
   captureListen(open: boolean): void;
   setConfig(config: string): void;
   metrics(): { name: string; type: number; valueType: number; value: number | bigint }[] | null;
+  dumpState(): Uint8Array[] | null;
   destroy(): void;
 }
 
@@ -438,6 +446,11 @@ class NativePlugin implements LoadedPlugin {
     return list === null ? [] : list.map((m, i) => checkMetric(name, m, i));
   }
 
+  dumpState(): Uint8Array[] {
+    if (!this.info.capabilities.async) return [];
+    return wrap(this.info.name, 'PLUGIN_DUMP_STATE', () => this.host.dumpState()) ?? [];
+  }
+
   async destroy(): Promise<void> {
     if (this.#destroyed) return;
     this.#destroyed = true;
@@ -468,6 +481,25 @@ export function pluginPayload(evt: Event): Uint8Array {
     return evt.bytes.subarray(start, start + l2);
   }
   return new Uint8Array(0);
+}
+
+/**
+ * What is wrong with an async event plugin `p` emitted (not a 3-parameter
+ * asyncevent, or named otherwise than its get_async_events says), or
+ * undefined; a good one is stamped as the framework does: plugin_id set
+ * (param 0, after the 3 u32 lengths), a ts of (u64)-1 replaced by now.
+ */
+export function checkAsyncEvent(p: LoadedPlugin, b: Uint8Array): string | undefined {
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b.length < 42 || v.getUint16(20, true) !== ASYNC_EVENT_TYPE || v.getUint32(22, true) !== 3) return 'an async event that is not a 3-parameter asyncevent (402)';
+  const l1 = v.getUint32(30, true);
+  let end = 42 + l1;
+  while (end > 42 && b[end - 1] === 0) end--;
+  const name = Buffer.from(b.subarray(42, end)).toString('utf8');
+  if (!p.info.asyncEvents.includes(name)) return `an async event named '${name}', not in its get_async_events`;
+  if (p.info.id !== 0) v.setUint32(38, p.info.id, true);
+  if (v.getBigUint64(0, true) === 0xffffffffffffffffn) v.setBigUint64(0, BigInt(Date.now()) * 1_000_000n, true);
+  return undefined;
 }
 
 /** plugin_id of a plugin or async event; 0 for other events. */
@@ -709,6 +741,11 @@ class TsPluginAdapter implements LoadedPlugin {
       throw tsError(this.info.name, 'PLUGIN_METRICS', 'metrics failed', e);
     }
     return list.map((m, i) => checkMetric(this.info.name, m, i));
+  }
+
+  /** TypeScript plugins have no async events capability. */
+  dumpState(): Uint8Array[] {
+    return [];
   }
 
   async destroy(): Promise<void> {

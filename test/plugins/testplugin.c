@@ -1,7 +1,7 @@
 /*
  * scap-ts test plugin: a Falco plugin (API 3.x) written from the API's
  * documentation (../shared reference §6), with event sourcing, field
- * extraction, event parsing and async events. Built by the tests with
+ * extraction, event parsing and async events (and dump_state). Built by the tests with
  * `cc -shared -fPIC`; macros make variants for the loader's error cases:
  *   PLUGIN_NAME, PLUGIN_ID, EVENT_SOURCE, API_VERSION, FIELD_PREFIX,
  *   NO_SOURCE (extraction/parsing only), NO_GET_NAME (a required export missing),
@@ -39,6 +39,9 @@
  *   (monotonic s32), level (non-monotonic s64, the config's "level", -1 without),
  *   ratio (d 0.25), scale (f 1.5), sign (i -7); config "bad_metric" adds one of an
  *   unknown value type. NO_SET_CONFIG / NO_METRICS omit the two functions.
+ *   DUMP_STATE: plugin_dump_state emits two async events named <prefix>_tick, with
+ *   ts 3000000000 and 3000000001 and the data "state:config_updates=<n>" and
+ *   "state:parsed=<n>"; config "fail_dump" makes it emit the first and then fail.
  *
  * Behaviour is chosen by the init config (a JSON object; only flags are read):
  *   "fail_init", "fail_next" (the 2nd next_batch fails), "malformed" (a batch with an
@@ -272,7 +275,7 @@ EXPORT const char *plugin_get_init_schema(int32_t *type) {
          "\"malformed\":{\"type\":\"boolean\"},\"wrong_id\":{\"type\":\"boolean\"},\"null_batch\":{\"type\":\"boolean\"},"
          "\"fail_extract\":{\"type\":\"boolean\"},\"null_string\":{\"type\":\"boolean\"},\"fail_parse\":{\"type\":\"boolean\"},"
          "\"fail_open\":{\"type\":\"boolean\"},\"label\":{\"type\":\"string\"},\"table_case\":{\"type\":\"string\"},"
-         "\"reject_config\":{\"type\":\"boolean\"},\"level\":{\"type\":\"integer\"},\"bad_metric\":{\"type\":\"boolean\"}},"
+         "\"reject_config\":{\"type\":\"boolean\"},\"level\":{\"type\":\"integer\"},\"bad_metric\":{\"type\":\"boolean\"},\"fail_dump\":{\"type\":\"boolean\"}},"
          "\"additionalProperties\":false}";
 }
 
@@ -1013,31 +1016,60 @@ EXPORT metric *plugin_get_metrics(void *sp, uint32_t *num) {
 EXPORT const char *plugin_get_async_events(void) { return "[\"" FIELD_PREFIX "_tick\"]"; }
 EXPORT const char *plugin_get_async_event_sources(void) { return "[\"" EVENT_SOURCE "\"]"; }
 
+/* An asyncevent (402) named `name` with payload `data` into buf (128 bytes at least). */
+static evt_hdr *make_async(uint8_t *buf, const char *name, const char *data, uint64_t ts) {
+  evt_hdr *e = (evt_hdr *)buf;
+  uint32_t l0 = 4, l1 = (uint32_t)strlen(name) + 1, l2 = (uint32_t)strlen(data), id = 0;
+  uint8_t *p = buf + sizeof *e;
+  memcpy(p, &l0, 4);
+  memcpy(p + 4, &l1, 4);
+  memcpy(p + 8, &l2, 4);
+  memcpy(p + 12, &id, 4);
+  memcpy(p + 16, name, l1);
+  memcpy(p + 16 + l1, data, l2);
+  e->ts = ts;
+  e->tid = (uint64_t)-1;
+  e->type = 402;
+  e->nparams = 3;
+  e->len = sizeof *e + 12 + 4 + l1 + l2;
+  return e;
+}
+
+#ifdef DUMP_STATE
+EXPORT int32_t plugin_dump_state(void *sp, void *owner, async_handler h) {
+  state_t *s = sp;
+  uint8_t buf[160];
+  char data[64], err[1024];
+  snprintf(data, sizeof data, "state:config_updates=%d", (int)s->config_updates);
+  if (h(owner, make_async(buf, FIELD_PREFIX "_tick", data, 3000000000ULL), err) != RC_SUCCESS) {
+    snprintf(s->err, sizeof s->err, "dump handler: %.900s", err);
+    return RC_FAILURE;
+  }
+  if (has(s, "fail_dump")) {
+    snprintf(s->err, sizeof s->err, "state dump refused");
+    return RC_FAILURE;
+  }
+  snprintf(data, sizeof data, "state:parsed=%llu", (unsigned long long)s->parsed);
+  if (h(owner, make_async(buf, FIELD_PREFIX "_tick", data, 3000000001ULL), err) != RC_SUCCESS) {
+    snprintf(s->err, sizeof s->err, "dump handler: %.900s", err);
+    return RC_FAILURE;
+  }
+  return RC_SUCCESS;
+}
+#endif
+
 static void *async_loop(void *sp) {
   state_t *s = sp;
   uint8_t buf[128];
   for (int k = 0; k < 3 && s->async_running; k++) {
-    evt_hdr *e = (evt_hdr *)buf;
 #ifdef ASYNC_BAD_NAME
     const char *name = "undeclared";
 #else
     const char *name = FIELD_PREFIX "_tick";
 #endif
     char data[16];
-    int dl = snprintf(data, sizeof data, "tick%d", k);
-    uint32_t l0 = 4, l1 = (uint32_t)strlen(name) + 1, l2 = (uint32_t)dl, id = 0;
-    uint8_t *p = buf + sizeof *e;
-    memcpy(p, &l0, 4);
-    memcpy(p + 4, &l1, 4);
-    memcpy(p + 8, &l2, 4);
-    memcpy(p + 12, &id, 4);
-    memcpy(p + 16, name, l1);
-    memcpy(p + 16 + l1, data, l2);
-    e->ts = 2000000000ULL + (uint64_t)k;
-    e->tid = (uint64_t)-1;
-    e->type = 402;
-    e->nparams = 3;
-    e->len = sizeof *e + 12 + 4 + l1 + l2;
+    snprintf(data, sizeof data, "tick%d", k);
+    evt_hdr *e = make_async(buf, name, data, 2000000000ULL + (uint64_t)k);
     char err[1024];
     s->async_fn(s->async_owner, e, err);
     usleep(1000);

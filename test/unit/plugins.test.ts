@@ -14,6 +14,7 @@ import { PluginError } from '../../lib/errors.js';
 import { EventBatch } from '../../lib/events/batch.js';
 import type { Event } from '../../lib/events/event.js';
 import { fields } from '../../lib/fields/index.js';
+import { ScapReader } from '../../lib/scapfile/reader.js';
 import { compileFilter } from '../../lib/filter/filter.js';
 import { EventFormatter } from '../../lib/format/index.js';
 import {
@@ -22,6 +23,8 @@ import {
   loadPluginsConfigFile,
   parseInputFlag,
   parsePluginFlag,
+  pluginIdOf,
+  pluginPayload,
   resolveLibrary,
   validateSchema,
   type TsPlugin,
@@ -898,6 +901,95 @@ describe('set_config and metrics', () => {
     await expectPluginError(() => m.setConfig('tscfg', { level: 'x' }), 'PLUGIN_SET_CONFIG');
     await expectPluginError(() => m.setConfig('tsbare', {}), 'PLUGIN_UNSUPPORTED', '', /plugin 'tsbare': does not implement setConfig/);
     expect(m.metrics()).toEqual([{ name: 'tscfg.level', type: 'non_monotonic', value: 3 }]);
+  });
+});
+
+describe('dump_state', () => {
+  let dump: string;
+  beforeAll(() => {
+    dump = buildTestPlugin('dumpplugin', { DUMP_STATE: true, PLUGIN_NAME: 'dumpplugin' });
+  });
+  const asyncName = (e: Event) => {
+    const l1 = e.view.getUint32(e.offset + 30, true);
+    const start = e.offset + 42;
+    return Buffer.from(e.bytes.subarray(start, start + l1)).toString('utf8').replace(/\0+$/, '');
+  };
+  const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
+
+  it('gives the events plugin_dump_state emits, in order, checked and stamped with the plugin id', async () => {
+    const m = await load([{ name: 'dumpplugin', library_path: dump, init_config: {} }]);
+    m.setConfig('dumpplugin', {});
+    const got = m.dumpState();
+    expect(got).toHaveLength(2);
+    const evts = got.map((b) => new EventBatch(b, new Uint32Array([0]), 1, new Uint16Array(1), new Uint32Array(1)).at(0));
+    expect(evts.map((e) => [e.type, e.ts, pluginIdOf(e), asyncName(e), text(pluginPayload(e))])).toEqual([
+      [402, 3000000000n, 999, 'test_tick', 'state:config_updates=1'],
+      [402, 3000000001n, 999, 'test_tick', 'state:parsed=0'],
+    ]);
+    // The plugin's own view of it gives the same events.
+    expect(m.get('dumpplugin')!.dumpState().map((b) => b.length)).toEqual(got.map((b) => b.length));
+  });
+
+  it('a plugin without dump_state (or without async events) adds nothing', async () => {
+    const m = await load([
+      { name: 'testplugin', library_path: lib },
+      { name: 'tsonly', plugin: { name: 'tsonly', parse() {} } },
+    ]);
+    expect(m.get('testplugin')!.dumpState()).toEqual([]);
+    expect(m.get('tsonly')!.dumpState()).toEqual([]);
+    expect(m.dumpState()).toEqual([]);
+  });
+
+  it('a failing dump_state: PLUGIN_DUMP_STATE with the plugin\'s last error', async () => {
+    const m = await load([{ name: 'dumpplugin', library_path: dump, init_config: { fail_dump: true } }]);
+    await expectPluginError(() => m.dumpState(), 'PLUGIN_DUMP_STATE', 'state dump refused', /plugin_dump_state failed \(rc 1\)/);
+  });
+
+  describe('-w', () => {
+    const cli = (args: string[]) => {
+      const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), ...args], { encoding: 'utf8', env: { ...process.env, SCAP_TS_PLUGIN_DIR: testPluginDir() } });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const firstEvents = async (path: string, n: number) => {
+      await using back = await ScapReader.open(path);
+      const out: unknown[] = [];
+      for await (const b of back.batches()) {
+        for (let i = 0; i < b.length && out.length < n; i++) {
+          const e = b.at(i);
+          out.push(e.type === 402 ? [e.type, pluginIdOf(e), asyncName(e), text(pluginPayload(e))] : [e.type]);
+        }
+        if (out.length >= n) break;
+      }
+      return out;
+    };
+
+    it("writes the plugins' state dumps as the file's first events", async () => {
+      const out = join(mkdtempSync(join(tmpdir(), 'scap-ts-dump-')), 'dump.scap');
+      const r = cli(['-H', 'dumpplugin', '-I', 'dumpplugin:count=3', '-w', out, '-q']);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(await firstEvents(out, 3)).toEqual([
+        [402, 999, 'test_tick', 'state:config_updates=0'],
+        [402, 999, 'test_tick', 'state:parsed=0'],
+        [322],
+      ]);
+      // Read back with the plugin loaded, they are its async events.
+      const back = cli(['-H', 'dumpplugin', '-r', out, '-n', '2', '-p', '%evt.pluginname %evt.asynctype %evt.source']);
+      expect(back.stdout).toBe('dumpplugin test_tick testsrc\ndumpplugin test_tick testsrc\n');
+    });
+
+    it('a plugin without dump_state writes nothing before the events', async () => {
+      const out = join(mkdtempSync(join(tmpdir(), 'scap-ts-dump-')), 'plain.scap');
+      expect(cli(['-H', 'testplugin', '-I', 'testplugin:count=3', '-w', out, '-q']).status).toBe(0);
+      expect(await firstEvents(out, 1)).toEqual([[322]]);
+    });
+
+    it('a failing dump_state stops the write with a PluginError', () => {
+      const out = join(mkdtempSync(join(tmpdir(), 'scap-ts-dump-')), 'fail.scap');
+      const r = cli(['-H', 'dumpplugin:{"fail_dump":true}', '-I', 'dumpplugin:count=3', '-w', out, '-q']);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("PluginError [PLUGIN_DUMP_STATE]: plugin 'dumpplugin': plugin_dump_state failed (rc 1): state dump refused");
+    });
   });
 });
 
