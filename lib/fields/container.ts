@@ -39,6 +39,9 @@ function mountsOf(info: ContainerInfo): ContainerMount[] {
 /** libsinsp's text of a mount: `<source>:<dest>:<mode>:<rdwr>:<propagation>`. */
 const mountText = (m: ContainerMount): string => `${m.Source}:${m.Destination}:${m.Mode}:${m.RW ? 'true' : 'false'}:${m.Propagation}`;
 
+/** Compiled mount globs by argument: the arguments are those of the filters and formats in use, few. */
+const MOUNT_GLOBS = new Map<string, RegExp>();
+
 /**
  * The mount an argument names, as libsinsp finds it: a number is an index;
  * anything else a glob matched against each mount's source (its destination
@@ -47,7 +50,8 @@ const mountText = (m: ContainerMount): string => `${m.Source}:${m.Destination}:$
 function mountBy(info: ContainerInfo, arg: string, byDest: boolean): ContainerMount | undefined {
   const mounts = mountsOf(info);
   if (/^-?\d+$/.test(arg)) return mounts[Number(arg)];
-  const glob = compileGlob(arg);
+  let glob = MOUNT_GLOBS.get(arg);
+  if (!glob) MOUNT_GLOBS.set(arg, (glob = compileGlob(arg)));
   return mounts.find((m) => glob.test(byDest ? m.Destination : m.Source));
 }
 
@@ -64,6 +68,8 @@ function mountPart(name: string, part: (m: ContainerMount) => string, desc: stri
   };
 }
 
+const fullId = attr('full_id');
+
 export const CONTAINER_FIELDS: FieldSpec[] = [
   { name: 'container.id', type: 'string', desc: "container id ('host' outside containers)", extract: (_e, c) => { const t = c?.thread; return t ? t.containerId || 'host' : null; } },
   {
@@ -71,7 +77,7 @@ export const CONTAINER_FIELDS: FieldSpec[] = [
     extract: (_e, c) => {
       const t = c?.thread;
       if (!t) return null;
-      return t.containerId ? attr('full_id')(_e, c) : 'host';
+      return t.containerId ? fullId(_e, c) : 'host';
     },
   },
   {
